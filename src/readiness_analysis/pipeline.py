@@ -1,0 +1,186 @@
+"""The data stages of a build: raw files in, processed files out.
+
+``prepare`` runs ingest → clean → indices → coding and writes everything the reports
+read into ``processed_dir``. Raw files are only read; their SHA-256 is taken before and
+after, and the build fails if a raw file changed under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .clean import CleanResult, clean_scan
+from .coding import Codebook, build_evidence, load_codebook, read_fragments
+from .errors import ReadinessError
+from .indices import summarise_scores, theme_scores
+from .ingest import find_scan_file, read_scan
+from .instrument import Instrument, load_instrument
+
+__all__ = ["KEY_ENV", "Prepared", "file_sha256", "prepare", "pseudonym_key"]
+
+KEY_ENV = "READINESS_PSEUDONYM_KEY"
+FRAGMENTS_FILE = "fragments.csv"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare` wrote, for the render stage."""
+
+    processed_dir: Path
+    institutions: list[str]
+    inputs: dict[str, str]
+    clean: CleanResult
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
+    >>> file_sha256(p)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pseudonym_key(processed_dir: str | Path) -> bytes:
+    """Secret key for respondent pseudonyms.
+
+    Taken from the environment variable ``READINESS_PSEUDONYM_KEY`` when set; otherwise
+    from ``.pseudonym.key`` beside ``processed_dir`` (created once with random bytes and
+    owner-only permissions). The key itself is never written into any output.
+    """
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode("utf-8")
+    key_file = Path(processed_dir).resolve().parent / ".pseudonym.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip().encode("utf-8")
+
+
+def prepare(
+    raw_dir: str | Path,
+    processed_dir: str | Path,
+    *,
+    instrument: Instrument | None = None,
+    codebook: Codebook | None = None,
+    weighted: bool = False,
+) -> Prepared:
+    """Run the data stages and write the processed files.
+
+    Parameters
+    ----------
+    raw_dir : path
+        Holds ``scan_responses.(csv|xlsx|sav)`` and ``fragments.csv``; never written to.
+    processed_dir : path
+        Receives ``responses.parquet``, ``rejected_rows.csv``, ``cleaning_log.csv``,
+        ``scores.parquet``, ``institution_scores.csv``, ``fragments.parquet``,
+        ``evidence.csv`` and ``provenance.json``.
+    instrument, codebook : optional
+        Default: the ones shipped with the package.
+    weighted : bool
+        Weight interviews by ``n_teachers`` in the summaries.
+
+    Examples
+    --------
+    >>> prepared = prepare("data/raw", "data/processed")  # doctest: +SKIP
+    >>> prepared.institutions  # doctest: +SKIP
+    ['Instelling A', 'Instelling B', 'Instelling C']
+    """
+    raw_dir, out = Path(raw_dir), Path(processed_dir)
+    instrument = instrument or load_instrument()
+    codebook = codebook or load_codebook()
+    scan_file = find_scan_file(raw_dir)
+    inputs = _hash_inputs(raw_dir, scan_file)
+    result = clean_scan(read_scan(scan_file), instrument, key=pseudonym_key(out))
+    scores = theme_scores(result.responses, instrument)
+    agree = instrument.agree_from or instrument.scale_max
+    summary = pd.concat(
+        [
+            summarise_scores(scores, ["institution", "wave"], agree_from=agree, weighted=weighted),
+            summarise_scores(scores, ["wave"], agree_from=agree, weighted=weighted),
+        ],
+        ignore_index=True,
+    )
+    fragments = _fragments(raw_dir, codebook)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_parquet(result.responses, out / "responses.parquet")
+    _write_csv(result.rejected, out / "rejected_rows.csv")
+    _write_csv(result.log, out / "cleaning_log.csv")
+    _write_parquet(scores, out / "scores.parquet")
+    _write_csv(summary, out / "institution_scores.csv")
+    _write_parquet(fragments, out / "fragments.parquet")
+    _write_csv(build_evidence(fragments), out / "evidence.csv")
+    provenance = _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted)
+    _write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n",
+                out / "provenance.json")
+    if _hash_inputs(raw_dir, scan_file) != inputs:
+        raise ReadinessError(
+            "a raw file changed while the build was reading it",
+            file=raw_dir,
+            hint="wait until the export is complete, then build again",
+        )
+    institutions = sorted(result.responses["institution"].dropna().unique().tolist())
+    return Prepared(out, institutions, inputs, result)
+
+
+def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:
+    files = [scan_file, raw_dir / FRAGMENTS_FILE]
+    return {p.name: file_sha256(p) for p in files if p.is_file()}
+
+
+def _fragments(raw_dir: Path, codebook: Codebook) -> pd.DataFrame:
+    path = raw_dir / FRAGMENTS_FILE
+    if not path.is_file():
+        columns = ["fragment_id", "institution", "section", "coder", "code", "rank",
+                   "valence", "theme", "recommendation", "text"]
+        return pd.DataFrame(columns=columns)
+    return read_fragments(path, codebook)
+
+
+def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted) -> dict:
+    sidecar = scan_file.with_suffix(".synthetic.json")
+    synthetic = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
+    return {
+        "package_version": __version__,
+        "inputs": inputs,
+        "scan_file": scan_file.name,
+        "synthetic": synthetic,
+        "instrument": {"id": instrument.id, "version": instrument.version,
+                       "source": instrument.source},
+        "codebook": {"id": codebook.id, "version": codebook.version},
+        "weighted": weighted,
+    }
+
+
+def _write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    _write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)

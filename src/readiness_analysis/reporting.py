@@ -1,0 +1,353 @@
+"""What the report notebooks call: load processed data, build tables, show figures.
+
+The notebooks tell the story; this module does the work so that every number in a
+report comes from tested library code. Everything that writes HTML escapes text that
+comes from data.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML
+
+from .coding import code_frequencies, load_codebook
+from .errors import ReadinessError
+from .indices import MIN_CELL, READINESS, suppress_small_cells
+from .instrument import Instrument, load_instrument
+from .study import published_quotes, recommendation_title
+
+__all__ = [
+    "ReportData",
+    "accounting",
+    "code_frequency_table",
+    "figure",
+    "heading",
+    "load_report_data",
+    "paragraph",
+    "participants",
+    "published_quotes",
+    "quotes",
+    "quotes_by_recommendation",
+    "recommendation_heading",
+    "synthetic_banner",
+    "table",
+    "text",
+    "theme_table",
+]
+
+TEXT = {
+    "nl": {
+        "synthetic": "Let op: de scan-antwoorden in dit rapport zijn synthetisch "
+        "(gegenereerd demonstratiemateriaal), niet de antwoorden van echte docenten of "
+        "scholen. De citaten zijn de gepubliceerde citaten uit de handreiking.",
+        "institution": "Instelling",
+        "interviews": "Interviews",
+        "teachers": "Docenten",
+        "theme": "Thema",
+        "n": "n",
+        "mean": "Gemiddelde",
+        "sd": "SD",
+        "agree": "% (helemaal) mee eens",
+        "pooled": "Alle instellingen",
+        "total": "Totaal",
+        "suppressed": f"Minder dan {MIN_CELL} respondenten: niet getoond.",
+        "institution_title": "Blended Learning readiness: {institution}",
+        "study_title": "Blended Learning readiness: studierapport",
+        "participants": "Wie deden mee",
+        "profile": "Readiness-profiel",
+        "profile_intro": "Gemiddelde score per thema van deze instelling (balken) naast het "
+        "gemiddelde van alle instellingen samen (ruit). Andere instellingen worden niet genoemd.",
+        "profile_alt": "Staafdiagram met de gemiddelde score per thema van {institution} "
+        "naast het gemiddelde van alle instellingen.",
+        "fragments": "Belemmerende en stimulerende factoren uit de interviews",
+        "no_fragments": "Voor deze instelling zijn geen eigen interviewfragmenten gecodeerd; "
+        "hieronder staan de gepubliceerde citaten uit de handreiking.",
+        "recommendations": "De vijf aanbevelingen en hun citaten",
+        "comparison": "Instellingen vergeleken",
+        "comparison_alt": "Boxplots van de themascores per instelling.",
+        "frequencies": "Factoren in de interviews",
+        "accounting": "Data-verantwoording",
+        "accounting_line": "{raw} rijen gelezen, {kept} behouden, {rejected} afgewezen.",
+    },
+    "en": {
+        "synthetic": "Note: the scan answers in this report are synthetic (generated "
+        "demonstration data), not the answers of real teachers or schools. The quotes are "
+        "the published quotes from the guide.",
+        "institution": "Institution",
+        "interviews": "Interviews",
+        "teachers": "Teachers",
+        "theme": "Theme",
+        "n": "n",
+        "mean": "Mean",
+        "sd": "SD",
+        "agree": "% (strongly) agree",
+        "pooled": "All institutions",
+        "total": "Total",
+        "suppressed": f"Fewer than {MIN_CELL} respondents: not shown.",
+        "institution_title": "Blended Learning readiness: {institution}",
+        "study_title": "Blended Learning readiness: study report",
+        "participants": "Who took part",
+        "profile": "Readiness profile",
+        "profile_intro": "Mean score per theme of this institution (bars) next to the mean of "
+        "all institutions together (diamond). Other institutions are not named.",
+        "profile_alt": "Bar chart of the mean score per theme of {institution} next to the "
+        "mean of all institutions.",
+        "fragments": "Hindering and stimulating factors from the interviews",
+        "no_fragments": "No interview fragments of this institution were coded; below are "
+        "the published quotes from the guide.",
+        "recommendations": "The five recommendations and their quotes",
+        "comparison": "Institutions compared",
+        "comparison_alt": "Box plots of theme scores per institution.",
+        "frequencies": "Factors in the interviews",
+        "accounting": "Data accounting",
+        "accounting_line": "{raw} rows read, {kept} kept, {rejected} rejected.",
+    },
+}
+
+
+def text(key: str, lang: str = "nl", **values: object) -> str:
+    """Report text in ``lang`` (``nl`` default, ``en``), with ``values`` filled in.
+
+    Examples
+    --------
+    >>> text("accounting_line", "en", raw=3, kept=2, rejected=1)
+    '3 rows read, 2 kept, 1 rejected.'
+    """
+    return TEXT[lang][key].format(**values) if values else TEXT[lang][key]
+
+
+def heading(key: str, lang: str = "nl", level: int = 2, **values: object) -> HTML:
+    """A report heading from the text table; ``values`` (data) are escaped."""
+    safe = {k: html.escape(str(v)) for k, v in values.items()}
+    return HTML(f"<h{level}>{text(key, lang, **safe)}</h{level}>")
+
+
+def paragraph(key: str, lang: str = "nl", **values: object) -> HTML:
+    """A report paragraph from the text table; ``values`` (data) are escaped."""
+    safe = {k: html.escape(str(v)) for k, v in values.items()}
+    return HTML(f"<p>{text(key, lang, **safe)}</p>")
+
+
+def quotes(fragments: pd.DataFrame) -> HTML:
+    """Quotes as escaped block quotes (one per fragment, in the order given)."""
+    unique = fragments.drop_duplicates("text")["text"]
+    return HTML("".join(f"<blockquote>“{html.escape(t)}”</blockquote>" for t in unique))
+
+
+def accounting(data: ReportData, lang: str = "nl") -> HTML:
+    """One line that accounts for every raw row: read = kept + rejected."""
+    log = data.cleaning_log
+    raw = int(log["rows_in"].iloc[0])
+    rejected = int(log["rejected"].sum())
+    return paragraph("accounting_line", lang, raw=raw, kept=raw - rejected, rejected=rejected)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The processed data one report needs (see :func:`load_report_data`)."""
+
+    responses: pd.DataFrame
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    fragments: pd.DataFrame
+    cleaning_log: pd.DataFrame
+    provenance: dict
+    instrument: Instrument
+
+    @property
+    def institutions(self) -> list[str]:
+        """Institutions with kept respondents, sorted."""
+        return sorted(self.responses["institution"].dropna().unique().tolist())
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the scan answers were made by the synthetic generator."""
+        return bool(self.provenance.get("synthetic"))
+
+    def institution_summary(self, institution: str) -> pd.DataFrame:
+        """Summary rows of one institution (all waves)."""
+        return self.summary[self.summary["institution"] == institution]
+
+    def pooled_summary(self) -> pd.DataFrame:
+        """Summary rows pooled over all institutions."""
+        return self.summary[self.summary["institution"].isna()]
+
+
+def load_report_data(processed_dir: str | Path, institution: str | None = None) -> ReportData:
+    """Load the processed files; with ``institution``, keep only its respondents.
+
+    The pooled summary rows stay (they are the comparison every report shows);
+    respondent-level tables and fragments are cut to the institution.
+
+    Raises
+    ------
+    ReadinessError
+        When the processed files are missing or the institution is unknown.
+
+    Examples
+    --------
+    >>> data = load_report_data("data/processed", "Instelling A")  # doctest: +SKIP
+    """
+    d = Path(processed_dir)
+    try:
+        data = ReportData(
+            responses=pd.read_parquet(d / "responses.parquet"),
+            scores=pd.read_parquet(d / "scores.parquet"),
+            summary=pd.read_csv(d / "institution_scores.csv"),
+            fragments=pd.read_parquet(d / "fragments.parquet"),
+            cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
+            provenance=json.loads((d / "provenance.json").read_text(encoding="utf-8")),
+            instrument=_instrument(json.loads((d / "provenance.json").read_text("utf-8"))),
+        )
+    except FileNotFoundError as exc:
+        raise ReadinessError(
+            f"processed data missing: {exc.filename}",
+            hint="run `readiness build` (or `make report`) first",
+        ) from exc
+    return data if institution is None else _only(data, institution)
+
+
+def _instrument(provenance: dict) -> Instrument:
+    source = provenance.get("instrument", {}).get("source", "")
+    return load_instrument(None if source.startswith("<package>") else source)
+
+
+def _only(data: ReportData, institution: str) -> ReportData:
+    if institution not in data.institutions:
+        raise ReadinessError(
+            f"unknown institution {institution!r}",
+            hint=f"choose one of: {', '.join(data.institutions)}",
+        )
+    own = data.fragments["institution"] == institution
+    return ReportData(
+        responses=data.responses[data.responses["institution"] == institution],
+        scores=data.scores[data.scores["institution"] == institution],
+        summary=data.summary[
+            (data.summary["institution"] == institution) | data.summary["institution"].isna()
+        ],
+        fragments=data.fragments[own],
+        cleaning_log=data.cleaning_log,
+        provenance=data.provenance,
+        instrument=data.instrument,
+    )
+
+
+def participants(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Interviews and teachers per institution, with a total row.
+
+    Examples
+    --------
+    >>> participants(load_report_data("data/processed")).iloc[-1].tolist()  # doctest: +SKIP
+    ['Totaal', 14, 23]
+    """
+    t = TEXT[lang]
+    table = (
+        data.responses.groupby("institution")
+        .agg(**{t["interviews"]: ("respondent_id", "size"),
+                t["teachers"]: ("n_teachers", "sum")})
+        .reset_index()
+        .rename(columns={"institution": t["institution"]})
+    )
+    total = {t["institution"]: t["total"], t["interviews"]: int(table[t["interviews"]].sum()),
+             t["teachers"]: int(table[t["teachers"]].sum())}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def theme_table(summary: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> pd.DataFrame:
+    """Theme scores as a readable table: small cells suppressed, labels translated.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"theme": ["vision"], "n": [2], "mean": [2.5], "sd": [0.7],
+    ...                   "agree": [0.5]})
+    >>> theme_table(s, load_instrument()).iloc[0, 2]
+    '–'
+    """
+    t = TEXT[lang]
+    labels = {th: instrument.theme_label(th, lang) for th in instrument.theme_ids}
+    labels[READINESS] = "Readiness-index" if lang == "nl" else "Readiness index"
+    shown = suppress_small_cells(summary)
+    out = pd.DataFrame(
+        {
+            t["theme"]: shown["theme"].astype(str).map(labels),
+            t["n"]: shown["n"].astype(int),
+            t["mean"]: shown["mean"].map(lambda v: _fmt(v, "{:.2f}")),
+            t["sd"]: shown["sd"].map(lambda v: _fmt(v, "{:.2f}")),
+            t["agree"]: shown["agree"].map(lambda v: _fmt(v * 100, "{:.0f}%")),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def _fmt(value: float, pattern: str) -> str:
+    return "–" if pd.isna(value) else pattern.format(value)
+
+
+def table(frame: pd.DataFrame, caption: str = "") -> HTML:
+    """Show a DataFrame as an accessible, escaped HTML table (no index)."""
+    body = frame.to_html(index=False, escape=True, border=0, classes="data-table", na_rep="–")
+    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
+    return HTML(f"<div class='table-wrap'>{cap}{body}</div>")
+
+
+def figure(fig: plt.Figure, alt: str, caption: str = "") -> HTML:
+    """Embed a figure as a PNG with alt text and an optional caption, then close it.
+
+    The PNG carries no timestamp or software tag, so the same data give the same bytes.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return HTML(
+        f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'>"
+        f"{cap}</figure>"
+    )
+
+
+def synthetic_banner(data: ReportData, lang: str = "nl") -> HTML:
+    """A banner saying the scan data are synthetic (empty when they are real)."""
+    if not data.synthetic:
+        return HTML("")
+    note = html.escape(text("synthetic", lang))
+    return HTML(f"<div class='banner synthetic' role='note'>{note}</div>")
+
+
+def code_frequency_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Fragments per code and valence, most frequent first, with readable labels."""
+    counts = code_frequencies(data.fragments, load_codebook(), lang)
+    names = {"nl": ("Factor", "Richting", "Fragmenten"), "en": ("Factor", "Valence", "Fragments")}
+    valence = {"nl": {"hindering": "belemmerend", "stimulating": "stimulerend",
+                      "neutral": "neutraal"},
+               "en": {"hindering": "hindering", "stimulating": "stimulating",
+                      "neutral": "neutral"}}[lang]
+    factor, direction, n = names[lang]
+    return pd.DataFrame({factor: counts["label"], direction: counts["valence"].map(valence),
+                         n: counts["fragments"]})
+
+
+def quotes_by_recommendation(data: ReportData):
+    """Yield ``(recommendation, fragments)`` for R1-R5, in the guide's order.
+
+    Fragments are the coded fragments whose primary (first) code supports the
+    recommendation.
+    """
+    primary = data.fragments[data.fragments["rank"] == 1]
+    for rec in ("R1", "R2", "R3", "R4", "R5"):
+        yield rec, primary[primary["recommendation"] == rec]
+
+
+def recommendation_heading(rec_id: str, lang: str = "nl") -> HTML:
+    """Heading with the recommendation's number and title."""
+    word = "Aanbeveling" if lang == "nl" else "Recommendation"
+    title = html.escape(recommendation_title(rec_id, lang))
+    return HTML(f"<h3>{word} {rec_id[1:]}: {title}</h3>")
