@@ -28,7 +28,9 @@ __all__ = [
     "InstrumentError",
     "Problem",
     "ReadinessError",
+    "ReliabilityResult",
     "RenderError",
     "__version__",
     "load_instrument",
+    "reliability",
 ]

@@ -175,8 +175,8 @@ def write_synthetic_scan(
 def _plan(design: SynthDesign) -> dict[str, tuple[int, int]]:
     if design.institutions is None and design.respondents is None:
         return dict(STUDY_DESIGN)
-    n_inst = design.institutions or len(STUDY_DESIGN)
-    per = design.respondents or 10
+    n_inst = len(STUDY_DESIGN) if design.institutions is None else design.institutions
+    per = 10 if design.respondents is None else design.respondents
     if n_inst < 1 or per < 1 or design.waves < 1:
         raise ValueError("institutions, respondents and waves must be at least 1")
     return {name: (per, per) for name in institution_names(n_inst)}

@@ -1,0 +1,141 @@
+"""End to end: raw demo data → processed data → HTML reports (notebooks executed)."""
+
+import json
+import re
+import shutil
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+
+from readiness_analysis.build import build
+from readiness_analysis.cli import main
+from readiness_analysis.errors import ReadinessError
+
+from .conftest import NOTEBOOKS, RAW
+
+pytestmark = pytest.mark.notebooks
+INSTITUTIONS = ["Instelling A", "Instelling B", "Instelling C"]
+
+
+def _html(base, rel):
+    return (base / "reports" / rel).read_text(encoding="utf-8")
+
+
+def test_demo_build_writes_every_report(demo_build):
+    result, base = demo_build
+    assert result.ok
+    paths = sorted(r.path for r in result.reports)
+    assert paths == ["institutions/instelling-a.html", "institutions/instelling-b.html",
+                     "institutions/instelling-c.html", "study.html"]
+    manifest = json.loads((base / "reports" / "manifest.json").read_text())
+    entry = next(e for e in manifest["reports"] if e["institution"] == "Instelling B")
+    assert entry["status"] == "ok" and entry["error"] is None
+    assert entry["parameters"]["institution"] == "Instelling B"
+    assert set(entry["inputs"]) == {"scan_responses.csv", "fragments.csv",
+                                    "institution_report.ipynb", "study_report.ipynb"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", v) for v in entry["inputs"].values())
+    assert entry["package_version"] and entry["duration_s"] > 0
+    index = _html(base, "index.html")
+    for path in paths:
+        assert f'href="{path}"' in index
+
+
+def test_reports_are_self_contained_and_show_no_code(demo_build):
+    _, base = demo_build
+    for page in (base / "reports").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert '<html lang="nl">' in text
+        assert "<script" not in text.lower()
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), page
+        assert "load_report_data" not in text and "import " not in text
+        for img in re.findall(r"<img[^>]*>", text):
+            assert re.search(r"""alt=["'][^"']{20,}["']""", img), img[:120]
+
+
+def test_reports_carry_the_synthetic_banner(demo_build):
+    _, base = demo_build
+    for page in (base / "reports").rglob("*.html"):
+        assert "synthetisch" in page.read_text(encoding="utf-8"), page
+
+
+def test_institution_report_shows_only_its_own_data(demo_build):
+    _, base = demo_build
+    for name in INSTITUTIONS:
+        slug = name.lower().replace(" ", "-")
+        text = _html(base, f"institutions/{slug}.html")
+        assert name in text
+        for other in set(INSTITUTIONS) - {name}:
+            assert other not in text
+    responses = pd.read_parquet(base / "processed" / "responses.parquet")
+    for rid in responses["respondent_id"]:
+        assert rid not in _html(base, "institutions/instelling-a.html")
+
+
+def test_study_report_reproduces_participants_and_quotes(demo_build):
+    _, base = demo_build
+    text = _html(base, "study.html")
+    total = re.search(r"<td>Totaal</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", text)
+    assert total.groups() == ("14", "23")
+    assert "Aanbeveling 1" in text and "Aanbeveling 5" in text
+    assert text.index("Aanbeveling 1") < text.index("Aanbeveling 5")
+    assert "De wifi in dit gebouw is belabberd." in text
+
+
+def test_processed_files_account_for_every_row(demo_build):
+    _, base = demo_build
+    processed = base / "processed"
+    log = pd.read_csv(processed / "cleaning_log.csv")
+    kept = len(pd.read_parquet(processed / "responses.parquet"))
+    rejected = len(pd.read_csv(processed / "rejected_rows.csv"))
+    assert log["rows_in"].iloc[0] == kept + rejected == 14
+    evidence = pd.read_csv(processed / "evidence.csv")
+    assert evidence["fragment_id"].nunique() == 26
+
+
+def test_notebooks_run_with_their_default_parameters(demo_build, tmp_path):
+    _, base = demo_build
+    for name in ("institution_report.ipynb", "study_report.ipynb"):
+        out = tmp_path / name
+        papermill.execute_notebook(NOTEBOOKS / name, out, kernel_name="python3",
+                                   parameters={"processed_dir": str(base / "processed")},
+                                   progress_bar=False, cwd=str(NOTEBOOKS))
+        nb = nbformat.read(out, as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "error"]
+        assert not errors
+
+
+def test_english_reports(tmp_path):
+    result = build(RAW, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS, lang="en",
+                   institutions=["Instelling C"])
+    assert [r.path for r in result.reports] == ["study.html", "institutions/instelling-c.html"]
+    text = (tmp_path / "r" / "institutions" / "instelling-c.html").read_text()
+    assert '<html lang="en">' in text and "Readiness profile" in text and "synthetic" in text
+
+
+def test_one_failing_institution_does_not_stop_the_others(tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks)
+    nb = nbformat.read(notebooks / "institution_report.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        'if institution == "Instelling B":\n    raise RuntimeError("broken on purpose")'))
+    nbformat.write(nb, notebooks / "institution_report.ipynb")
+    code = main(["build", "--raw", str(RAW), "--processed", str(tmp_path / "p"),
+                 "--reports", str(tmp_path / "r"), "--notebooks", str(notebooks), "--jobs", "2"])
+    assert code == 1
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    status = {e["title"]: (e["status"], e["error"]) for e in manifest["reports"]}
+    assert status["Instelling B"][0] == "failed"
+    assert "RuntimeError: broken on purpose" in status["Instelling B"][1]
+    assert [s for s, _ in status.values()].count("ok") == 3
+    assert (tmp_path / "r" / "institutions" / "instelling-a.html").exists()
+    assert not (tmp_path / "r" / "institutions" / "instelling-b.html").exists()
+    assert "failed: Instelling B" in capsys.readouterr().err
+
+
+def test_unknown_institution_is_a_clear_error(tmp_path):
+    with pytest.raises(ReadinessError, match="unknown institution 'Instelling Z'"):
+        build(RAW, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS,
+              institutions=["Instelling Z"])
