@@ -3,7 +3,12 @@ import re
 import pandas as pd
 import pytest
 
-from readiness_analysis.coding import build_evidence, code_frequencies, load_codebook, read_fragments
+from readiness_analysis.coding import (
+    build_evidence,
+    code_frequencies,
+    load_codebook,
+    read_fragments,
+)
 from readiness_analysis.errors import CodingError, DataValidationError
 from readiness_analysis.study import load_study, published_quotes
 
@@ -21,7 +26,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.skipif(not STUDY_TEXT.exists(), reason="the study text (shared/) is not beside the repo")
+@pytest.mark.skipif(not STUDY_TEXT.exists(), reason="shared/ study text not beside the repo")
 def test_every_quote_is_verbatim_in_the_published_guide():
     guide = _normalise(STUDY_TEXT.read_text(encoding="utf-8"))
     # Hyphens that really belong to a word (rooster-ruimte) survive only without a break.
@@ -72,7 +77,8 @@ def test_unknown_code_and_empty_text_are_located(tmp_path, codebook):
     with pytest.raises(DataValidationError) as info:
         read_fragments(path, codebook)
     messages = [str(p) for p in info.value.problems]
-    assert f"{path}:3:codes: unknown code 'made_up' (add it to the codebook or fix the spelling)" in messages
+    hint = "(add it to the codebook or fix the spelling)"
+    assert f"{path}:3:codes: unknown code 'made_up' {hint}" in messages
     assert f"{path}:4:text: text is empty" in messages
 
 

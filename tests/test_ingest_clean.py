@@ -101,7 +101,8 @@ def test_missing_required_column_is_a_located_error(tmp_path, instrument):
     path.write_text("respondent_id,def_1\nr1,3\n")
     with pytest.raises(DataValidationError) as info:
         _clean(path, instrument)
-    assert str(info.value) == f"{path}:1:institution: required column missing (add it to the header)"
+    expected = f"{path}:1:institution: required column missing (add it to the header)"
+    assert str(info.value) == expected
 
 
 def test_wrong_instrument_is_reported(tmp_path, instrument):
@@ -122,7 +123,7 @@ def test_empty_file(tmp_path, instrument, content):
 def test_unknown_file_type(tmp_path):
     path = tmp_path / "scan.json"
     path.write_text("{}")
-    with pytest.raises(DataValidationError, match="unknown file type '.json'"):
+    with pytest.raises(DataValidationError, match=r"unknown file type '\.json'"):
         read_scan(path)
 
 

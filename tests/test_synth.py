@@ -3,7 +3,12 @@ import json
 import pandas as pd
 import pytest
 
-from readiness_analysis.synth import STUDY_DESIGN, SynthDesign, synthesize_scan, write_synthetic_scan
+from readiness_analysis.synth import (
+    STUDY_DESIGN,
+    SynthDesign,
+    synthesize_scan,
+    write_synthetic_scan,
+)
 
 from .conftest import RAW
 

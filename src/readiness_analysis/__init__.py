@@ -20,6 +20,7 @@ from .errors import (
     RenderError,
 )
 from .instrument import Instrument, load_instrument
+from .reliability import ReliabilityResult, reliability
 
 __all__ = [
     "CodingError",
