@@ -139,3 +139,12 @@ def test_unknown_institution_is_a_clear_error(tmp_path):
     with pytest.raises(ReadinessError, match="unknown institution 'Instelling Z'"):
         build(RAW, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS,
               institutions=["Instelling Z"])
+
+
+def test_study_report_has_a_reliability_table_with_small_sample_warning(demo_build):
+    _, base = demo_build
+    text = _html(base, "study.html")
+    assert "Betrouwbaarheid per thema" in text
+    assert "berekend op 14 respondenten" in text
+    assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>0\.\d\d</td>",
+                     text)

@@ -18,7 +18,7 @@ When the coders' pairable values show no variation at all (every coder gave ever
 fragment the same code, e.g. a code nobody ever applied), the expected disagreement is
 zero and both kappa and alpha are ``0/0``. They are then returned as ``NaN`` with the
 band "onbepaald" / "undefined" -- not as 1: data without variation cannot show that
-coders can tell categories apart (Krippendorff, 2004, ch. 11).
+the coders can tell the categories apart.
 """
 
 from __future__ import annotations
@@ -729,6 +729,8 @@ def agreement(
     whether a code applies", weighted by how many fragments each code is judged on.
     It is not the mean of the per-code values. Because most codes are absent from most
     fragments, it is dominated by agreement on absence; report the per-code rows too.
+    It depends on which codes are included: unused codes passed in ``codes`` add agreed
+    absences to it.
 
     A code that nobody (or everybody) applied to the double-coded fragments has no
     variation: its kappa and alpha are undefined (``NaN``, band "onbepaald"/"undefined").

@@ -27,6 +27,8 @@ from .errors import ReadinessError, RenderError
 __all__ = ["ReportJob", "ReportResult", "render_all", "render_report", "slugify", "write_page"]
 
 KERNEL = "python3"
+# The kernel's start-up warning about TCP transport is noise for report builders.
+_KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
 def slugify(name: str) -> str:
@@ -120,7 +122,7 @@ def render_report(job: ReportJob, *, home: str = "index.html") -> None:
             papermill.execute_notebook(
                 str(job.notebook), str(executed), parameters=job.parameters,
                 kernel_name=KERNEL, progress_bar=False, log_output=False,
-                cwd=str(job.notebook.parent),
+                cwd=str(job.notebook.parent), extra_arguments=_KERNEL_ARGS,
             )
         except papermill.PapermillExecutionError as exc:
             raise RenderError(

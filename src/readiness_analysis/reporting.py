@@ -37,6 +37,8 @@ __all__ = [
     "quotes",
     "quotes_by_recommendation",
     "recommendation_heading",
+    "reliability_table",
+    "small_sample_warning",
     "synthetic_banner",
     "table",
     "text",
@@ -76,6 +78,7 @@ TEXT = {
         "frequencies": "Factoren in de interviews",
         "accounting": "Data-verantwoording",
         "accounting_line": "{raw} rijen gelezen, {kept} behouden, {rejected} afgewezen.",
+        "reliability": "Betrouwbaarheid per thema",
     },
     "en": {
         "synthetic": "Note: the scan answers in this report are synthetic (generated "
@@ -109,6 +112,7 @@ TEXT = {
         "frequencies": "Factors in the interviews",
         "accounting": "Data accounting",
         "accounting_line": "{raw} rows read, {kept} kept, {rejected} rejected.",
+        "reliability": "Reliability per theme",
     },
 }
 
@@ -351,3 +355,51 @@ def recommendation_heading(rec_id: str, lang: str = "nl") -> HTML:
     word = "Aanbeveling" if lang == "nl" else "Recommendation"
     title = html.escape(recommendation_title(rec_id, lang))
     return HTML(f"<h3>{word} {rec_id[1:]}: {title}</h3>")
+
+
+RELIABILITY_MIN_N = 30
+
+
+def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Cronbach's alpha and omega total per theme, from the kept respondents.
+
+    Themes whose items do not allow an estimate (too few answers, a constant item) get
+    an empty row with the reason, instead of a number that means nothing.
+
+    Examples
+    --------
+    >>> reliability_table(load_report_data("data/processed"))  # doctest: +SKIP
+    """
+    import warnings
+
+    from .reliability import ReliabilityError, reliability
+
+    names = {"nl": ("Thema", "Items", "n", "alpha", "omega", "Opmerking"),
+             "en": ("Theme", "Items", "n", "alpha", "omega", "Note")}[lang]
+    rows = []
+    for theme in data.instrument.theme_ids:
+        items = [i for i in data.instrument.items_of(theme) if i in data.responses]
+        row = [data.instrument.theme_label(theme, lang), len(items)]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = reliability(data.responses[items].astype(float))
+            row += [res.n, f"{res.alpha:.2f}", _fmt(res.omega_total, "{:.2f}"), ""]
+        except ReliabilityError as exc:
+            row += [len(data.responses), "–", "–", exc.message]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(names))
+
+
+def small_sample_warning(data: ReportData, lang: str = "nl") -> HTML:
+    """A warning when reliability rests on fewer than 30 respondents (else nothing)."""
+    n = len(data.responses)
+    if n >= RELIABILITY_MIN_N:
+        return HTML("")
+    message = {
+        "nl": f"Let op: de betrouwbaarheid is berekend op {n} respondenten (minder dan "
+        f"{RELIABILITY_MIN_N}); de schattingen zijn daardoor onstabiel.",
+        "en": f"Note: reliability is estimated from {n} respondents (fewer than "
+        f"{RELIABILITY_MIN_N}); the estimates are unstable.",
+    }[lang]
+    return HTML(f"<div class='banner' role='note'>{html.escape(message)}</div>")
