@@ -2,9 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from readiness_analysis.clean import clean_scan, normalise_institution, pseudonym
+from readiness_analysis.clean import clean_scan, pseudonym
 from readiness_analysis.errors import DataValidationError
 from readiness_analysis.ingest import find_scan_file, read_scan
+from readiness_analysis.institutions import load_aliases, normalise_institution
 from readiness_analysis.synth import synthesize_scan
 
 KEY = b"test-key"
@@ -144,10 +145,80 @@ def test_exactly_one_scan_export_is_required(tmp_path):
         find_scan_file(tmp_path)
 
 
-def test_institution_spellings_are_merged():
-    aliases = {"ROCvA": "ROC van Amsterdam", "roc van amsterdam": "ROC van Amsterdam"}
-    names = ["ROC van Amsterdam", "ROCvA", "roc  van amsterdam "]
-    assert {normalise_institution(n, aliases) for n in names} == {"ROC van Amsterdam"}
+def test_institution_spellings_are_merged_and_logged(tmp_path, instrument):
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id,institution,def_1\nr1,ROC van Amsterdam,3\nr2,ROCvA,3\n"
+                    "r3,roc  van amsterdam ,3\nr4,Instelling X,3\nr5,instelling x,2\n"
+                    "r6,Instelling X,2\n")
+    result = clean_scan(read_scan(path), instrument, key=KEY, aliases=load_aliases())
+    assert result.responses["institution"].tolist() == ["ROC van Amsterdam"] * 3 + [
+        "Instelling X"] * 3
+    notes = result.log.loc[result.log["step"] == "note", "detail"].tolist()
+    assert "institution 'ROCvA' -> 'ROC van Amsterdam'" in notes
+    assert "institution 'instelling x' -> 'Instelling X'" in notes
+
+
+def test_user_alias_file_extends_the_shipped_table(tmp_path):
+    (tmp_path / "institution_aliases.yaml").write_text(
+        "Grafisch Lyceum Rotterdam:\n  - GLR\n", encoding="utf-8")
+    aliases = load_aliases(tmp_path)
+    assert normalise_institution(" glr ", aliases) == "Grafisch Lyceum Rotterdam"
+    assert normalise_institution("ROCvA", aliases) == "ROC van Amsterdam"
+
+
+def test_broken_alias_file_is_located(tmp_path):
+    path = tmp_path / "institution_aliases.yaml"
+    path.write_text("GLR: Grafisch Lyceum\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="must map each name to a list"):
+        load_aliases(tmp_path)
+
+
+def test_unknown_column_is_reported_and_logged(tmp_path, instrument):
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id,institution,Opmerkingen,def_1\nr1,A,leuk,3\n")
+    result = _clean(path, instrument)
+    assert str(result.warnings[0]) == (
+        f"{path}:1:Opmerkingen: unknown column ignored (check the instrument)")
+    assert "column 'Opmerkingen': unknown column ignored" in result.log["detail"].tolist()
+    assert "Opmerkingen" not in result.responses
+
+
+def test_every_problem_of_a_row_is_reported(tmp_path, instrument):
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id,institution,def_1,def_2\nr1,A,0,zes\n")
+    result = _clean(path, instrument)
+    assert [str(p) for p in result.problems] == [
+        f"{path}:2:def_1: value '0' is outside the scale 1-5",
+        f"{path}:2:def_2: unknown answer 'zes'; expected 1-5 or a scale label",
+    ]
+    assert result.rejected["column"].tolist() == ["def_1;def_2"]
+
+
+def test_spss_value_labels_are_mapped(tmp_path, instrument):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    frame = pd.DataFrame({"respondent_id": ["r1", "r2"], "institution": ["A", "A"],
+                          "def_1": [1.0, 5.0], "def_3": [2.0, 9.0]})
+    labels = {v: instrument.scale[v]["nl"] for v in instrument.scale}
+    labels_def3 = {**labels, 9: "weet niet"}
+    pyreadstat.write_sav(frame, str(tmp_path / "s.sav"),
+                         variable_value_labels={"def_1": labels, "def_3": labels_def3})
+    result = _clean(tmp_path / "s.sav", instrument)
+    assert result.responses["def_1"].tolist() == [1.0, 5.0]
+    # def_3 is reverse-keyed: 2 -> 4; 9 is labelled "weet niet" -> missing
+    assert result.responses["def_3"].tolist()[0] == 4.0
+    assert np.isnan(result.responses["def_3"].tolist()[1])
+
+
+def test_excel_with_blank_rows_and_trailing_spaces(tmp_path, instrument):
+    frame = pd.DataFrame({"respondent_id": ["r1 ", None, "r2"],
+                          "institution": [" Instelling A", None, "Instelling A  "],
+                          "def_1": ["mee eens ", None, " Helemaal mee oneens"]})
+    frame.to_excel(tmp_path / "s.xlsx", index=False)
+    result = _clean(tmp_path / "s.xlsx", instrument)
+    assert result.responses["def_1"].tolist() == [4.0, 1.0]
+    assert set(result.responses["institution"]) == {"Instelling A"}
+    assert result.rejected["source_row"].tolist() == [3]
+    assert result.rejected["reason"].tolist() == ["blank row"]
 
 
 def test_one_respondent_all_missing_answers(tmp_path, instrument):

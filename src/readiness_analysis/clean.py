@@ -17,9 +17,10 @@ import pandas as pd
 
 from .errors import DataValidationError, Problem
 from .ingest import RawTable
+from .institutions import unify_institutions
 from .instrument import Instrument
 
-__all__ = ["META_COLUMNS", "CleanResult", "clean_scan", "normalise_institution", "pseudonym"]
+__all__ = ["META_COLUMNS", "CleanResult", "clean_scan", "pseudonym"]
 
 META_COLUMNS = ("respondent_id", "institution", "n_teachers", "wave")
 REQUIRED = ("respondent_id", "institution")
@@ -40,6 +41,8 @@ class CleanResult:
         ``source_file``, ``source_row``, ``column``, ``reason`` per rejected row.
     log : DataFrame
         ``step``, ``rows_in``, ``rows_out``, ``rejected``, ``detail`` per step.
+    problems : list of Problem
+        Every problem that rejected a row, one per row and column.
     warnings : list of Problem
         Problems that did not reject a row (unknown or dropped columns).
     """
@@ -47,6 +50,7 @@ class CleanResult:
     responses: pd.DataFrame
     rejected: pd.DataFrame
     log: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -67,21 +71,6 @@ def pseudonym(identifier: str, key: bytes) -> str:
     return f"P{digest[:12]}"
 
 
-def normalise_institution(name: str, aliases: dict[str, str] | None = None) -> str:
-    """Collapse white space and map known spellings onto one name.
-
-    Alias keys are compared case-insensitively after collapsing white space.
-
-    Examples
-    --------
-    >>> normalise_institution("  roc van amsterdam ", {"roc van amsterdam": "ROC van Amsterdam"})
-    'ROC van Amsterdam'
-    """
-    clean = " ".join(str(name).split())
-    lookup = {" ".join(k.split()).casefold(): v for k, v in (aliases or {}).items()}
-    return lookup.get(clean.casefold(), clean)
-
-
 def clean_scan(
     raw: RawTable,
     instrument: Instrument,
@@ -100,7 +89,8 @@ def clean_scan(
     key : bytes
         Secret key for respondent pseudonyms (never written to outputs).
     aliases : dict, optional
-        Institution spellings mapped to one name.
+        Institution spellings mapped to one name (see
+        :func:`readiness_analysis.institutions.load_aliases`).
 
     Returns
     -------
@@ -124,6 +114,8 @@ def clean_scan(
     columns, warnings = _match_columns(raw, instrument)
     frame = raw.frame.rename(columns=columns)[list(columns.values())]
     acc = _Accounting(raw, frame)
+    for problem in warnings:
+        acc.note(f"column {problem.column!r}: {problem.message}")
     acc.reject_where(frame.isna().all(axis=1), "blank row", None, "drop blank rows")
     for column in REQUIRED:
         acc.reject_where(frame[column].isna(), f"{column} is empty", column, f"require {column}")
@@ -133,7 +125,7 @@ def clean_scan(
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
     responses["respondent_id"] = [pseudonym(r, key) for r in responses["respondent_id"]]
     responses = responses.reset_index(drop=True)
-    return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), warnings)
+    return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), acc.problems, warnings)
 
 
 def _norm_header(text: str) -> str:
@@ -191,6 +183,7 @@ class _Accounting:
         self.raw, self.frame = raw, frame
         self.kept = pd.Series(True, index=frame.index)
         self.reasons: list[dict] = []
+        self.problems: list[Problem] = []
         self.steps: list[dict] = []
         self._step("read", len(frame), 0, raw.source)
 
@@ -201,19 +194,27 @@ class _Accounting:
              "detail": detail}
         )
 
-    def reject(self, mask: pd.Series, reasons: pd.Series, column: str | None, step: str) -> None:
-        """Reject rows where ``mask`` holds (and that are still kept) with per-row reasons."""
-        hit = mask & self.kept
-        for idx in hit[hit].index:
+    def note(self, detail: str) -> None:
+        """Log a change that rejects no row (a dropped column, a merged spelling)."""
+        self._step("note", self.steps[-1]["rows_out"], 0, detail)
+
+    def reject(self, problems: dict[int, list[tuple[str, str]]], step: str) -> None:
+        """Reject the still-kept rows in ``problems`` (row index → [(column, message)])."""
+        hit = [idx for idx in problems if self.kept[idx]]
+        for idx in hit:
+            row = self.raw.rows[idx]
+            self.problems += [Problem(self.raw.source, row, c or None, m) for c, m in problems[idx]]
             self.reasons.append(
-                {"source_file": self.raw.source, "source_row": self.raw.rows[idx],
-                 "column": column or "", "reason": reasons.loc[idx]}
+                {"source_file": self.raw.source, "source_row": row,
+                 "column": ";".join(c for c, _ in problems[idx]),
+                 "reason": "; ".join(m for _, m in problems[idx])}
             )
-        self.kept &= ~hit
-        self._step(step, int(self.kept.sum()), int(hit.sum()))
+        self.kept[hit] = False
+        self._step(step, int(self.kept.sum()), len(hit))
 
     def reject_where(self, mask: pd.Series, reason: str, column: str | None, step: str) -> None:
-        self.reject(mask, pd.Series(reason, index=mask.index), column, step)
+        """Reject the rows where ``mask`` holds, all for the same reason."""
+        self.reject({idx: [(column or "", reason)] for idx in mask[mask].index}, step)
 
     def rejected_frame(self) -> pd.DataFrame:
         cols = ["source_file", "source_row", "column", "reason"]
@@ -234,46 +235,49 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
     }
     missing = set(instrument.missing)
     lo, hi = instrument.scale_min, instrument.scale_max
-    answers = pd.DataFrame(index=frame.index)
+    answers, problems = {}, {}
     for item in instrument.items:
         cells = frame[item.id] if item.id in frame else pd.Series(pd.NA, index=frame.index)
         values, bad = _parse_cells(cells, labels, missing, lo, hi)
-        acc.reject(bad.notna(), bad, item.id, f"check answers {item.id}")
-        if item.reverse:
-            values = lo + hi - values
-        answers[item.id] = values
-    return answers
+        for idx, message in bad.items():
+            problems.setdefault(idx, []).append((item.id, message))
+        answers[item.id] = lo + hi - values if item.reverse else values
+    acc.reject(dict(sorted(problems.items())), "check answers")
+    return pd.DataFrame(answers, index=frame.index)
 
 
-def _parse_cells(cells, labels, missing, lo, hi) -> tuple[pd.Series, pd.Series]:
+def _parse_cells(cells: pd.Series, labels, missing, lo, hi) -> tuple[pd.Series, pd.Series]:
+    """Parse each distinct cell once; return values (NaN = missing) and error messages."""
+    present = cells.dropna()
+    parsed = {cell: _parse_cell(cell, labels, missing, lo, hi) for cell in pd.unique(present)}
     values = pd.Series(np.nan, index=cells.index, dtype=float)
-    bad = pd.Series(pd.NA, index=cells.index, dtype=object)
-    for idx, cell in cells.items():
-        if pd.isna(cell):
-            continue
-        text = _norm_header(cell)
-        if text in missing:
-            continue
-        number = labels.get(text)
-        if number is None:
-            try:
-                number = float(text.replace(",", "."))
-            except ValueError:
-                bad[idx] = f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label"
-                continue
-        if number != int(number) or not lo <= number <= hi:
-            bad[idx] = f"value {cell!r} is outside the scale {lo}-{hi}"
-            continue
-        values[idx] = number
-    return values, bad
+    values[present.index] = [parsed[c][0] for c in present]
+    errors = pd.Series([parsed[c][1] for c in present], index=present.index, dtype=object)
+    return values, errors.dropna()
+
+
+def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, str | None]:
+    text = _norm_header(cell)
+    if text in missing:
+        return np.nan, None
+    number = labels.get(text)
+    if number is None:
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return np.nan, f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label"
+    if not np.isfinite(number) or number != int(number) or not lo <= number <= hi:
+        return np.nan, f"value {cell!r} is outside the scale {lo}-{hi}"
+    return float(number), None
 
 
 def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
     meta = pd.DataFrame(index=frame.index)
     meta["respondent_id"] = frame["respondent_id"].astype("string")
-    meta["institution"] = frame["institution"].map(
-        lambda v: normalise_institution(v, aliases) if pd.notna(v) else v
-    ).astype("string")
+    names, changes = unify_institutions(frame["institution"], aliases)
+    meta["institution"] = names.astype("string")
+    for old, new in sorted(changes.items()):
+        acc.note(f"institution {old!r} -> {new!r}")
     for column in ("n_teachers", "wave"):
         raw = frame[column] if column in frame else pd.Series("1", index=frame.index)
         number = pd.to_numeric(raw.fillna("1").astype(str).str.replace(",", "."), errors="coerce")

@@ -19,9 +19,11 @@ import pandas as pd
 from . import __version__
 from .clean import CleanResult, clean_scan
 from .coding import Codebook, build_evidence, load_codebook, read_fragments
+from .contracts import validate_responses
 from .errors import ReadinessError
 from .indices import summarise_scores, theme_scores
 from .ingest import find_scan_file, read_scan
+from .institutions import ALIAS_FILE, load_aliases
 from .instrument import Instrument, load_instrument
 
 __all__ = ["KEY_ENV", "Prepared", "file_sha256", "prepare", "pseudonym_key"]
@@ -109,7 +111,10 @@ def prepare(
     codebook = codebook or load_codebook()
     scan_file = find_scan_file(raw_dir)
     inputs = _hash_inputs(raw_dir, scan_file)
-    result = clean_scan(read_scan(scan_file), instrument, key=pseudonym_key(out))
+    result = clean_scan(
+        read_scan(scan_file), instrument, key=pseudonym_key(out), aliases=load_aliases(raw_dir)
+    )
+    validate_responses(result.responses, instrument)
     scores = theme_scores(result.responses, instrument)
     agree = instrument.agree_from or instrument.scale_max
     summary = pd.concat(
@@ -142,7 +147,7 @@ def prepare(
 
 
 def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:
-    files = [scan_file, raw_dir / FRAGMENTS_FILE]
+    files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / ALIAS_FILE]
     return {p.name: file_sha256(p) for p in files if p.is_file()}
 
 

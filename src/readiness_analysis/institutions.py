@@ -1,0 +1,123 @@
+"""Institution names: one spelling per institution, through an alias table.
+
+Survey exports spell the same school in many ways ("ROC van Amsterdam", "ROCvA",
+"roc van amsterdam "). Names are mapped through an alias table (shipped defaults plus
+``institution_aliases.yaml`` in the raw data folder), then spellings that differ only in
+case or white space are merged onto their most frequent form.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import DataValidationError, Problem
+
+__all__ = ["ALIAS_FILE", "load_aliases", "normalise_institution", "unify_institutions"]
+
+ALIAS_FILE = "institution_aliases.yaml"
+
+
+def _key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def load_aliases(raw_dir: str | Path | None = None) -> dict[str, str]:
+    """The alias table: shipped defaults, extended by ``raw_dir/institution_aliases.yaml``.
+
+    The file maps each canonical name to a list of other spellings::
+
+        ROC van Amsterdam:
+          - ROCvA
+          - ROC Amsterdam
+
+    Returns
+    -------
+    dict
+        Spelling (case- and white-space-folded) → canonical name.
+
+    Examples
+    --------
+    >>> load_aliases()["rocva"]
+    'ROC van Amsterdam'
+    """
+    text = (resources.files("readiness_analysis") / "instruments" / ALIAS_FILE).read_text("utf-8")
+    table = _parse(yaml.safe_load(text), "<package>/" + ALIAS_FILE)
+    user = Path(raw_dir) / ALIAS_FILE if raw_dir is not None else None
+    if user is not None and user.is_file():
+        try:
+            data = yaml.safe_load(user.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise DataValidationError(
+                [Problem(str(user), None, None, f"not valid YAML: {exc}")]
+            ) from exc
+        table.update(_parse(data, str(user)))
+    return table
+
+
+def _parse(data, source: str) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise DataValidationError(
+            [Problem(source, None, None, "alias file must map each name to a list of spellings",
+                     "see README.md, 'Your own data'")]
+        )
+    table = {}
+    for canonical, spellings in data.items():
+        for spelling in [canonical, *spellings]:
+            table[_key(spelling)] = " ".join(str(canonical).split())
+    return table
+
+
+def normalise_institution(name: str, aliases: dict[str, str] | None = None) -> str:
+    """Collapse white space and map a known spelling onto its canonical name.
+
+    Examples
+    --------
+    >>> normalise_institution("  roc van amsterdam ", {"roc van amsterdam": "ROC van Amsterdam"})
+    'ROC van Amsterdam'
+    >>> normalise_institution("Instelling  A")
+    'Instelling A'
+    """
+    clean = " ".join(str(name).split())
+    return (aliases or {}).get(_key(clean), clean)
+
+
+def unify_institutions(
+    names: pd.Series, aliases: dict[str, str] | None = None
+) -> tuple[pd.Series, dict[str, str]]:
+    """Normalise a column of institution names.
+
+    Aliases are applied first; spellings that then differ only in case are merged onto
+    the most frequent spelling (the first seen on a tie).
+
+    Returns
+    -------
+    (Series, dict)
+        The unified names (NA stays NA) and every change made, original → new, for the
+        cleaning log.
+
+    Examples
+    --------
+    >>> s = pd.Series(["Instelling A", "instelling a", "Instelling A", None])
+    >>> unified, changes = unify_institutions(s)
+    >>> unified.tolist(), changes
+    (['Instelling A', 'Instelling A', 'Instelling A', None], {'instelling a': 'Instelling A'})
+    """
+    mapped = names.map(lambda v: normalise_institution(v, aliases) if pd.notna(v) else v)
+    counts = Counter(v for v in mapped if pd.notna(v))
+    best: dict[str, str] = {}
+    for spelling, _ in counts.most_common():  # most_common keeps first-seen order on ties
+        best.setdefault(_key(spelling), spelling)
+    unified = mapped.map(lambda v: best[_key(v)] if pd.notna(v) else v)
+    changes = {
+        str(orig): new
+        for orig, new in zip(names, unified, strict=True)
+        if pd.notna(orig) and str(orig) != new
+    }
+    return unified, changes

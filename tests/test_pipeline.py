@@ -1,0 +1,58 @@
+import hashlib
+
+import pandas as pd
+import pytest
+
+import readiness_analysis.pipeline as pipeline
+from readiness_analysis.errors import ReadinessError
+
+
+def _digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_prepare_never_writes_to_raw(raw_copy, tmp_path):
+    before = _digests(raw_copy)
+    prepared = pipeline.prepare(raw_copy, tmp_path / "processed")
+    assert _digests(raw_copy) == before
+    assert prepared.institutions == ["Instelling A", "Instelling B", "Instelling C"]
+
+
+def test_build_fails_loudly_when_raw_changes_during_the_run(raw_copy, tmp_path, monkeypatch):
+    real_read = pipeline.read_scan
+
+    def read_then_change(path):
+        table = real_read(path)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("late-row,Instelling A,1,1\n")
+        return table
+
+    monkeypatch.setattr(pipeline, "read_scan", read_then_change)
+    with pytest.raises(ReadinessError, match="a raw file changed while the build was reading"):
+        pipeline.prepare(raw_copy, tmp_path / "processed")
+
+
+def test_same_inputs_give_identical_processed_files(raw_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv(pipeline.KEY_ENV, "fixed-test-key")
+    pipeline.prepare(raw_copy, tmp_path / "one")
+    pipeline.prepare(raw_copy, tmp_path / "two")
+    assert _digests(tmp_path / "one") == _digests(tmp_path / "two")
+
+
+def test_pseudonym_key_comes_from_environment_and_is_never_written(raw_copy, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv(pipeline.KEY_ENV, "secret-key-123")
+    pipeline.prepare(raw_copy, tmp_path / "processed")
+    for path in (tmp_path / "processed").iterdir():
+        assert b"secret-key-123" not in path.read_bytes()
+    ids = pd.read_parquet(tmp_path / "processed" / "responses.parquet")["respondent_id"]
+    raw_ids = pd.read_csv(raw_copy / "scan_responses.csv")["respondent_id"]
+    assert not set(ids) & set(raw_ids)
+
+
+def test_key_file_is_created_once_with_owner_only_permissions(tmp_path, monkeypatch):
+    monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
+    key = pipeline.pseudonym_key(tmp_path / "processed")
+    key_file = tmp_path / ".pseudonym.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert pipeline.pseudonym_key(tmp_path / "processed") == key
