@@ -227,3 +227,33 @@ def test_one_respondent_all_missing_answers(tmp_path, instrument):
     result = _clean(path, instrument)
     assert len(result.responses) == 1
     assert np.isnan(result.responses[instrument.item_ids].to_numpy(dtype=float)).all()
+
+
+def test_qualtrics_export_with_extra_header_rows(tmp_path, instrument):
+    path = tmp_path / "qualtrics.csv"
+    text_def1 = instrument.items[0].text["nl"]
+    path.write_text(
+        f'ResponseId,Instelling,"{text_def1}"\n'
+        f'Response ID,Instelling,"{text_def1}"\n'
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"\n'
+        "R_1,Instelling A,mee eens\n",
+        encoding="utf-8",
+    )
+    result = _clean(path, instrument)
+    assert result.responses["def_1"].tolist() == [4.0]
+    assert result.rejected["source_row"].tolist() == [2, 3]
+    assert set(result.rejected["reason"]) == {"extra header row (survey tool export)"}
+
+
+def test_ms_forms_export_headers(tmp_path, instrument):
+    frame = pd.DataFrame({"ID": [1, 2], "Start time": ["x", "y"], "Email": ["a@b.nl", "c@d.nl"],
+                          "Name": ["An", "Bo"], "School": ["Instelling A", "Instelling A"],
+                          instrument.items[0].text["nl"]: ["Mee eens", "Neutraal"]})
+    frame.to_excel(tmp_path / "forms.xlsx", index=False)
+    result = _clean(tmp_path / "forms.xlsx", instrument)
+    assert result.responses["def_1"].tolist() == [4.0, 3.0]
+    assert result.responses["respondent_id"].tolist() == [pseudonym("1", KEY), pseudonym("2", KEY)]
+    dropped = {p.column for p in result.warnings if p.message == "personal data column dropped"}
+    assert dropped == {"Email", "Name"}
+    text = result.responses.to_csv()
+    assert "a@b.nl" not in text and "An," not in text

@@ -24,6 +24,15 @@ __all__ = ["META_COLUMNS", "CleanResult", "clean_scan", "pseudonym"]
 
 META_COLUMNS = ("respondent_id", "institution", "n_teachers", "wave")
 REQUIRED = ("respondent_id", "institution")
+# Headers that survey tools (MS Forms, Qualtrics, LimeSurvey) and Dutch users give the
+# metadata columns; compared case- and white-space-insensitively.
+META_SYNONYMS = {
+    "respondent_id": ("id", "respondent", "respondent id", "responseid", "response id",
+                      "respondentnummer", "respondentnr"),
+    "institution": ("instelling", "school", "organisatie", "institution name"),
+    "n_teachers": ("aantal docenten", "docenten", "teachers"),
+    "wave": ("meting", "ronde", "meetmoment"),
+}
 _PERSONAL = re.compile(r"(^|_)(naam|name|e-?mail|mail|telefoon|phone)($|_)", re.IGNORECASE)
 
 
@@ -117,15 +126,31 @@ def clean_scan(
     for problem in warnings:
         acc.note(f"column {problem.column!r}: {problem.message}")
     acc.reject_where(frame.isna().all(axis=1), "blank row", None, "drop blank rows")
+    acc.reject_where(_header_rows(frame), "extra header row (survey tool export)",
+                     "respondent_id", "drop extra header rows")
     for column in REQUIRED:
         acc.reject_where(frame[column].isna(), f"{column} is empty", column, f"require {column}")
     answers = _recode_answers(frame, instrument, acc)
     meta = _meta(frame, acc, aliases)
     keep = acc.kept
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
-    responses["respondent_id"] = [pseudonym(r, key) for r in responses["respondent_id"]]
+    responses["respondent_id"] = [pseudonym(_id_text(r), key) for r in responses["respondent_id"]]
     responses = responses.reset_index(drop=True)
     return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), acc.problems, warnings)
+
+
+def _header_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows that repeat a header, as Qualtrics writes under the column names."""
+    ids = frame["respondent_id"].astype("string").str.strip().str.casefold()
+    repeated = {"respondent_id", *META_SYNONYMS["respondent_id"]}
+    return (ids.isin(repeated) | ids.str.startswith('{"importid"')).fillna(False).astype(bool)
+
+
+def _id_text(value) -> str:
+    """Identifier as text; 17.0 from a spreadsheet is the same respondent as "17"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _norm_header(text: str) -> str:
@@ -135,6 +160,7 @@ def _norm_header(text: str) -> str:
 def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Problem]]:
     """Map raw headers to meta columns and item ids (by id or by question text)."""
     lookup = {c: c for c in META_COLUMNS}
+    lookup.update({syn: col for col, syns in META_SYNONYMS.items() for syn in syns})
     for item in instrument.items:
         lookup[_norm_header(item.id)] = item.id
         for text in item.text.values():
