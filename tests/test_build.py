@@ -146,5 +146,5 @@ def test_study_report_has_a_reliability_table_with_small_sample_warning(demo_bui
     text = _html(base, "study.html")
     assert "Betrouwbaarheid per thema" in text
     assert "berekend op 14 respondenten" in text
-    assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>0\.\d\d</td>",
+    assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>0,\d\d</td>",
                      text)

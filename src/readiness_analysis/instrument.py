@@ -54,6 +54,7 @@ class Instrument:
     missing: tuple[str, ...] = ()
     min_items: int = 1
     agree_from: int | None = None
+    note: dict[str, str] = field(default_factory=dict)
     source: str = field(default="", compare=False)
 
     @property
@@ -188,6 +189,7 @@ def _build(raw: Any, source: str) -> Instrument:
         missing=tuple(str(m).strip().lower() for m in raw.get("missing") or ()),
         min_items=min_items,
         agree_from=agree_from,
+        note=_labels(raw["note"], source, "note") if raw.get("note") else {},
         source=source,
     )
 

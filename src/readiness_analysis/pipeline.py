@@ -160,11 +160,25 @@ def _fragments(raw_dir: Path, codebook: Codebook) -> pd.DataFrame:
     return read_fragments(path, codebook)
 
 
+def _git_commit() -> str | None:
+    """The commit of the package's source checkout, when it is one (else None)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted) -> dict:
     sidecar = scan_file.with_suffix(".synthetic.json")
     synthetic = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
     return {
         "package_version": __version__,
+        "commit": _git_commit(),
         "inputs": inputs,
         "scan_file": scan_file.name,
         "synthetic": synthetic,

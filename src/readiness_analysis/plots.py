@@ -103,3 +103,48 @@ def score_distribution(
     sns.despine(fig)
     fig.tight_layout()
     return fig
+
+
+_DIVERGING = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
+
+
+def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *, lang: str = "nl"):
+    """Diverging stacked bars: disagreement left of zero, agreement right, neutral centred.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        From :func:`readiness_analysis.itemstats.answer_shares` (a 5-point scale).
+
+    Examples
+    --------
+    >>> from readiness_analysis.instrument import load_instrument
+    >>> from readiness_analysis.itemstats import answer_shares
+    >>> df = pd.DataFrame({"vis_1": [1.0, 5.0, 3.0]})
+    >>> fig = diverging_answers(answer_shares(df, load_instrument()), load_instrument())
+    >>> len(fig.axes)
+    1
+    """
+    values = list(instrument.scale)
+    labels = _theme_labels(instrument, lang)
+    data = shares.dropna(subset=values).iloc[::-1]
+    mid = len(values) // 2  # index of the neutral value on an odd scale
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(data) + 1.6), dpi=110)
+    y = range(len(data))
+    left = -(data[values[:mid]].sum(axis=1) + data[values[mid]] / 2).to_numpy()
+    for k, value in enumerate(values):
+        width = data[value].to_numpy()
+        ax.barh(list(y), width, left=left, color=_DIVERGING[k % len(_DIVERGING)],
+                label=instrument.scale[value][lang], height=0.7)
+        left = left + width
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(list(y), [labels[t] for t in data["theme"]])
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):.0%}"))
+    ax.legend(ncol=len(values), loc="upper center", bbox_to_anchor=(0.4, -0.12), fontsize=7,
+              frameon=False)
+    n = int(data["n"].max()) if len(data) else 0
+    ax.set_title(f"n = {n}", loc="right", fontsize=9)
+    sns.despine(fig, left=True)
+    fig.tight_layout()
+    return fig

@@ -25,17 +25,20 @@ from .instrument import Instrument, load_instrument
 from .study import published_quotes, recommendation_title
 
 __all__ = [
+    "MIN_CELL",
     "ReportData",
     "accounting",
     "code_frequency_table",
     "figure",
     "heading",
+    "instrument_note",
     "load_report_data",
     "paragraph",
     "participants",
     "published_quotes",
     "quotes",
     "quotes_by_recommendation",
+    "reading_guide",
     "recommendation_heading",
     "reliability_table",
     "small_sample_warning",
@@ -47,9 +50,33 @@ __all__ = [
 
 TEXT = {
     "nl": {
-        "synthetic": "Let op: de scan-antwoorden in dit rapport zijn synthetisch "
+        "synthetic": "Let op: de scan-antwoorden in deze rapportage zijn synthetisch "
         "(gegenereerd demonstratiemateriaal), niet de antwoorden van echte docenten of "
-        "scholen. De citaten zijn de gepubliceerde citaten uit de handreiking.",
+        "scholen.",
+        "guide": "Leeswijzer: de scan heeft vijf antwoordmogelijkheden, van 1 (helemaal mee "
+        "oneens) tot 5 (helemaal mee eens); hoger is altijd gunstiger, want negatief "
+        "geformuleerde vragen zijn omgepoold. Een themascore is het gemiddelde van de "
+        "beantwoorde vragen van dat thema. n is het aantal interviews (een interview kan "
+        "meerdere docenten omvatten). '% (helemaal) mee eens' is het aandeel interviews "
+        "met een themascore van 4 of hoger. SD is de standaarddeviatie: hoe groter, hoe meer "
+        "de antwoorden uiteenlopen. Een streepje (–) betekent: minder dan {min_cell} "
+        "interviews, dus niet getoond om de privacy te beschermen.",
+        "instrument_note": "Gebruikt instrument: {title} (versie {version}). {note}",
+        "own_fragments": "Fragmenten uit de interviews van deze instelling",
+        "published_quotes": "Citaten uit de handreiking (niet uit de interviews van deze "
+        "instelling)",
+        "no_fragments_at_all": "Er zijn geen gecodeerde interviewfragmenten in deze gegevens.",
+        "summary": "Samenvatting",
+        "summary_intro": "{interviews} interviews met {teachers} docenten. De drie "
+        "aanbevelingen uit de handreiking die voor deze instelling het eerst aandacht "
+        "verdienen:",
+        "items": "Antwoorden per thema",
+        "items_alt": "Gestapelde staven per thema met het aandeel van elk antwoord, van "
+        "helemaal mee oneens (links) tot helemaal mee eens (rechts).",
+        "variation": "Verschillen binnen het team",
+        "advice": "De vijf aanbevelingen voor deze instelling",
+        "method": "Methode en datakwaliteit",
+        "provenance": "Herkomst van dit rapport",
         "institution": "Instelling",
         "interviews": "Interviews",
         "teachers": "Docenten",
@@ -70,8 +97,9 @@ TEXT = {
         "profile_alt": "Staafdiagram met de gemiddelde score per thema van {institution} "
         "naast het gemiddelde van alle instellingen.",
         "fragments": "Belemmerende en stimulerende factoren uit de interviews",
-        "no_fragments": "Voor deze instelling zijn geen eigen interviewfragmenten gecodeerd; "
-        "hieronder staan de gepubliceerde citaten uit de handreiking.",
+        "no_fragments": "Voor deze instelling zijn geen eigen interviewfragmenten gecodeerd. "
+        "De citaten uit de handreiking staan bij de aanbevelingen hieronder; ze komen niet "
+        "uit de interviews van deze instelling.",
         "recommendations": "De vijf aanbevelingen en hun citaten",
         "comparison": "Instellingen vergeleken",
         "comparison_alt": "Boxplots van de themascores per instelling.",
@@ -81,9 +109,29 @@ TEXT = {
         "reliability": "Betrouwbaarheid per thema",
     },
     "en": {
-        "synthetic": "Note: the scan answers in this report are synthetic (generated "
-        "demonstration data), not the answers of real teachers or schools. The quotes are "
-        "the published quotes from the guide.",
+        "synthetic": "Note: the scan answers shown here are synthetic (generated "
+        "demonstration data), not the answers of real teachers or schools.",
+        "guide": "How to read this: the scan has five answers, from 1 (strongly disagree) "
+        "to 5 (strongly agree); higher is always better, because negatively worded "
+        "questions are reversed. A theme score is the mean of the answered questions of "
+        "the theme. n is the number of interviews (one interview may hold several "
+        "teachers). '% (strongly) agree' is the share of interviews with a theme score of 4 "
+        "or more. SD is the standard deviation: the larger, the more answers differ. A dash "
+        "(–) means fewer than {min_cell} interviews, not shown to protect privacy.",
+        "instrument_note": "Instrument used: {title} (version {version}). {note}",
+        "own_fragments": "Fragments from this institution's interviews",
+        "published_quotes": "Quotes from the guide (not from this institution's interviews)",
+        "no_fragments_at_all": "There are no coded interview fragments in this data.",
+        "summary": "Summary",
+        "summary_intro": "{interviews} interviews with {teachers} teachers. The three "
+        "recommendations from the guide that deserve this institution's attention first:",
+        "items": "Answers per theme",
+        "items_alt": "Stacked bars per theme with the share of each answer, from strongly "
+        "disagree (left) to strongly agree (right).",
+        "variation": "Differences within the team",
+        "advice": "The five recommendations for this institution",
+        "method": "Method and data quality",
+        "provenance": "Provenance of this report",
         "institution": "Institution",
         "interviews": "Interviews",
         "teachers": "Teachers",
@@ -104,8 +152,9 @@ TEXT = {
         "profile_alt": "Bar chart of the mean score per theme of {institution} next to the "
         "mean of all institutions.",
         "fragments": "Hindering and stimulating factors from the interviews",
-        "no_fragments": "No interview fragments of this institution were coded; below are "
-        "the published quotes from the guide.",
+        "no_fragments": "No interview fragments of this institution were coded. The quotes "
+        "from the guide are shown with the recommendations below; they do not come from "
+        "this institution's interviews.",
         "recommendations": "The five recommendations and their quotes",
         "comparison": "Institutions compared",
         "comparison_alt": "Box plots of theme scores per institution.",
@@ -165,6 +214,7 @@ class ReportData:
     cleaning_log: pd.DataFrame
     provenance: dict
     instrument: Instrument
+    pooled_fragments: pd.DataFrame | None = None
 
     @property
     def institutions(self) -> list[str]:
@@ -231,6 +281,7 @@ def _only(data: ReportData, institution: str) -> ReportData:
             hint=f"choose one of: {', '.join(data.institutions)}",
         )
     own = data.fragments["institution"] == institution
+    pooled = data.fragments[["fragment_id", "code", "valence", "recommendation"]]
     return ReportData(
         responses=data.responses[data.responses["institution"] == institution],
         scores=data.scores[data.scores["institution"] == institution],
@@ -241,6 +292,7 @@ def _only(data: ReportData, institution: str) -> ReportData:
         cleaning_log=data.cleaning_log,
         provenance=data.provenance,
         instrument=data.instrument,
+        pooled_fragments=pooled,
     )
 
 
@@ -283,16 +335,22 @@ def theme_table(summary: pd.DataFrame, instrument: Instrument, lang: str = "nl")
         {
             t["theme"]: shown["theme"].astype(str).map(labels),
             t["n"]: shown["n"].astype(int),
-            t["mean"]: shown["mean"].map(lambda v: _fmt(v, "{:.2f}")),
-            t["sd"]: shown["sd"].map(lambda v: _fmt(v, "{:.2f}")),
-            t["agree"]: shown["agree"].map(lambda v: _fmt(v * 100, "{:.0f}%")),
+            t["mean"]: shown["mean"].map(lambda v: _fmt(v, "{:.2f}", lang)),
+            t["sd"]: shown["sd"].map(lambda v: _fmt(v, "{:.2f}", lang)),
+            t["agree"]: shown["agree"].map(lambda v: _fmt(v * 100, "{:.0f}%", lang)),
         }
     )
+    if "wave" in shown and shown["wave"].nunique() > 1:
+        out.insert(0, "Meting" if lang == "nl" else "Wave", shown["wave"].astype(int).values)
     return out.reset_index(drop=True)
 
 
-def _fmt(value: float, pattern: str) -> str:
-    return "–" if pd.isna(value) else pattern.format(value)
+def _fmt(value: float, pattern: str, lang: str = "en") -> str:
+    """Format a number; a dash for missing; decimal comma in Dutch."""
+    if pd.isna(value):
+        return "–"
+    out = pattern.format(value)
+    return out.replace(".", ",") if lang == "nl" else out
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
@@ -316,6 +374,19 @@ def figure(fig: plt.Figure, alt: str, caption: str = "") -> HTML:
         f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'>"
         f"{cap}</figure>"
     )
+
+
+def reading_guide(lang: str = "nl") -> HTML:
+    """How to read the numbers: scale, theme score, n, share agreeing, SD, dashes."""
+    return HTML(f"<p class='caption'>{html.escape(text('guide', lang, min_cell=MIN_CELL))}</p>")
+
+
+def instrument_note(data: ReportData, lang: str = "nl") -> HTML:
+    """Which instrument was used, with its own note (e.g. that it is a reconstruction)."""
+    inst = data.instrument
+    line = text("instrument_note", lang, title=inst.title[lang], version=inst.version,
+                note=inst.note.get(lang, ""))
+    return HTML(f"<p>{html.escape(line)}</p>")
 
 
 def synthetic_banner(data: ReportData, lang: str = "nl") -> HTML:
@@ -358,6 +429,9 @@ def recommendation_heading(rec_id: str, lang: str = "nl") -> HTML:
 
 
 RELIABILITY_MIN_N = 30
+_NOT_COMPUTED = {"nl": "niet te berekenen", "en": "cannot be computed"}
+_NEGATIVE_ALPHA = {"nl": "negatief: de vragen meten hier niet hetzelfde",
+                   "en": "negative: the items do not measure the same thing here"}
 
 
 def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
@@ -384,9 +458,11 @@ def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = reliability(data.responses[items].astype(float))
-            row += [res.n, f"{res.alpha:.2f}", _fmt(res.omega_total, "{:.2f}"), ""]
+            note = "" if res.alpha >= 0 else _NEGATIVE_ALPHA[lang]
+            row += [res.n, _fmt(res.alpha, "{:.2f}", lang),
+                    _fmt(res.omega_total, "{:.2f}", lang), note]
         except ReliabilityError as exc:
-            row += [len(data.responses), "–", "–", exc.message]
+            row += [len(data.responses), "–", "–", f"{_NOT_COMPUTED[lang]} ({exc.message})"]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(names))
 

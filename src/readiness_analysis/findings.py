@@ -1,0 +1,104 @@
+"""From evidence to advice: rank the study's five recommendations for one institution.
+
+The rule is deliberately simple, so that a school can follow it by hand:
+
+``priority(R) = SCAN_WEIGHT × need(R) + (1 − SCAN_WEIGHT) × barriers(R)``
+
+- ``need(R)``: how far the institution's mean theme scores for the themes linked to R in
+  the instrument lie below the top of the scale, as a share of the scale's range
+  (0 = everyone fully agrees, 1 = everyone fully disagrees). Themes are averaged with
+  equal weight.
+- ``barriers(R)``: the share of the coded *hindering* fragments that support R. The
+  institution's own coded fragments are used when it has at least ``MIN_FRAGMENTS``;
+  otherwise the study-wide fragments (the published quotes on the demo data), and the
+  output says which source was used.
+
+Ties are broken by the study's order (R1 before R5).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .instrument import Instrument
+
+__all__ = ["MIN_FRAGMENTS", "SCAN_WEIGHT", "rank_recommendations"]
+
+SCAN_WEIGHT = 0.7
+MIN_FRAGMENTS = 5
+RECOMMENDATIONS = ("R1", "R2", "R3", "R4", "R5")
+
+
+def _need(summary: pd.DataFrame, instrument: Instrument) -> dict[str, float]:
+    """Scale distance below the top, per recommendation, from theme means."""
+    lo, hi = instrument.scale_min, instrument.scale_max
+    means = summary.groupby("theme", observed=True)["mean"].mean()
+    need = {}
+    for rec in RECOMMENDATIONS:
+        themes = [t.id for t in instrument.themes if t.recommendation == rec and t.id in means]
+        values = [(hi - means[t]) / (hi - lo) for t in themes if pd.notna(means[t])]
+        need[rec] = sum(values) / len(values) if values else float("nan")
+    return need
+
+
+def _barriers(fragments: pd.DataFrame) -> dict[str, float]:
+    hindering = fragments[fragments["valence"] == "hindering"]
+    total = hindering["fragment_id"].nunique()
+    counts = hindering.groupby("recommendation")["fragment_id"].nunique()
+    return {r: (counts.get(r, 0) / total if total else 0.0) for r in RECOMMENDATIONS}
+
+
+def rank_recommendations(
+    summary: pd.DataFrame,
+    instrument: Instrument,
+    own_fragments: pd.DataFrame,
+    study_fragments: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rank R1-R5 for one institution by the documented priority rule (module docstring).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The institution's theme summary (``theme``, ``mean``; e.g. latest wave only).
+    instrument : Instrument
+    own_fragments, study_fragments : DataFrame
+        Coded fragments (``fragment_id``, ``valence``, ``recommendation``) of the
+        institution and of the whole study.
+
+    Returns
+    -------
+    DataFrame
+        One row per recommendation, best first: ``recommendation``, ``need``,
+        ``barriers``, ``barrier_source`` ("own" or "study"), ``n_barriers``, ``priority``,
+        ``rank``.
+
+    Examples
+    --------
+    >>> from readiness_analysis.instrument import load_instrument
+    >>> summary = pd.DataFrame({"theme": ["vision", "infrastructure"], "mean": [1.5, 4.5]})
+    >>> frags = pd.DataFrame({"fragment_id": ["f1"], "valence": ["hindering"],
+    ...                       "recommendation": ["R2"]})
+    >>> rank_recommendations(summary, load_instrument(), frags.iloc[:0], frags)[
+    ...     "recommendation"].tolist()[:2]
+    ['R2', 'R3']
+    """
+    own_n = own_fragments["fragment_id"].nunique() if len(own_fragments) else 0
+    source = "own" if own_n >= MIN_FRAGMENTS else "study"
+    fragments = own_fragments if source == "own" else study_fragments
+    need, barriers = _need(summary, instrument), _barriers(fragments)
+    hindering = fragments[fragments["valence"] == "hindering"]
+    rows = []
+    for order, rec in enumerate(RECOMMENDATIONS):
+        scan = need[rec]
+        priority = barriers[rec] if pd.isna(scan) else (
+            SCAN_WEIGHT * scan + (1 - SCAN_WEIGHT) * barriers[rec])
+        rows.append({
+            "recommendation": rec, "need": scan, "barriers": barriers[rec],
+            "barrier_source": source,
+            "n_barriers": hindering.loc[hindering["recommendation"] == rec,
+                                        "fragment_id"].nunique(),
+            "priority": priority, "_order": order,
+        })
+    table = pd.DataFrame(rows).sort_values(["priority", "_order"], ascending=[False, True])
+    table["rank"] = range(1, len(table) + 1)
+    return table.drop(columns="_order").reset_index(drop=True)

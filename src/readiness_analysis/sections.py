@@ -1,0 +1,241 @@
+"""Report sections built from tested library results: priorities, advice, provenance.
+
+Every function returns a DataFrame or an ``IPython.display.HTML`` block for a notebook
+to display; text from data is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+import pandas as pd
+from IPython.display import HTML
+
+from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
+from .indices import MIN_CELL, suppress_small_cells
+from .reporting import ReportData, quotes, recommendation_heading
+from .study import load_study, published_quotes, recommendation_title
+
+__all__ = [
+    "accounting_lines",
+    "latest_responses",
+    "own_fragments_block",
+    "priorities",
+    "priority_rule",
+    "profile_data",
+    "provenance_table",
+    "recommendation_blocks",
+    "variation_table",
+]
+
+_WORDS = {
+    "nl": {"scan": "scan: {themes} gemiddeld {own} (alle instellingen {pooled})",
+           "frag": "{n} belemmerende fragmenten ({source})",
+           "own": "eigen interviews", "study": "alle interviews van de studie",
+           "rank": "Prioriteit", "rec": "Aanbeveling", "reading": "Onderbouwing",
+           "tip": "Tip uit de handreiking", "study_says": "Wat de studie vond",
+           "own_frag": "Fragmenten uit de interviews van deze instelling",
+           "quotes": "Citaten uit de handreiking",
+           "rule": f"Rangorde: {SCAN_WEIGHT:.0%} afstand tot de top van de schaal op de "
+           f"scanthema's van de aanbeveling + {1 - SCAN_WEIGHT:.0%} aandeel van de "
+           "belemmerende interviewfragmenten dat bij de aanbeveling hoort (eigen fragmenten "
+           f"vanaf {MIN_FRAGMENTS}, anders die van de hele studie). Bij gelijke stand telt de "
+           "volgorde van de handreiking.",
+           "none": "–"},
+    "en": {"scan": "scan: {themes} mean {own} (all institutions {pooled})",
+           "frag": "{n} hindering fragments ({source})",
+           "own": "own interviews", "study": "all interviews of the study",
+           "rank": "Priority", "rec": "Recommendation", "reading": "Evidence",
+           "tip": "Tip from the guide", "study_says": "What the study found",
+           "own_frag": "Fragments from this institution's interviews",
+           "quotes": "Quotes from the guide",
+           "rule": f"Ranking: {SCAN_WEIGHT:.0%} distance to the top of the scale on the "
+           f"recommendation's scan themes + {1 - SCAN_WEIGHT:.0%} share of the hindering "
+           "interview fragments that support the recommendation (own fragments from "
+           f"{MIN_FRAGMENTS} on, otherwise those of the whole study). Ties follow the guide's "
+           "order.",
+           "none": "–"},
+}
+
+
+def _own_summary(data: ReportData, institution: str) -> pd.DataFrame:
+    own = data.institution_summary(institution)
+    if "wave" in own and len(own):
+        own = own[own["wave"] == own["wave"].max()]
+    return suppress_small_cells(own)
+
+
+def _pooled_summary(data: ReportData) -> pd.DataFrame:
+    pooled = data.pooled_summary()
+    if "wave" in pooled and len(pooled):
+        pooled = pooled[pooled["wave"] == pooled["wave"].max()]
+    return pooled
+
+
+def _ranking(data: ReportData, institution: str) -> pd.DataFrame:
+    pooled = data.pooled_fragments if data.pooled_fragments is not None else data.fragments
+    return rank_recommendations(_own_summary(data, institution), data.instrument,
+                                data.fragments, pooled)
+
+
+def _reading(row, data: ReportData, institution: str, lang: str) -> str:
+    words = _WORDS[lang]
+    themes = [t.id for t in data.instrument.themes if t.recommendation == row.recommendation]
+    own = _own_summary(data, institution).set_index("theme")["mean"]
+    pooled = _pooled_summary(data).set_index("theme")["mean"]
+
+    def mean_of(series):
+        values = [series[t] for t in themes if t in series and pd.notna(series[t])]
+        if not values:
+            return words["none"]
+        mean = f"{sum(values) / len(values):.1f}"
+        return mean.replace(".", ",") if lang == "nl" else mean
+
+    labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in themes)
+    scan = words["scan"].format(themes=labels, own=mean_of(own), pooled=mean_of(pooled))
+    frag = words["frag"].format(n=row.n_barriers, source=words[row.barrier_source])
+    return f"{scan}; {frag}"
+
+
+def priorities(data: ReportData, institution: str, lang: str = "nl") -> pd.DataFrame:
+    """The five recommendations ranked for this institution, with a one-line reading.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> data = load_report_data("data/processed", "Instelling A")  # doctest: +SKIP
+    >>> priorities(data, "Instelling A").iloc[0, 0]  # doctest: +SKIP
+    1
+    """
+    words = _WORDS[lang]
+    ranking = _ranking(data, institution)
+    return pd.DataFrame({
+        words["rank"]: ranking["rank"],
+        words["rec"]: [f"{r[1:]}. {recommendation_title(r, lang)}"
+                       for r in ranking["recommendation"]],
+        words["reading"]: [_reading(row, data, institution, lang)
+                           for row in ranking.itertuples()],
+    })
+
+
+def priority_rule(lang: str = "nl") -> HTML:
+    """The ranking rule in one paragraph, for the report."""
+    return HTML(f"<p class='caption'>{html.escape(_WORDS[lang]['rule'])}</p>")
+
+
+def recommendation_blocks(data: ReportData, institution: str, lang: str = "nl"):
+    """Yield one HTML block per recommendation, in this institution's priority order.
+
+    Each block: heading, what the study found, the institution's own coded fragments for
+    it (if any), the study's published quotes for it, and the study's practical tip.
+    """
+    words = _WORDS[lang]
+    study = {r["id"]: r for r in load_study()["recommendations"]}
+    published = published_quotes()
+    ranking = _ranking(data, institution)
+    for row in ranking.itertuples():
+        rec = study[row.recommendation]
+        own = data.fragments[(data.fragments["recommendation"] == row.recommendation)]
+        parts = [
+            recommendation_heading(row.recommendation, lang).data,
+            f"<p><strong>{words['reading']}:</strong> "
+            f"{html.escape(_reading(row, data, institution, lang))}</p>",
+            f"<p><strong>{words['study_says']}:</strong> {html.escape(rec['summary'][lang])}</p>",
+        ]
+        if len(own):
+            parts += [f"<p><strong>{words['own_frag']}</strong></p>", quotes(own).data]
+        mine = published[published["recommendation"] == row.recommendation]
+        parts += [f"<p><strong>{words['quotes']}</strong></p>", quotes(mine).data,
+                  f"<p><strong>{words['tip']}:</strong> {html.escape(rec['tip'][lang])}</p>"]
+        yield HTML("".join(parts))
+
+
+def provenance_table(data: ReportData, parameters: dict, lang: str = "nl") -> pd.DataFrame:
+    """What made this report: package, commit, instrument, inputs, parameters, date."""
+    prov = data.provenance
+    names = {"nl": ("Onderdeel", "Waarde"), "en": ("Item", "Value")}[lang]
+    rows = [
+        ("readiness-analysis", prov.get("package_version", "")),
+        ("commit", prov.get("commit") or "–"),
+        ("instrument", f"{prov['instrument']['id']} {prov['instrument']['version']}"),
+        ("codebook", f"{prov['codebook']['id']} {prov['codebook']['version']}"),
+        *[(f"SHA-256 {name}", digest) for name, digest in sorted(prov["inputs"].items())],
+        *[(f"parameter {k}", str(v)) for k, v in sorted(parameters.items())
+          if k != "processed_dir"],
+        ("datum" if lang == "nl" else "date",
+         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("min. cel" if lang == "nl" else "min. cell", str(MIN_CELL)),
+    ]
+    return pd.DataFrame(rows, columns=list(names))
+
+
+def profile_data(data: ReportData, institution: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Own and pooled theme summaries of the latest wave, small cells suppressed.
+
+    This is what the profile figure may show.
+    """
+    return _own_summary(data, institution), _pooled_summary(data)
+
+
+def latest_responses(data: ReportData) -> pd.DataFrame:
+    """Responses of the latest wave (the current picture)."""
+    if data.responses.empty:
+        return data.responses
+    return data.responses[data.responses["wave"] == data.responses["wave"].max()]
+
+
+def variation_table(data: ReportData, institution: str, lang: str = "nl") -> pd.DataFrame:
+    """Themes ordered by how much the team differs (SD of theme scores, latest wave)."""
+    own = _own_summary(data, institution)
+    own = own[own["theme"].astype(str) != "readiness"].sort_values("sd", ascending=False)
+    names = {"nl": ("Thema", "n", "SD", "Middelste helft (Q1–Q3)"),
+             "en": ("Theme", "n", "SD", "Middle half (Q1–Q3)")}[lang]
+
+    def num(v):
+        return "–" if pd.isna(v) else (f"{v:.2f}".replace(".", ",") if lang == "nl"
+                                       else f"{v:.2f}")
+
+    return pd.DataFrame({
+        names[0]: [data.instrument.theme_label(str(t), lang) for t in own["theme"]],
+        names[1]: own["n"].astype(int).values,
+        names[2]: [num(v) for v in own["sd"]],
+        names[3]: [f"{num(a)} – {num(b)}" if pd.notna(a) else "–"
+                   for a, b in zip(own["q1"], own["q3"], strict=True)],
+    })
+
+
+def own_fragments_block(data: ReportData, lang: str = "nl") -> HTML:
+    """The institution's own coded fragments, hindering first; a note when there are none."""
+    from .reporting import text
+
+    if data.fragments.empty:
+        return HTML(f"<p>{html.escape(text('no_fragments', lang))}</p>")
+    parts = []
+    labels = {"nl": {"hindering": "Belemmerend", "stimulating": "Stimulerend",
+                     "neutral": "Neutraal"},
+              "en": {"hindering": "Hindering", "stimulating": "Stimulating",
+                     "neutral": "Neutral"}}[lang]
+    primary = data.fragments[data.fragments["rank"] == 1]
+    for valence in ("hindering", "stimulating", "neutral"):
+        chosen = primary[primary["valence"] == valence]
+        if len(chosen):
+            parts += [f"<h3>{labels[valence]}</h3>", quotes(chosen).data]
+    return HTML("".join(parts))
+
+
+def accounting_lines(data: ReportData, institution: str, lang: str = "nl") -> HTML:
+    """Row accounting: this institution's kept interviews and the whole file's account."""
+    log = data.cleaning_log
+    raw = int(log["rows_in"].iloc[0])
+    rejected = int(log["rejected"].sum())
+    own = len(data.responses)
+    text = {
+        "nl": f"Deze instelling: {own} interviews in de analyse. Hele bestand: {raw} rijen "
+        f"gelezen = {raw - rejected} behouden + {rejected} afgewezen (met reden in "
+        "rejected_rows.csv).",
+        "en": f"This institution: {own} interviews in the analysis. Whole file: {raw} rows "
+        f"read = {raw - rejected} kept + {rejected} rejected (with reasons in "
+        "rejected_rows.csv).",
+    }[lang]
+    return HTML(f"<p>{html.escape(text)}</p>")
