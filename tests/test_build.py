@@ -148,3 +148,24 @@ def test_study_report_has_a_reliability_table_with_small_sample_warning(demo_bui
     assert "berekend op 14 respondenten" in text
     assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>0,\d\d</td>",
                      text)
+
+
+def test_small_institution_is_suppressed_in_figure_data_and_tables(tmp_path):
+    from readiness_analysis import reporting, sections
+    from readiness_analysis.synth import SynthDesign, write_synthetic_scan
+
+    raw = tmp_path / "raw"
+    write_synthetic_scan(raw / "scan_responses.csv", SynthDesign(institutions=2,
+                                                                 respondents=4, seed=2))
+    df = pd.read_csv(raw / "scan_responses.csv")
+    df = df.drop(df.index[(df["institution"] == "Instelling B")][2:])  # B keeps 2 rows
+    df.to_csv(raw / "scan_responses.csv", index=False)
+    result = build(raw, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS,
+                   institutions=["Instelling B"])
+    assert result.ok
+    data = reporting.load_report_data(tmp_path / "p", "Instelling B")
+    own, _ = sections.profile_data(data, "Instelling B")
+    assert own["mean"].isna().all() and own["suppressed"].all()
+    text = (tmp_path / "r" / "institutions" / "instelling-b.html").read_text()
+    assert "Minder dan 3 respondenten" in text
+    assert not re.search(r"<td>Visie en beleid</td>\s*<td>2</td>\s*<td>\d", text)
