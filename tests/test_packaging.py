@@ -25,3 +25,14 @@ def test_every_dependency_has_a_lower_bound():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
         assert ">=" in spec, spec
+
+
+def test_readme_lists_every_item_and_code():
+    from readiness_analysis.coding import load_codebook
+    from readiness_analysis.instrument import load_instrument
+
+    readme = (ROOT / "README.md").read_text()
+    for item in load_instrument().item_ids:
+        assert f"`{item}`" in readme, item
+    for code in load_codebook().names:
+        assert f"`{code}`" in readme, code
