@@ -56,3 +56,16 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path, monkeypa
     key_file = tmp_path / ".pseudonym.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert pipeline.pseudonym_key(tmp_path / "processed") == key
+
+
+def test_csv_outputs_defuse_formulas_but_reports_keep_names(raw_copy, tmp_path):
+    scan = pd.read_csv(raw_copy / "scan_responses.csv")
+    scan.loc[scan["institution"] == "Instelling C", "institution"] = "=HYPERLINK(\"x\")"
+    scan.to_csv(raw_copy / "scan_responses.csv", index=False)
+    prepared = pipeline.prepare(raw_copy, tmp_path / "p")
+    assert '=HYPERLINK("x")' in prepared.institutions
+    csv = pd.read_csv(tmp_path / "p" / "institution_scores.csv")
+    assert "'=HYPERLINK(\"x\")" in set(csv["institution"])
+    assert not csv["institution"].dropna().str.startswith("=").any()
+    parquet = pd.read_parquet(tmp_path / "p" / "institution_scores.parquet")
+    assert '=HYPERLINK("x")' in set(parquet["institution"])

@@ -26,7 +26,7 @@ from .ingest import find_scan_file, read_scan
 from .institutions import ALIAS_FILE, load_aliases
 from .instrument import Instrument, load_instrument
 
-__all__ = ["KEY_ENV", "Prepared", "file_sha256", "prepare", "pseudonym_key"]
+__all__ = ["KEY_ENV", "Prepared", "excel_safe", "file_sha256", "prepare", "pseudonym_key"]
 
 KEY_ENV = "READINESS_PSEUDONYM_KEY"
 FRAGMENTS_FILE = "fragments.csv"
@@ -93,7 +93,8 @@ def prepare(
         Holds ``scan_responses.(csv|xlsx|sav)`` and ``fragments.csv``; never written to.
     processed_dir : path
         Receives ``responses.parquet``, ``rejected_rows.csv``, ``cleaning_log.csv``,
-        ``scores.parquet``, ``institution_scores.csv``, ``fragments.parquet``,
+        ``scores.parquet``, ``institution_scores.parquet`` (and ``.csv``),
+        ``fragments.parquet``,
         ``evidence.csv`` and ``provenance.json``.
     instrument, codebook : optional
         Default: the ones shipped with the package.
@@ -130,6 +131,7 @@ def prepare(
     _write_csv(result.rejected, out / "rejected_rows.csv")
     _write_csv(result.log, out / "cleaning_log.csv")
     _write_parquet(scores, out / "scores.parquet")
+    _write_parquet(summary, out / "institution_scores.parquet")
     _write_csv(summary, out / "institution_scores.csv")
     _write_parquet(fragments, out / "fragments.parquet")
     _write_csv(build_evidence(fragments), out / "evidence.csv")
@@ -195,8 +197,32 @@ def _write_text(text: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Defuse text cells that a spreadsheet would run as a formula (CSV injection).
+
+    Text cells starting with ``= + - @``, a tab or a carriage return get a leading
+    apostrophe, as OWASP advises; numbers are left alone. Only CSVs written for people to
+    open use this; the package itself reads the parquet files.
+
+    Examples
+    --------
+    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", None], "b": [-1, 2, 3]})).to_dict("list")
+    {'a': ["'=1+1", 'ok', None], 'b': [-1, 2, 3]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    _write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+    _write_text(excel_safe(frame).to_csv(index=False, lineterminator="\n"), path)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

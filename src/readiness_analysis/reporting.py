@@ -255,7 +255,7 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
         data = ReportData(
             responses=pd.read_parquet(d / "responses.parquet"),
             scores=pd.read_parquet(d / "scores.parquet"),
-            summary=pd.read_csv(d / "institution_scores.csv"),
+            summary=pd.read_parquet(d / "institution_scores.parquet"),
             fragments=pd.read_parquet(d / "fragments.parquet"),
             cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
             provenance=json.loads((d / "provenance.json").read_text(encoding="utf-8")),
