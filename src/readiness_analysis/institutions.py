@@ -104,10 +104,10 @@ def unify_institutions(
 
     Examples
     --------
-    >>> s = pd.Series(["Instelling A", "instelling a", "Instelling A", None])
+    >>> s = pd.Series(["Instelling A", "instelling a", "Instelling A"])
     >>> unified, changes = unify_institutions(s)
     >>> unified.tolist(), changes
-    (['Instelling A', 'Instelling A', 'Instelling A', None], {'instelling a': 'Instelling A'})
+    (['Instelling A', 'Instelling A', 'Instelling A'], {'instelling a': 'Instelling A'})
     """
     mapped = names.map(lambda v: normalise_institution(v, aliases) if pd.notna(v) else v)
     counts = Counter(v for v in mapped if pd.notna(v))

@@ -209,8 +209,8 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", None], "b": [-1, 2, 3]})).to_dict("list")
-    {'a': ["'=1+1", 'ok', None], 'b': [-1, 2, 3]}
+    >>> excel_safe(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [-1, 2, 3]})).to_dict("list")
+    {'a': ["'=1+1", 'ok', "'-x"], 'b': [-1, 2, 3]}
     """
     out = frame.copy()
     for column in out.columns:
