@@ -33,7 +33,7 @@ def test_demo_build_writes_every_report(demo_build):
     entry = next(e for e in manifest["reports"] if e["institution"] == "Instelling B")
     assert entry["status"] == "ok" and entry["error"] is None
     assert entry["parameters"]["institution"] == "Instelling B"
-    assert set(entry["inputs"]) == {"scan_responses.csv", "fragments.csv",
+    assert set(entry["inputs"]) >= {"scan_responses.csv", "fragments.csv", "documents.csv",
                                     "institution_report.ipynb", "study_report.ipynb"}
     assert all(re.fullmatch(r"[0-9a-f]{64}", v) for v in entry["inputs"].values())
     assert entry["package_version"] and entry["duration_s"] > 0
@@ -169,3 +169,22 @@ def test_small_institution_is_suppressed_in_figure_data_and_tables(tmp_path):
     text = (tmp_path / "r" / "institutions" / "instelling-b.html").read_text()
     assert "Minder dan 3 respondenten" in text
     assert not re.search(r"<td>Visie en beleid</td>\s*<td>2</td>\s*<td>\d", text)
+
+
+def test_study_report_answers_the_four_sub_questions_in_order(demo_build):
+    _, base = demo_build
+    text = _html(base, "study.html")
+    positions = [text.index(f"<h2>Deelvraag {n}</h2>") for n in (1, 2, 3, 4)]
+    assert positions == sorted(positions)
+    assert "documenteninventaris is illustratief" in text
+    assert "Onderwijsvisie 2021-2025" not in text  # the study shows the overview only
+    assert "HAN Blended Leren Bloem" in text or "Blended Leren Bloem" in text
+
+
+def test_institution_report_shows_its_documents_next_to_vision_answers(demo_build):
+    _, base = demo_build
+    text = _html(base, "institutions/instelling-b.html")
+    assert "Visie- en beleidsdocumenten" in text
+    assert "Onderwijsvisie 2021-2025" in text
+    assert "Onderwijsvisie 2022-2026" not in text  # Instelling A's document
+    assert "Ik ken de visie van mijn instelling op blended leren." in text

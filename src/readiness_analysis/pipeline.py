@@ -20,16 +20,19 @@ from . import __version__
 from .clean import CleanResult, clean_scan
 from .coding import Codebook, build_evidence, load_codebook, read_fragments
 from .contracts import validate_responses
+from .documents import COLUMNS as DOCUMENT_COLUMNS
+from .documents import read_documents
 from .errors import ReadinessError
 from .indices import summarise_scores, theme_scores
 from .ingest import find_scan_file, read_scan
-from .institutions import ALIAS_FILE, load_aliases
+from .institutions import ALIAS_FILE, load_aliases, normalise_institution
 from .instrument import Instrument, load_instrument
 
 __all__ = ["KEY_ENV", "Prepared", "excel_safe", "file_sha256", "prepare", "pseudonym_key"]
 
 KEY_ENV = "READINESS_PSEUDONYM_KEY"
 FRAGMENTS_FILE = "fragments.csv"
+DOCUMENTS_FILE = "documents.csv"
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,8 @@ def prepare(
     codebook = codebook or load_codebook()
     scan_file = find_scan_file(raw_dir)
     inputs = _hash_inputs(raw_dir, scan_file)
-    result = clean_scan(
-        read_scan(scan_file), instrument, key=pseudonym_key(out), aliases=load_aliases(raw_dir)
-    )
+    aliases = load_aliases(raw_dir)
+    result = clean_scan(read_scan(scan_file), instrument, key=pseudonym_key(out), aliases=aliases)
     validate_responses(result.responses, instrument)
     scores = theme_scores(result.responses, instrument)
     agree = instrument.agree_from or instrument.scale_max
@@ -126,6 +128,7 @@ def prepare(
         ignore_index=True,
     )
     fragments = _fragments(raw_dir, codebook)
+    documents = _documents(raw_dir, aliases)
     out.mkdir(parents=True, exist_ok=True)
     _write_parquet(result.responses, out / "responses.parquet")
     _write_csv(result.rejected, out / "rejected_rows.csv")
@@ -135,6 +138,7 @@ def prepare(
     _write_csv(summary, out / "institution_scores.csv")
     _write_parquet(fragments, out / "fragments.parquet")
     _write_csv(build_evidence(fragments), out / "evidence.csv")
+    _write_parquet(documents, out / "documents.parquet")
     provenance = _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted)
     _write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n",
                 out / "provenance.json")
@@ -149,7 +153,7 @@ def prepare(
 
 
 def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:
-    files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / ALIAS_FILE]
+    files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / DOCUMENTS_FILE, raw_dir / ALIAS_FILE]
     return {p.name: file_sha256(p) for p in files if p.is_file()}
 
 
@@ -173,6 +177,17 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
+
+
+def _documents(raw_dir: Path, aliases: dict[str, str]) -> pd.DataFrame:
+    """The policy-document inventory (optional), institutions spelled as in the scan."""
+    path = raw_dir / DOCUMENTS_FILE
+    if not path.is_file():
+        return pd.DataFrame(columns=list(DOCUMENT_COLUMNS))
+    documents = read_documents(path)
+    documents["institution"] = documents["institution"].map(
+        lambda name: normalise_institution(name, aliases))
+    return documents
 
 
 def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted) -> dict:

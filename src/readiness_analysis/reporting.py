@@ -48,6 +48,10 @@ __all__ = [
     "theme_table",
 ]
 
+PROCESSED_FILES = ("responses.parquet", "scores.parquet", "institution_scores.parquet",
+                   "fragments.parquet", "cleaning_log.csv", "provenance.json",
+                   "documents.parquet")
+
 TEXT = {
     "nl": {
         "synthetic": "Let op: de scan-antwoorden in deze rapportage zijn synthetisch "
@@ -77,6 +81,13 @@ TEXT = {
         "advice": "De vijf aanbevelingen voor deze instelling",
         "method": "Methode en datakwaliteit",
         "provenance": "Herkomst van dit rapport",
+        "documents": "Visie- en beleidsdocumenten",
+        "documents_intro": "De documenten van deze instelling over blended leren, en hoe de "
+        "docenten in de scan antwoorden op de stellingen over de visie.",
+        "no_documents": "Voor deze instelling zijn geen documenten geïnventariseerd.",
+        "sq": "Deelvraag {n}",
+        "missing_docs": "Waar ontbreken definitie, doelen en plan?",
+        "current_use": "Huidig gebruik per instelling",
         "institution": "Instelling",
         "interviews": "Interviews",
         "teachers": "Docenten",
@@ -132,6 +143,13 @@ TEXT = {
         "advice": "The five recommendations for this institution",
         "method": "Method and data quality",
         "provenance": "Provenance of this report",
+        "documents": "Vision and policy documents",
+        "documents_intro": "This institution's documents on blended learning, and how its "
+        "teachers answered the scan statements about the vision.",
+        "no_documents": "No documents were inventoried for this institution.",
+        "sq": "Sub-question {n}",
+        "missing_docs": "Where are definition, goals and plan missing?",
+        "current_use": "Current use per institution",
         "institution": "Institution",
         "interviews": "Interviews",
         "teachers": "Teachers",
@@ -214,6 +232,7 @@ class ReportData:
     cleaning_log: pd.DataFrame
     provenance: dict
     instrument: Instrument
+    documents: pd.DataFrame | None = None
     pooled_fragments: pd.DataFrame | None = None
 
     @property
@@ -251,21 +270,23 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
     >>> data = load_report_data("data/processed", "Instelling A")  # doctest: +SKIP
     """
     d = Path(processed_dir)
-    try:
-        data = ReportData(
-            responses=pd.read_parquet(d / "responses.parquet"),
-            scores=pd.read_parquet(d / "scores.parquet"),
-            summary=pd.read_parquet(d / "institution_scores.parquet"),
-            fragments=pd.read_parquet(d / "fragments.parquet"),
-            cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
-            provenance=json.loads((d / "provenance.json").read_text(encoding="utf-8")),
-            instrument=_instrument(json.loads((d / "provenance.json").read_text("utf-8"))),
-        )
-    except FileNotFoundError as exc:
-        raise ReadinessError(
-            f"processed data missing: {exc.filename}",
-            hint="run `readiness build` (or `make report`) first",
-        ) from exc
+    for name in PROCESSED_FILES:
+        if not (d / name).is_file():
+            raise ReadinessError(
+                f"processed data missing: {name}", file=d,
+                hint="run `readiness build` (or `make report`) first",
+            )
+    provenance = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+    data = ReportData(
+        responses=pd.read_parquet(d / "responses.parquet"),
+        scores=pd.read_parquet(d / "scores.parquet"),
+        summary=pd.read_parquet(d / "institution_scores.parquet"),
+        fragments=pd.read_parquet(d / "fragments.parquet"),
+        cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
+        provenance=provenance,
+        instrument=_instrument(provenance),
+        documents=pd.read_parquet(d / "documents.parquet"),
+    )
     return data if institution is None else _only(data, institution)
 
 
@@ -292,6 +313,7 @@ def _only(data: ReportData, institution: str) -> ReportData:
         cleaning_log=data.cleaning_log,
         provenance=data.provenance,
         instrument=data.instrument,
+        documents=data.documents[data.documents["institution"] == institution],
         pooled_fragments=pooled,
     )
 

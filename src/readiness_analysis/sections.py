@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from IPython.display import HTML
 
+from . import documents
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
 from .reporting import ReportData, quotes, recommendation_heading
@@ -19,14 +20,22 @@ from .study import load_study, published_quotes, recommendation_title
 
 __all__ = [
     "accounting_lines",
+    "documents_note",
+    "documents_tables",
+    "factor_table",
+    "institution_comparison",
     "latest_responses",
+    "own_documents",
     "own_fragments_block",
     "priorities",
     "priority_rule",
     "profile_data",
     "provenance_table",
     "recommendation_blocks",
+    "recommendation_extra",
+    "sub_question",
     "variation_table",
+    "vision_alignment_table",
 ]
 
 _WORDS = {
@@ -145,6 +154,8 @@ def recommendation_blocks(data: ReportData, institution: str, lang: str = "nl"):
         ]
         if len(own):
             parts += [f"<p><strong>{words['own_frag']}</strong></p>", quotes(own).data]
+        if row.recommendation == "R1":
+            parts.append(documents.bloem_html(lang))
         mine = published[published["recommendation"] == row.recommendation]
         parts += [f"<p><strong>{words['quotes']}</strong></p>", quotes(mine).data,
                   f"<p><strong>{words['tip']}:</strong> {html.escape(rec['tip'][lang])}</p>"]
@@ -239,3 +250,91 @@ def accounting_lines(data: ReportData, institution: str, lang: str = "nl") -> HT
         "rejected_rows.csv).",
     }[lang]
     return HTML(f"<p>{html.escape(text)}</p>")
+
+
+def _percent(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Show share columns (0-1) as whole percentages; a dash where suppressed."""
+    out = frame.copy()
+    for column in out.columns:
+        if str(column).startswith(("Aandeel", "Share")):
+            out[column] = out[column].map(lambda v: "–" if pd.isna(v) else f"{v:.0%}")
+    return out
+
+
+def own_documents(data: ReportData, institution: str, lang: str = "nl") -> pd.DataFrame:
+    """The institution's own vision and policy documents (sub-question 1)."""
+    return documents.institution_documents(data.documents, institution, lang)
+
+
+def vision_alignment_table(data: ReportData, institution: str, lang: str = "nl"):
+    """The documents next to the teachers' scan answers on vision (known, concrete, shared)."""
+    table = documents.vision_alignment(data.documents, data.responses, data.instrument,
+                                       institution, lang)
+    return _percent(table, lang)
+
+
+def documents_tables(data: ReportData, lang: str = "nl") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Study-wide inventory: documents per institution, and what is missing where."""
+    names = data.institutions
+    return (documents.documents_overview(data.documents, lang, institutions=names),
+            documents.missing_elements(data.documents, lang, institutions=names))
+
+
+def sub_question(number: int, lang: str = "nl") -> HTML:
+    """Heading with the study's sub-question ``number`` (1-4), as the guide words it."""
+    from .reporting import text
+
+    question = load_study()["sub_questions"][number - 1][lang]
+    return HTML(f"<h2>{text('sq', lang, n=number)}</h2><p><em>{html.escape(question)}</em></p>")
+
+
+def documents_note(data: ReportData, lang: str = "nl") -> HTML:
+    """Say so when the document inventory is illustrative (as on the demo data)."""
+    sources = data.documents.get("source", pd.Series(dtype=str)).dropna().astype(str)
+    if not sources.str.contains("illustratief|illustrative", case=False).any():
+        return HTML("")
+    message = {"nl": "Let op: deze documenteninventaris is illustratief, afgeleid uit wat de "
+                     "handreiking in het algemeen zegt; het zijn geen echte documenten.",
+               "en": "Note: this document inventory is illustrative, derived from what the "
+                     "guide says in general; these are not real documents."}[lang]
+    return HTML(f"<div class='banner' role='note'>{html.escape(message)}</div>")
+
+
+def factor_table(data: ReportData, valence: str, lang: str = "nl") -> pd.DataFrame:
+    """Codes of one valence by number of fragments and interviews' institutions."""
+    from .coding import code_frequencies, load_codebook
+
+    chosen = data.fragments[data.fragments["valence"] == valence]
+    counts = code_frequencies(chosen, load_codebook(), lang)
+    names = {"nl": ("Factor", "Fragmenten", "Aanbeveling"),
+             "en": ("Factor", "Fragments", "Recommendation")}[lang]
+    book = load_codebook()
+    return pd.DataFrame({names[0]: counts["label"], names[1]: counts["fragments"],
+                         names[2]: [book[c].recommendation for c in counts["code"]]})
+
+
+def institution_comparison(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Theme means per institution (latest wave) side by side, small cells suppressed."""
+    summary = suppress_small_cells(data.summary.dropna(subset=["institution"]))
+    if "wave" in summary and len(summary):
+        summary = summary[summary["wave"] == summary["wave"].max()]
+    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
+    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    wide = summary.pivot_table(index="theme", columns="institution", values="mean",
+                               observed=True, dropna=False)
+    wide = wide.reindex([t for t in labels if t in wide.index])
+    wide.index = [labels[t] for t in wide.index]
+
+    def cell(v):
+        if pd.isna(v):
+            return "–"
+        return f"{v:.2f}".replace(".", ",") if lang == "nl" else f"{v:.2f}"
+
+    out = wide.map(cell).reset_index()
+    out.columns.name = None
+    return out.rename(columns={"index": "Thema" if lang == "nl" else "Theme"})
+
+
+def recommendation_extra(rec_id: str, lang: str = "nl") -> HTML:
+    """Material that belongs with a recommendation: the HAN Blended Leren Bloem for R1."""
+    return HTML(documents.bloem_html(lang) if rec_id == "R1" else "")
