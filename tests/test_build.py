@@ -188,3 +188,28 @@ def test_institution_report_shows_its_documents_next_to_vision_answers(demo_buil
     assert "Onderwijsvisie 2021-2025" in text
     assert "Onderwijsvisie 2022-2026" not in text  # Instelling A's document
     assert "Ik ken de visie van mijn instelling op blended leren." in text
+
+
+def test_study_report_says_n_too_small_instead_of_p_values(demo_build):
+    _, base = demo_build
+    text = _html(base, "study.html")
+    assert "n te klein" in text and "getoetst" not in text
+    assert "Geen verkennende factoranalyse" in text
+
+
+def test_generated_data_with_more_institutions_and_waves(tmp_path):
+    from readiness_analysis.synth import SynthDesign, write_synthetic_scan
+
+    raw = tmp_path / "raw"
+    write_synthetic_scan(raw / "scan_responses.csv",
+                         SynthDesign(institutions=4, respondents=12, waves=2, seed=9))
+    shutil.copy(RAW / "fragments.csv", raw / "fragments.csv")
+    result = build(raw, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS, jobs=2)
+    assert result.ok and len(result.reports) == 5
+    study = (tmp_path / "r" / "study.html").read_text()
+    assert "getoetst" in study  # 24 scores per institution: the test runs
+    assert "Instelling D" in study
+    inst = (tmp_path / "r" / "institutions" / "instelling-d.html").read_text()
+    assert "<th>Meting</th>" in inst
+    for other in ("Instelling A", "Instelling B", "Instelling C"):
+        assert other not in inst

@@ -23,6 +23,7 @@ __all__ = [
     "documents_note",
     "documents_tables",
     "factor_table",
+    "group_differences",
     "institution_comparison",
     "latest_responses",
     "own_documents",
@@ -33,6 +34,7 @@ __all__ = [
     "provenance_table",
     "recommendation_blocks",
     "recommendation_extra",
+    "structure_check",
     "sub_question",
     "variation_table",
     "vision_alignment_table",
@@ -338,3 +340,64 @@ def institution_comparison(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 def recommendation_extra(rec_id: str, lang: str = "nl") -> HTML:
     """Material that belongs with a recommendation: the HAN Blended Leren Bloem for R1."""
     return HTML(documents.bloem_html(lang) if rec_id == "R1" else "")
+
+
+_STATUS = {"nl": {"ok": "getoetst", "n too small": "n te klein", "one group": "één groep",
+                  "all scores equal": "alle scores gelijk"},
+           "en": {}}
+
+
+def group_differences(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Differences between institutions per theme: Kruskal-Wallis, or why not tested."""
+    from .compare import compare_groups
+
+    overall = compare_groups(data.scores).overall
+    names = {"nl": ("Thema", "n", "Toets", "H", "p", "ε²", "Toelichting"),
+             "en": ("Theme", "n", "Test", "H", "p", "ε²", "Note")}[lang]
+
+    def num(v, pattern="{:.2f}"):
+        if pd.isna(v):
+            return "–"
+        out = pattern.format(v)
+        return out.replace(".", ",") if lang == "nl" else out
+
+    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
+    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    return pd.DataFrame({
+        names[0]: [labels.get(str(t), str(t)) for t in overall["theme"]],
+        names[1]: overall["n"].astype(int).values,
+        names[2]: [_STATUS[lang].get(s, s) for s in overall["status"]],
+        names[3]: [num(v) for v in overall["h"]],
+        names[4]: [num(v, "{:.3f}") for v in overall["p"]],
+        names[5]: [num(v) for v in overall["epsilon2"]],
+        names[6]: [_note(row, lang) for row in overall.itertuples()],
+    })
+
+
+def _note(row, lang: str) -> str:
+    from .compare import MIN_N, STATUS_TOO_SMALL
+
+    if lang == "nl" and row.status == STATUS_TOO_SMALL:
+        return f"kleinste instelling heeft {int(row.min_group_n)} scores (minimaal {MIN_N})"
+    return "" if pd.isna(row.note) else str(row.note)
+
+
+def structure_check(data: ReportData, lang: str = "nl") -> HTML:
+    """Exploratory factor analysis of the items when n allows, else the reason it does not."""
+    from .structure import StructureError, explore_structure
+
+    items = data.responses[[i for i in data.instrument.item_ids if i in data.responses]]
+    themes = {i.id: i.theme for i in data.instrument.items}
+    try:
+        result = explore_structure(items, themes=themes)
+    except StructureError as exc:
+        why = {"nl": "Geen verkennende factoranalyse: daarvoor zijn minstens 100 respondenten "
+                     "met volledige antwoorden nodig, en 5 per vraag.",
+               "en": f"No exploratory factor analysis: {exc.message}."}[lang]
+        return HTML(f"<p>{html.escape(why)}</p>")
+    share = result.items["as_expected"].mean()
+    line = {"nl": f"{result.n_factors} factoren (parallelle analyse); {share:.0%} van de "
+                  f"vragen laadt het hoogst op de factor van het eigen thema (n = {result.n}).",
+            "en": f"{result.n_factors} factors (parallel analysis); {share:.0%} of the items "
+                  f"load highest on their own theme's factor (n = {result.n})."}[lang]
+    return HTML(f"<p>{html.escape(line)}</p>")
