@@ -22,7 +22,7 @@ import pandas as pd
 
 from .instrument import Instrument
 
-__all__ = ["MIN_FRAGMENTS", "SCAN_WEIGHT", "rank_recommendations"]
+__all__ = ["MIN_FRAGMENTS", "SCAN_WEIGHT", "joint_display", "rank_recommendations"]
 
 SCAN_WEIGHT = 0.7
 MIN_FRAGMENTS = 5
@@ -102,3 +102,60 @@ def rank_recommendations(
     table = pd.DataFrame(rows).sort_values(["priority", "_order"], ascending=[False, True])
     table["rank"] = range(1, len(table) + 1)
     return table.drop(columns="_order").reset_index(drop=True)
+
+
+def joint_display(
+    summary: pd.DataFrame, fragments: pd.DataFrame, instrument: Instrument,
+    codebook, lang: str = "nl",
+) -> pd.DataFrame:
+    """Mixed-methods joint display: per recommendation, scan scores beside coded factors.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Theme summary (``theme``, ``mean``, ``n``), e.g. the pooled rows of the latest wave.
+    fragments : DataFrame
+        Coded fragments (``fragment_id``, ``code``, ``valence``, ``recommendation``).
+    instrument : Instrument
+    codebook : Codebook
+    lang : {"nl", "en"}
+
+    Returns
+    -------
+    DataFrame
+        One row per recommendation (R1-R5): the linked themes with their mean score,
+        the hindering and the stimulating codes with their number of fragments.
+
+    Examples
+    --------
+    >>> from readiness_analysis.instrument import load_instrument
+    >>> from readiness_analysis.coding import load_codebook
+    >>> s = pd.DataFrame({"theme": ["vision"], "mean": [2.25], "n": [14]})
+    >>> f = pd.DataFrame({"fragment_id": ["f1"], "code": ["vision_missing"],
+    ...                   "valence": ["hindering"], "recommendation": ["R2"]})
+    >>> joint_display(s, f, load_instrument(), load_codebook(), "en").iloc[1, 1:3].tolist()
+    ['Vision and policy: 2.25 (n = 14)', 'Vision missing or unknown (1)']
+    """
+    means = summary.drop_duplicates("theme").set_index("theme")
+    names = {"nl": ("Aanbeveling", "Scan", "Belemmerend", "Stimulerend"),
+             "en": ("Recommendation", "Scan", "Hindering", "Stimulating")}[lang]
+    rows = []
+    for rec in RECOMMENDATIONS:
+        scan = []
+        for theme in (t.id for t in instrument.themes if t.recommendation == rec):
+            if theme in means.index and pd.notna(means.loc[theme, "mean"]):
+                value = f"{means.loc[theme, 'mean']:.2f}"
+                value = value.replace(".", ",") if lang == "nl" else value
+                label = instrument.theme_label(theme, lang)
+                scan.append(f"{label}: {value} (n = {int(means.loc[theme, 'n'])})")
+        linked = fragments[fragments["recommendation"] == rec]
+        rows.append([rec, "; ".join(scan) or "–",
+                     _code_counts(linked, "hindering", codebook, lang),
+                     _code_counts(linked, "stimulating", codebook, lang)])
+    return pd.DataFrame(rows, columns=list(names))
+
+
+def _code_counts(fragments: pd.DataFrame, valence: str, codebook, lang: str) -> str:
+    chosen = fragments[fragments["valence"] == valence]
+    counts = chosen.groupby("code")["fragment_id"].nunique().sort_values(ascending=False)
+    return "; ".join(f"{codebook[c].name[lang]} ({n})" for c, n in counts.items()) or "–"

@@ -89,6 +89,9 @@ TEXT = {
         "missing_docs": "Waar ontbreken definitie, doelen en plan?",
         "current_use": "Huidig gebruik per instelling",
         "differences": "Verschillen tussen instellingen (Kruskal-Wallis)",
+        "joint": "Scan en interviews naast elkaar",
+        "joint_intro": "Per aanbeveling de gemiddelde scanscores van alle instellingen naast "
+        "de belemmerende en stimulerende factoren uit de interviews (aantal fragmenten).",
         "institution": "Instelling",
         "interviews": "Interviews",
         "teachers": "Docenten",
@@ -152,6 +155,9 @@ TEXT = {
         "missing_docs": "Where are definition, goals and plan missing?",
         "current_use": "Current use per institution",
         "differences": "Differences between institutions (Kruskal-Wallis)",
+        "joint": "Scan and interviews side by side",
+        "joint_intro": "Per recommendation, the mean scan scores of all institutions next to "
+        "the hindering and stimulating factors from the interviews (number of fragments).",
         "institution": "Institution",
         "interviews": "Interviews",
         "teachers": "Teachers",

@@ -25,6 +25,7 @@ __all__ = [
     "factor_table",
     "group_differences",
     "institution_comparison",
+    "joint_display_table",
     "latest_responses",
     "own_documents",
     "own_fragments_block",
@@ -401,3 +402,12 @@ def structure_check(data: ReportData, lang: str = "nl") -> HTML:
             "en": f"{result.n_factors} factors (parallel analysis); {share:.0%} of the items "
                   f"load highest on their own theme's factor (n = {result.n})."}[lang]
     return HTML(f"<p>{html.escape(line)}</p>")
+
+
+def joint_display_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Scan scores next to coded barriers and enablers per recommendation (pooled)."""
+    from .coding import load_codebook
+    from .findings import joint_display
+
+    return joint_display(_pooled_summary(data), data.fragments, data.instrument,
+                         load_codebook(), lang)
