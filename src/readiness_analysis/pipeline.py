@@ -27,6 +27,7 @@ from .indices import summarise_scores, theme_scores
 from .ingest import find_scan_file, read_scan
 from .institutions import ALIAS_FILE, load_aliases, normalise_institution
 from .instrument import Instrument, load_instrument
+from .qda_fragments import AGREEMENT_COLUMNS, QDA_FILES, find_qda_export, read_qda_fragments
 
 __all__ = ["KEY_ENV", "Prepared", "excel_safe", "file_sha256", "prepare", "pseudonym_key"]
 
@@ -127,7 +128,7 @@ def prepare(
         ],
         ignore_index=True,
     )
-    fragments = _fragments(raw_dir, codebook)
+    fragments, coder_agreement = _fragments(raw_dir, codebook)
     documents = _documents(raw_dir, aliases)
     out.mkdir(parents=True, exist_ok=True)
     _write_parquet(result.responses, out / "responses.parquet")
@@ -139,6 +140,7 @@ def prepare(
     _write_parquet(fragments, out / "fragments.parquet")
     _write_csv(build_evidence(fragments), out / "evidence.csv")
     _write_parquet(documents, out / "documents.parquet")
+    _write_csv(coder_agreement, out / "agreement.csv")
     provenance = _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted)
     _write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n",
                 out / "provenance.json")
@@ -153,17 +155,26 @@ def prepare(
 
 
 def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:
-    files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / DOCUMENTS_FILE, raw_dir / ALIAS_FILE]
+    files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / DOCUMENTS_FILE, raw_dir / ALIAS_FILE,
+             *(raw_dir / name for name in QDA_FILES)]
     return {p.name: file_sha256(p) for p in files if p.is_file()}
 
 
-def _fragments(raw_dir: Path, codebook: Codebook) -> pd.DataFrame:
-    path = raw_dir / FRAGMENTS_FILE
+def _fragments(raw_dir: Path, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coded fragments from ``fragments.csv`` or a QDA export, and coder agreement."""
+    path, export = raw_dir / FRAGMENTS_FILE, find_qda_export(raw_dir)
+    if path.is_file() and export is not None:
+        raise ReadinessError(
+            f"both {FRAGMENTS_FILE} and {export.name} found", file=raw_dir,
+            hint="keep one source of coded fragments in the raw folder",
+        )
+    if export is not None:
+        return read_qda_fragments(export, codebook)
     if not path.is_file():
         columns = ["fragment_id", "institution", "section", "coder", "code", "rank",
                    "valence", "theme", "recommendation", "text"]
-        return pd.DataFrame(columns=columns)
-    return read_fragments(path, codebook)
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
+    return read_fragments(path, codebook), pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
 
 
 def _git_commit() -> str | None:

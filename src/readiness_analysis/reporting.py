@@ -90,6 +90,7 @@ TEXT = {
         "current_use": "Huidig gebruik per instelling",
         "differences": "Verschillen tussen instellingen (Kruskal-Wallis)",
         "joint": "Scan en interviews naast elkaar",
+        "agreement": "Overeenstemming tussen codeurs",
         "joint_intro": "Per aanbeveling de gemiddelde scanscores van alle instellingen naast "
         "de belemmerende en stimulerende factoren uit de interviews (aantal fragmenten).",
         "institution": "Instelling",
@@ -156,6 +157,7 @@ TEXT = {
         "current_use": "Current use per institution",
         "differences": "Differences between institutions (Kruskal-Wallis)",
         "joint": "Scan and interviews side by side",
+        "agreement": "Agreement between coders",
         "joint_intro": "Per recommendation, the mean scan scores of all institutions next to "
         "the hindering and stimulating factors from the interviews (number of fragments).",
         "institution": "Institution",
@@ -241,6 +243,7 @@ class ReportData:
     provenance: dict
     instrument: Instrument
     documents: pd.DataFrame | None = None
+    agreement: pd.DataFrame | None = None
     pooled_fragments: pd.DataFrame | None = None
 
     @property
@@ -294,8 +297,16 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
         provenance=provenance,
         instrument=_instrument(provenance),
         documents=pd.read_parquet(d / "documents.parquet"),
+        agreement=_optional_csv(d / "agreement.csv"),
     )
     return data if institution is None else _only(data, institution)
+
+
+def _optional_csv(path: Path) -> pd.DataFrame:
+    """A CSV the build may leave empty (header only) or not write at all."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    return pd.read_csv(path)
 
 
 def _instrument(provenance: dict) -> Instrument:

@@ -20,6 +20,7 @@ from .study import load_study, published_quotes, recommendation_title
 
 __all__ = [
     "accounting_lines",
+    "agreement_table",
     "documents_note",
     "documents_tables",
     "factor_table",
@@ -411,3 +412,23 @@ def joint_display_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 
     return joint_display(_pooled_summary(data), data.fragments, data.instrument,
                          load_codebook(), lang)
+
+
+def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Coder agreement per code (Cohen's kappa, Krippendorff's alpha) with its band."""
+    table = data.agreement if data.agreement is not None else pd.DataFrame()
+    if table.empty:
+        return table
+    names = {"nl": ("Code", "Fragmenten", "Codeurs", "kappa", "alpha", "Oordeel"),
+             "en": ("Code", "Fragments", "Coders", "kappa", "alpha", "Verdict")}[lang]
+
+    def num(v):
+        if pd.isna(v):
+            return "–"
+        return f"{v:.2f}".replace(".", ",") if lang == "nl" else f"{v:.2f}"
+
+    return pd.DataFrame({
+        names[0]: table["code"], names[1]: table["n_fragments"], names[2]: table["n_coders"],
+        names[3]: table["kappa"].map(num), names[4]: table["alpha"].map(num),
+        names[5]: table["alpha_band"].fillna("–"),
+    })
