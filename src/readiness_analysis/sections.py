@@ -36,6 +36,7 @@ __all__ = [
     "provenance_table",
     "recommendation_blocks",
     "recommendation_extra",
+    "rejection_steps",
     "structure_check",
     "sub_question",
     "variation_table",
@@ -432,3 +433,12 @@ def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
         names[3]: table["kappa"].map(num), names[4]: table["alpha"].map(num),
         names[5]: table["alpha_band"].fillna("–"),
     })
+
+
+def rejection_steps(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Cleaning steps that rejected rows (empty when none did), with readable headers."""
+    log = data.cleaning_log[data.cleaning_log["rejected"] > 0]
+    names = {"nl": ("Stap", "Rijen ervoor", "Rijen erna", "Afgewezen"),
+             "en": ("Step", "Rows before", "Rows after", "Rejected")}[lang]
+    return pd.DataFrame({names[0]: log["step"].values, names[1]: log["rows_in"].values,
+                         names[2]: log["rows_out"].values, names[3]: log["rejected"].values})
