@@ -211,5 +211,22 @@ def test_generated_data_with_more_institutions_and_waves(tmp_path):
     assert "Instelling D" in study
     inst = (tmp_path / "r" / "institutions" / "instelling-d.html").read_text()
     assert "<th>Meting</th>" in inst
+    assert "Verandering sinds de vorige meting" in inst and "1 → 2" in inst
+    assert "95%-BI" in inst
     for other in ("Instelling A", "Instelling B", "Instelling C"):
         assert other not in inst
+
+
+def test_institution_data_keeps_no_other_institution_in_categories(demo_build):
+    from readiness_analysis import reporting
+
+    _, base = demo_build
+    data = reporting.load_report_data(base / "processed", "Instelling A")
+    for frame in (data.responses, data.scores, data.fragments):
+        for column in frame.columns:
+            values = frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = pd.Series(values.cat.categories)
+            assert not values.astype(str).isin(["Instelling B", "Instelling C"]).any(), column
+    pooled = data.summary[data.summary["institution"].notna()]
+    assert set(pooled["institution"]) == {"Instelling A"}

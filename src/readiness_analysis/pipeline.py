@@ -23,7 +23,7 @@ from .contracts import validate_responses
 from .documents import COLUMNS as DOCUMENT_COLUMNS
 from .documents import read_documents
 from .errors import ReadinessError
-from .indices import summarise_scores, theme_scores
+from .indices import bootstrap_means, summarise_scores, theme_scores, wave_change
 from .ingest import find_scan_file, read_scan
 from .institutions import ALIAS_FILE, load_aliases, normalise_institution
 from .instrument import Instrument, load_instrument
@@ -88,6 +88,7 @@ def prepare(
     instrument: Instrument | None = None,
     codebook: Codebook | None = None,
     weighted: bool = False,
+    seed: int = 2023,
 ) -> Prepared:
     """Run the data stages and write the processed files.
 
@@ -104,6 +105,8 @@ def prepare(
         Default: the ones shipped with the package.
     weighted : bool
         Weight interviews by ``n_teachers`` in the summaries.
+    seed : int
+        Seed of the bootstrap confidence intervals (same seed, same intervals).
 
     Examples
     --------
@@ -122,10 +125,7 @@ def prepare(
     scores = theme_scores(result.responses, instrument)
     agree = instrument.agree_from or instrument.scale_max
     summary = pd.concat(
-        [
-            summarise_scores(scores, ["institution", "wave"], agree_from=agree, weighted=weighted),
-            summarise_scores(scores, ["wave"], agree_from=agree, weighted=weighted),
-        ],
+        [_summary(scores, by, agree, weighted, seed) for by in (["institution", "wave"], ["wave"])],
         ignore_index=True,
     )
     fragments, coder_agreement = _fragments(raw_dir, codebook)
@@ -137,6 +137,9 @@ def prepare(
     _write_parquet(scores, out / "scores.parquet")
     _write_parquet(summary, out / "institution_scores.parquet")
     _write_csv(summary, out / "institution_scores.csv")
+    changes = wave_change(scores, seed=seed, weighted=weighted)
+    _write_parquet(changes, out / "wave_change.parquet")
+    _write_csv(changes, out / "wave_change.csv")
     _write_parquet(fragments, out / "fragments.parquet")
     _write_csv(build_evidence(fragments), out / "evidence.csv")
     _write_parquet(documents, out / "documents.parquet")
@@ -152,6 +155,15 @@ def prepare(
         )
     institutions = sorted(result.responses["institution"].dropna().unique().tolist())
     return Prepared(out, institutions, inputs, result)
+
+
+def _summary(scores, by: list[str], agree: float, weighted: bool, seed: int) -> pd.DataFrame:
+    """Summary statistics with seeded bootstrap CIs of the mean (see indices)."""
+    stats = summarise_scores(scores, by, agree_from=agree, weighted=weighted)
+    cis = bootstrap_means(scores, by, seed=seed, weighted=weighted)
+    keys = [*by, "theme"]
+    return stats.merge(cis[[*keys, "ci_low", "ci_high", "ci_method", "ci_note"]], on=keys,
+                       how="left")
 
 
 def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:

@@ -60,11 +60,17 @@ def theme_profile(
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(order) + 1.2), dpi=110)
     sns.barplot(data=own, y="label", x="mean", order=order, color=_PALETTE["own"],
                 label=own_label, ax=ax)
+    if {"ci_low", "ci_high"} <= set(own.columns):
+        ranked = own.set_index("label").reindex(order)
+        ax.errorbar(ranked["mean"], range(len(order)), fmt="none", ecolor="#102a43",
+                    elinewidth=1, capsize=3,
+                    xerr=[ranked["mean"] - ranked["ci_low"], ranked["ci_high"] - ranked["mean"]])
     sns.scatterplot(data=pooled[pooled["label"].isin(order)], y="label", x="mean",
                     color="black", marker="D", s=40, zorder=3, ax=ax,
                     label="Alle instellingen" if lang == "nl" else "All institutions")
     ax.set_xlim(instrument.scale_min, instrument.scale_max)
-    ax.set_xlabel("Gemiddelde score (1-5)" if lang == "nl" else "Mean score (1-5)")
+    ax.set_xlabel("Gemiddelde score (1-5), met 95%-betrouwbaarheidsinterval" if lang == "nl"
+                  else "Mean score (1-5), with 95% confidence interval")
     ax.set_ylabel("")
     n = int(own["n"].max()) if len(own) else 0
     ax.set_title(f"n = {n}", loc="right", fontsize=9)

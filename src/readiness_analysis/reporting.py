@@ -50,7 +50,7 @@ __all__ = [
 
 PROCESSED_FILES = ("responses.parquet", "scores.parquet", "institution_scores.parquet",
                    "fragments.parquet", "cleaning_log.csv", "provenance.json",
-                   "documents.parquet")
+                   "documents.parquet", "wave_change.parquet")
 
 TEXT = {
     "nl": {
@@ -63,8 +63,9 @@ TEXT = {
         "beantwoorde vragen van dat thema. n is het aantal interviews (een interview kan "
         "meerdere docenten omvatten). '% (helemaal) mee eens' is het aandeel interviews "
         "met een themascore van 4 of hoger. SD is de standaarddeviatie: hoe groter, hoe meer "
-        "de antwoorden uiteenlopen. Een streepje (–) betekent: minder dan {min_cell} "
-        "interviews, dus niet getoond om de privacy te beschermen.",
+        "de antwoorden uiteenlopen. Het 95%-betrouwbaarheidsinterval (95%-BI, bootstrap) "
+        "geeft aan hoe zeker het gemiddelde is: hoe breder, hoe onzekerder. Een streepje (–) "
+        "betekent: minder dan {min_cell} interviews, dus niet getoond om de privacy te beschermen.",
         "instrument_note": "Gebruikt instrument: {title} (versie {version}). {note}",
         "own_fragments": "Fragmenten uit de interviews van deze instelling",
         "published_quotes": "Citaten uit de handreiking (niet uit de interviews van deze "
@@ -90,6 +91,7 @@ TEXT = {
         "current_use": "Huidig gebruik per instelling",
         "differences": "Verschillen tussen instellingen (Kruskal-Wallis)",
         "joint": "Scan en interviews naast elkaar",
+        "change": "Verandering sinds de vorige meting",
         "agreement": "Overeenstemming tussen codeurs",
         "joint_intro": "Per aanbeveling de gemiddelde scanscores van alle instellingen naast "
         "de belemmerende en stimulerende factoren uit de interviews (aantal fragmenten).",
@@ -101,6 +103,7 @@ TEXT = {
         "mean": "Gemiddelde",
         "sd": "SD",
         "agree": "% (helemaal) mee eens",
+        "ci": "95%-BI",
         "pooled": "Alle instellingen",
         "total": "Totaal",
         "suppressed": f"Minder dan {MIN_CELL} respondenten: niet getoond.",
@@ -132,7 +135,9 @@ TEXT = {
         "questions are reversed. A theme score is the mean of the answered questions of "
         "the theme. n is the number of interviews (one interview may hold several "
         "teachers). '% (strongly) agree' is the share of interviews with a theme score of 4 "
-        "or more. SD is the standard deviation: the larger, the more answers differ. A dash "
+        "or more. SD is the standard deviation: the larger, the more answers differ. The 95% "
+        "confidence interval (95% CI, bootstrap) shows how certain the mean is: the wider, the "
+        "less certain. A dash "
         "(–) means fewer than {min_cell} interviews, not shown to protect privacy.",
         "instrument_note": "Instrument used: {title} (version {version}). {note}",
         "own_fragments": "Fragments from this institution's interviews",
@@ -157,6 +162,7 @@ TEXT = {
         "current_use": "Current use per institution",
         "differences": "Differences between institutions (Kruskal-Wallis)",
         "joint": "Scan and interviews side by side",
+        "change": "Change since the previous wave",
         "agreement": "Agreement between coders",
         "joint_intro": "Per recommendation, the mean scan scores of all institutions next to "
         "the hindering and stimulating factors from the interviews (number of fragments).",
@@ -168,6 +174,7 @@ TEXT = {
         "mean": "Mean",
         "sd": "SD",
         "agree": "% (strongly) agree",
+        "ci": "95% CI",
         "pooled": "All institutions",
         "total": "Total",
         "suppressed": f"Fewer than {MIN_CELL} respondents: not shown.",
@@ -244,6 +251,7 @@ class ReportData:
     instrument: Instrument
     documents: pd.DataFrame | None = None
     agreement: pd.DataFrame | None = None
+    changes: pd.DataFrame | None = None
     pooled_fragments: pd.DataFrame | None = None
 
     @property
@@ -298,6 +306,7 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
         instrument=_instrument(provenance),
         documents=pd.read_parquet(d / "documents.parquet"),
         agreement=_optional_csv(d / "agreement.csv"),
+        changes=pd.read_parquet(d / "wave_change.parquet"),
     )
     return data if institution is None else _only(data, institution)
 
@@ -322,9 +331,14 @@ def _only(data: ReportData, institution: str) -> ReportData:
         )
     own = data.fragments["institution"] == institution
     pooled = data.fragments[["fragment_id", "code", "valence", "recommendation"]]
+    scores = data.scores[data.scores["institution"] == institution].copy()
+    for column in ("institution", "respondent_id"):
+        # other institutions' names and ids must not survive as unused categories
+        if isinstance(scores[column].dtype, pd.CategoricalDtype):
+            scores[column] = scores[column].cat.remove_unused_categories()
     return ReportData(
         responses=data.responses[data.responses["institution"] == institution],
-        scores=data.scores[data.scores["institution"] == institution],
+        scores=scores,
         summary=data.summary[
             (data.summary["institution"] == institution) | data.summary["institution"].isna()
         ],
@@ -333,6 +347,7 @@ def _only(data: ReportData, institution: str) -> ReportData:
         provenance=data.provenance,
         instrument=data.instrument,
         documents=data.documents[data.documents["institution"] == institution],
+        changes=data.changes[data.changes["institution"] == institution],
         pooled_fragments=pooled,
     )
 
@@ -381,6 +396,10 @@ def theme_table(summary: pd.DataFrame, instrument: Instrument, lang: str = "nl")
             t["agree"]: shown["agree"].map(lambda v: _fmt(v * 100, "{:.0f}%", lang)),
         }
     )
+    if {"ci_low", "ci_high"} <= set(shown.columns):
+        out.insert(3, t["ci"], [
+            "–" if pd.isna(lo) else f"{_fmt(lo, '{:.2f}', lang)} – {_fmt(hi, '{:.2f}', lang)}"
+            for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)])
     if "wave" in shown and shown["wave"].nunique() > 1:
         out.insert(0, "Meting" if lang == "nl" else "Wave", shown["wave"].astype(int).values)
     return out.reset_index(drop=True)

@@ -21,6 +21,7 @@ from .study import load_study, published_quotes, recommendation_title
 __all__ = [
     "accounting_lines",
     "agreement_table",
+    "change_table",
     "documents_note",
     "documents_tables",
     "factor_table",
@@ -442,3 +443,33 @@ def rejection_steps(data: ReportData, lang: str = "nl") -> pd.DataFrame:
              "en": ("Step", "Rows before", "Rows after", "Rejected")}[lang]
     return pd.DataFrame({names[0]: log["step"].values, names[1]: log["rows_in"].values,
                          names[2]: log["rows_out"].values, names[3]: log["rejected"].values})
+
+
+def change_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Per theme, the change in mean between consecutive waves with its 95% CI."""
+    changes = data.changes
+    if changes is None or changes.empty:
+        return pd.DataFrame()
+    changes = changes.assign(n=changes[["n_from", "n_to"]].min(axis=1))
+    changes = suppress_small_cells(changes)
+    names = {"nl": ("Thema", "Metingen", "Van", "Naar", "Verschil", "95%-BI"),
+             "en": ("Theme", "Waves", "From", "To", "Change", "95% CI")}[lang]
+
+    def num(v, signed=False):
+        if pd.isna(v):
+            return "–"
+        out = f"{v:+.2f}" if signed else f"{v:.2f}"
+        return out.replace(".", ",") if lang == "nl" else out
+
+    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
+    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    return pd.DataFrame({
+        names[0]: [labels.get(str(t), str(t)) for t in changes["theme"]],
+        names[1]: [f"{int(a)} → {int(b)}" for a, b in zip(changes["wave_from"],
+                                                          changes["wave_to"], strict=True)],
+        names[2]: changes["mean_from"].map(num).values,
+        names[3]: changes["mean_to"].map(num).values,
+        names[4]: changes["diff"].map(lambda v: num(v, signed=True)).values,
+        names[5]: [f"{num(lo, True)} – {num(hi, True)}" if pd.notna(lo) else "–"
+                   for lo, hi in zip(changes["ci_low"], changes["ci_high"], strict=True)],
+    })
