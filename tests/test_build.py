@@ -230,3 +230,27 @@ def test_institution_data_keeps_no_other_institution_in_categories(demo_build):
             assert not values.astype(str).isin(["Instelling B", "Instelling C"]).any(), column
     pooled = data.summary[data.summary["institution"].notna()]
     assert set(pooled["institution"]) == {"Instelling A"}
+
+
+def test_hostile_institution_names_are_escaped_and_slugged(tmp_path):
+    from readiness_analysis.synth import SynthDesign, write_synthetic_scan
+
+    raw = tmp_path / "raw"
+    write_synthetic_scan(raw / "scan_responses.csv", SynthDesign(institutions=3,
+                                                                 respondents=3, seed=4))
+    names = {"Instelling A": "<script>alert(1)</script>", "Instelling B": "../../etc/passwd",
+             "Instelling C": "職業学校 " + "x" * 300}
+    df = pd.read_csv(raw / "scan_responses.csv")
+    df["institution"] = df["institution"].map(names)
+    df.to_csv(raw / "scan_responses.csv", index=False)
+    result = build(raw, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS)
+    assert result.ok
+    files = sorted(p.relative_to(tmp_path / "r").as_posix()
+                   for p in (tmp_path / "r").rglob("*.html"))
+    assert all(re.fullmatch(r"(institutions/)?[a-z0-9-]{1,80}\.html", f) for f in files), files
+    assert len(files) == 5
+    for page in (tmp_path / "r").rglob("*.html"):
+        text = page.read_text()
+        assert "<script>" not in text and "alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (tmp_path / "r" / "index.html").read_text()
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "r" / ".." / "etc").exists()

@@ -91,3 +91,17 @@ def test_study_report_table_of_agreement(qda_raw, tmp_path):
     table = sections.agreement_table(reporting.load_report_data(tmp_path / "p"), "nl")
     assert table["Code"].tolist() == ["wifi_infrastructure", "overall"]
     assert table["Codeurs"].tolist() == [2, 2]
+
+
+def test_factor_counts_per_institution_and_interview(qda_raw, tmp_path):
+    from readiness_analysis import reporting, sections
+
+    write_project(qda_raw / "coded_segments.qdpx", [(0, 35, "u1", "k1"), (36, 58, "u1", "k2")])
+    pipeline.prepare(qda_raw, tmp_path / "p")
+    data = reporting.load_report_data(tmp_path / "p")
+    hindering = sections.factor_table(data, "hindering", "en")
+    assert hindering.to_dict("list") == {"Factor": ["Wifi and ICT infrastructure"],
+                                         "Fragments": [1], "Interviews": [1],
+                                         "Recommendation": ["R3"]}
+    wide = sections.factors_by_institution(data, "en")
+    assert wide.set_index("Factor").loc["Willingness", "Instelling A"] == 1

@@ -188,6 +188,7 @@ def _fragment_row(record, code: str, rank: int, codebook: Codebook) -> dict:
         "institution": None if pd.isna(record["institution"]) else str(record["institution"]),
         "section": None if pd.isna(get("section", pd.NA)) else str(get("section")),
         "coder": None if pd.isna(get("coder", pd.NA)) else str(get("coder")),
+        "document": None if pd.isna(get("document", pd.NA)) else str(get("document")),
         "code": code,
         "rank": rank,
         "valence": entry.valence,
@@ -217,21 +218,42 @@ def build_evidence(fragments: pd.DataFrame) -> pd.DataFrame:
     return linked[columns].reset_index(drop=True)
 
 
-def code_frequencies(fragments: pd.DataFrame, codebook: Codebook, lang: str = "nl"):
-    """Count fragments per code and valence (the study's sub-questions 3 and 4).
+def code_frequencies(
+    fragments: pd.DataFrame, codebook: Codebook, lang: str = "nl", by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Count fragments and interviews per code and valence (sub-questions 3 and 4).
+
+    Parameters
+    ----------
+    fragments : DataFrame
+        One row per fragment × code (``fragment_id``, ``code``, ``valence``, optionally
+        ``document``: the interview a fragment comes from, and ``institution``).
+    codebook : Codebook
+    lang : {"nl", "en"}
+    by : tuple of str
+        Extra grouping columns, e.g. ``("institution",)``.
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, code, valence, fragments, interviews, label]``, most frequent first;
+        ``interviews`` is NA when the fragments do not say which interview they are from.
 
     Examples
     --------
-    >>> frag = pd.DataFrame({"fragment_id": ["f1", "f2"], "code": ["willingness"] * 2,
-    ...                      "valence": ["stimulating"] * 2})
-    >>> code_frequencies(frag, load_codebook())["fragments"].tolist()
-    [2]
+    >>> frag = pd.DataFrame({"fragment_id": ["f1", "f2", "f3"], "code": ["willingness"] * 3,
+    ...                      "valence": ["stimulating"] * 3, "document": ["i1", "i1", "i2"]})
+    >>> code_frequencies(frag, load_codebook())[["fragments", "interviews"]].values.tolist()
+    [[3, 2]]
     """
-    counts = (
-        fragments.groupby(["code", "valence"], observed=True)["fragment_id"]
-        .nunique()
-        .rename("fragments")
-        .reset_index()
-    )
+    keys = [*by, "code", "valence"]
+    grouped = fragments.groupby(keys, observed=True, dropna=False)
+    counts = grouped["fragment_id"].nunique().rename("fragments").reset_index()
+    if "document" in fragments and fragments["document"].notna().any():
+        counts["interviews"] = grouped["document"].nunique().to_numpy()
+    else:
+        counts["interviews"] = pd.NA
+    counts["interviews"] = counts["interviews"].astype("Int64")
     counts["label"] = [codebook[c].name[lang] for c in counts["code"]]
-    return counts.sort_values(["fragments", "code"], ascending=[False, True], ignore_index=True)
+    order = [True] * len(by) + [False, True]
+    return counts.sort_values([*by, "fragments", "code"], ascending=order, ignore_index=True)

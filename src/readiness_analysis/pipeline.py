@@ -183,7 +183,7 @@ def _fragments(raw_dir: Path, codebook: Codebook) -> tuple[pd.DataFrame, pd.Data
     if export is not None:
         return read_qda_fragments(export, codebook)
     if not path.is_file():
-        columns = ["fragment_id", "institution", "section", "coder", "code", "rank",
+        columns = ["fragment_id", "institution", "section", "coder", "document", "code", "rank",
                    "valence", "theme", "recommendation", "text"]
         return pd.DataFrame(columns=columns), pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
     return read_fragments(path, codebook), pd.DataFrame(columns=list(AGREEMENT_COLUMNS))

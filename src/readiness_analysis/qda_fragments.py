@@ -76,6 +76,7 @@ def fragments_from_segments(segments: pd.DataFrame, codebook: Codebook) -> pd.Da
             rows.append({
                 "fragment_id": str(first["fragment_id"]),
                 "institution": first["case"] or None,
+                "document": str(first["document"]),
                 "section": None,
                 "coder": ";".join(sorted(unit["coder"].dropna().astype(str).unique())),
                 "code": code, "rank": rank, "valence": entry.valence, "theme": entry.theme,

@@ -92,6 +92,7 @@ TEXT = {
         "differences": "Verschillen tussen instellingen (Kruskal-Wallis)",
         "joint": "Scan en interviews naast elkaar",
         "change": "Verandering sinds de vorige meting",
+        "factors_by_institution": "Factoren per instelling (aantal fragmenten)",
         "agreement": "Overeenstemming tussen codeurs",
         "joint_intro": "Per aanbeveling de gemiddelde scanscores van alle instellingen naast "
         "de belemmerende en stimulerende factoren uit de interviews (aantal fragmenten).",
@@ -163,6 +164,7 @@ TEXT = {
         "differences": "Differences between institutions (Kruskal-Wallis)",
         "joint": "Scan and interviews side by side",
         "change": "Change since the previous wave",
+        "factors_by_institution": "Factors per institution (number of fragments)",
         "agreement": "Agreement between coders",
         "joint_intro": "Per recommendation, the mean scan scores of all institutions next to "
         "the hindering and stimulating factors from the interviews (number of fragments).",

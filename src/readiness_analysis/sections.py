@@ -25,6 +25,7 @@ __all__ = [
     "documents_note",
     "documents_tables",
     "factor_table",
+    "factors_by_institution",
     "group_differences",
     "institution_comparison",
     "joint_display_table",
@@ -311,12 +312,29 @@ def factor_table(data: ReportData, valence: str, lang: str = "nl") -> pd.DataFra
     from .coding import code_frequencies, load_codebook
 
     chosen = data.fragments[data.fragments["valence"] == valence]
-    counts = code_frequencies(chosen, load_codebook(), lang)
-    names = {"nl": ("Factor", "Fragmenten", "Aanbeveling"),
-             "en": ("Factor", "Fragments", "Recommendation")}[lang]
     book = load_codebook()
-    return pd.DataFrame({names[0]: counts["label"], names[1]: counts["fragments"],
-                         names[2]: [book[c].recommendation for c in counts["code"]]})
+    counts = code_frequencies(chosen, book, lang)
+    names = {"nl": ("Factor", "Fragmenten", "Interviews", "Aanbeveling"),
+             "en": ("Factor", "Fragments", "Interviews", "Recommendation")}[lang]
+    table = pd.DataFrame({names[0]: counts["label"], names[1]: counts["fragments"],
+                          names[2]: counts["interviews"],
+                          names[3]: [book[c].recommendation for c in counts["code"]]})
+    return table if counts["interviews"].notna().any() else table.drop(columns=names[2])
+
+
+def factors_by_institution(data: ReportData, lang: str = "nl") -> pd.DataFrame:
+    """Fragments per code (rows) and institution (columns); empty without attribution."""
+    from .coding import code_frequencies, load_codebook
+
+    attributed = data.fragments.dropna(subset=["institution"])
+    if attributed.empty:
+        return pd.DataFrame()
+    counts = code_frequencies(attributed, load_codebook(), lang, by=("institution",))
+    wide = counts.pivot_table(index=["label", "valence"], columns="institution",
+                              values="fragments", fill_value=0, aggfunc="sum")
+    wide.columns.name = None
+    names = {"nl": ("Factor", "Richting"), "en": ("Factor", "Valence")}[lang]
+    return wide.reset_index().rename(columns={"label": names[0], "valence": names[1]})
 
 
 def institution_comparison(data: ReportData, lang: str = "nl") -> pd.DataFrame:
