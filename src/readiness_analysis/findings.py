@@ -21,6 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .instrument import Instrument
+from .numbers import number
 
 __all__ = ["MIN_FRAGMENTS", "SCAN_WEIGHT", "joint_display", "rank_recommendations"]
 
@@ -144,8 +145,7 @@ def joint_display(
         scan = []
         for theme in (t.id for t in instrument.themes if t.recommendation == rec):
             if theme in means.index and pd.notna(means.loc[theme, "mean"]):
-                value = f"{means.loc[theme, 'mean']:.2f}"
-                value = value.replace(".", ",") if lang == "nl" else value
+                value = number(means.loc[theme, "mean"], lang)
                 label = instrument.theme_label(theme, lang)
                 scan.append(f"{label}: {value} (n = {int(means.loc[theme, 'n'])})")
         linked = fragments[fragments["recommendation"] == rec]

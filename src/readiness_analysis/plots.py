@@ -13,12 +13,20 @@ import seaborn as sns
 from .indices import READINESS
 from .instrument import Instrument
 
-__all__ = ["score_distribution", "theme_profile"]
+__all__ = ["diverging_answers", "score_distribution", "theme_labels", "theme_profile"]
 
 _PALETTE = {"own": "#1b6ca8", "pooled": "#9aa5b1"}
 
 
-def _theme_labels(instrument: Instrument, lang: str) -> dict[str, str]:
+def theme_labels(instrument: Instrument, lang: str = "nl") -> dict[str, str]:
+    """Theme id → label in ``lang``, plus the readiness index.
+
+    Examples
+    --------
+    >>> from readiness_analysis.instrument import load_instrument
+    >>> theme_labels(load_instrument(), "en")["readiness"]
+    'Readiness index'
+    """
     labels = {t: instrument.theme_label(t, lang) for t in instrument.theme_ids}
     labels[READINESS] = "Readiness-index" if lang == "nl" else "Readiness index"
     return labels
@@ -53,7 +61,7 @@ def theme_profile(
     >>> len(fig.axes)
     1
     """
-    labels = _theme_labels(instrument, lang)
+    labels = theme_labels(instrument, lang)
     order = [labels[t] for t in labels if t in set(own["theme"].astype(str))]
     own = own.assign(label=own["theme"].astype(str).map(labels))
     pooled = pooled.assign(label=pooled["theme"].astype(str).map(labels))
@@ -93,7 +101,7 @@ def score_distribution(
     >>> len(score_distribution(s, load_instrument()).axes)
     1
     """
-    labels = _theme_labels(instrument, lang)
+    labels = theme_labels(instrument, lang)
     data = scores.dropna(subset=["score"])
     data = data.assign(label=data["theme"].astype(str).map(labels))
     order = [labels[t] for t in labels if t in set(data["theme"].astype(str))]
@@ -132,7 +140,7 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *, lang: str
     1
     """
     values = list(instrument.scale)
-    labels = _theme_labels(instrument, lang)
+    labels = theme_labels(instrument, lang)
     data = shares.dropna(subset=values).iloc[::-1]
     mid = len(values) // 2  # index of the neutral value on an odd scale
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(data) + 1.6), dpi=110)

@@ -20,8 +20,10 @@ from IPython.display import HTML
 
 from .coding import code_frequencies, load_codebook
 from .errors import ReadinessError
-from .indices import MIN_CELL, READINESS, suppress_small_cells
+from .indices import MIN_CELL, suppress_small_cells
 from .instrument import Instrument, load_instrument
+from .numbers import number
+from .plots import theme_labels
 from .study import published_quotes, recommendation_title
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "heading",
     "instrument_note",
     "load_report_data",
+    "number",
     "paragraph",
     "participants",
     "published_quotes",
@@ -386,33 +389,24 @@ def theme_table(summary: pd.DataFrame, instrument: Instrument, lang: str = "nl")
     '–'
     """
     t = TEXT[lang]
-    labels = {th: instrument.theme_label(th, lang) for th in instrument.theme_ids}
-    labels[READINESS] = "Readiness-index" if lang == "nl" else "Readiness index"
+    labels = theme_labels(instrument, lang)
     shown = suppress_small_cells(summary)
     out = pd.DataFrame(
         {
             t["theme"]: shown["theme"].astype(str).map(labels),
             t["n"]: shown["n"].astype(int),
-            t["mean"]: shown["mean"].map(lambda v: _fmt(v, "{:.2f}", lang)),
-            t["sd"]: shown["sd"].map(lambda v: _fmt(v, "{:.2f}", lang)),
-            t["agree"]: shown["agree"].map(lambda v: _fmt(v * 100, "{:.0f}%", lang)),
+            t["mean"]: shown["mean"].map(lambda v: number(v, lang)),
+            t["sd"]: shown["sd"].map(lambda v: number(v, lang)),
+            t["agree"]: shown["agree"].map(lambda v: number(v * 100, lang, "{:.0f}%")),
         }
     )
     if {"ci_low", "ci_high"} <= set(shown.columns):
         out.insert(3, t["ci"], [
-            "–" if pd.isna(lo) else f"{_fmt(lo, '{:.2f}', lang)} – {_fmt(hi, '{:.2f}', lang)}"
+            "–" if pd.isna(lo) else f"{number(lo, lang)} – {number(hi, lang)}"
             for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)])
     if "wave" in shown and shown["wave"].nunique() > 1:
         out.insert(0, "Meting" if lang == "nl" else "Wave", shown["wave"].astype(int).values)
     return out.reset_index(drop=True)
-
-
-def _fmt(value: float, pattern: str, lang: str = "en") -> str:
-    """Format a number; a dash for missing; decimal comma in Dutch."""
-    if pd.isna(value):
-        return "–"
-    out = pattern.format(value)
-    return out.replace(".", ",") if lang == "nl" else out
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
@@ -521,8 +515,8 @@ def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
                 warnings.simplefilter("ignore")
                 res = reliability(data.responses[items].astype(float))
             note = "" if res.alpha >= 0 else _NEGATIVE_ALPHA[lang]
-            row += [res.n, _fmt(res.alpha, "{:.2f}", lang),
-                    _fmt(res.omega_total, "{:.2f}", lang), note]
+            row += [res.n, number(res.alpha, lang),
+                    number(res.omega_total, lang), note]
         except ReliabilityError as exc:
             row += [len(data.responses), "–", "–", f"{_NOT_COMPUTED[lang]} ({exc.message})"]
         rows.append(row)

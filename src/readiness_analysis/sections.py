@@ -15,7 +15,8 @@ from IPython.display import HTML
 from . import documents
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
-from .reporting import ReportData, quotes, recommendation_heading
+from .plots import theme_labels
+from .reporting import ReportData, number, quotes, recommendation_heading
 from .study import load_study, published_quotes, recommendation_title
 
 __all__ = [
@@ -75,18 +76,18 @@ _WORDS = {
 }
 
 
+def _latest_wave(summary: pd.DataFrame) -> pd.DataFrame:
+    if "wave" in summary and len(summary):
+        return summary[summary["wave"] == summary["wave"].max()]
+    return summary
+
+
 def _own_summary(data: ReportData, institution: str) -> pd.DataFrame:
-    own = data.institution_summary(institution)
-    if "wave" in own and len(own):
-        own = own[own["wave"] == own["wave"].max()]
-    return suppress_small_cells(own)
+    return suppress_small_cells(_latest_wave(data.institution_summary(institution)))
 
 
 def _pooled_summary(data: ReportData) -> pd.DataFrame:
-    pooled = data.pooled_summary()
-    if "wave" in pooled and len(pooled):
-        pooled = pooled[pooled["wave"] == pooled["wave"].max()]
-    return pooled
+    return _latest_wave(data.pooled_summary())
 
 
 def _ranking(data: ReportData, institution: str) -> pd.DataFrame:
@@ -103,10 +104,7 @@ def _reading(row, data: ReportData, institution: str, lang: str) -> str:
 
     def mean_of(series):
         values = [series[t] for t in themes if t in series and pd.notna(series[t])]
-        if not values:
-            return words["none"]
-        mean = f"{sum(values) / len(values):.1f}"
-        return mean.replace(".", ",") if lang == "nl" else mean
+        return number(sum(values) / len(values), lang, "{:.1f}") if values else words["none"]
 
     labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in themes)
     scan = words["scan"].format(themes=labels, own=mean_of(own), pooled=mean_of(pooled))
@@ -210,15 +208,11 @@ def variation_table(data: ReportData, institution: str, lang: str = "nl") -> pd.
     names = {"nl": ("Thema", "n", "SD", "Middelste helft (Q1–Q3)"),
              "en": ("Theme", "n", "SD", "Middle half (Q1–Q3)")}[lang]
 
-    def num(v):
-        return "–" if pd.isna(v) else (f"{v:.2f}".replace(".", ",") if lang == "nl"
-                                       else f"{v:.2f}")
-
     return pd.DataFrame({
         names[0]: [data.instrument.theme_label(str(t), lang) for t in own["theme"]],
         names[1]: own["n"].astype(int).values,
-        names[2]: [num(v) for v in own["sd"]],
-        names[3]: [f"{num(a)} – {num(b)}" if pd.notna(a) else "–"
+        names[2]: [number(v, lang) for v in own["sd"]],
+        names[3]: [f"{number(a, lang)} – {number(b, lang)}" if pd.notna(a) else "–"
                    for a, b in zip(own["q1"], own["q3"], strict=True)],
     })
 
@@ -339,22 +333,14 @@ def factors_by_institution(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 
 def institution_comparison(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     """Theme means per institution (latest wave) side by side, small cells suppressed."""
-    summary = suppress_small_cells(data.summary.dropna(subset=["institution"]))
-    if "wave" in summary and len(summary):
-        summary = summary[summary["wave"] == summary["wave"].max()]
-    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
-    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    summary = _latest_wave(suppress_small_cells(data.summary.dropna(subset=["institution"])))
+    labels = theme_labels(data.instrument, lang)
     wide = summary.pivot_table(index="theme", columns="institution", values="mean",
                                observed=True, dropna=False)
     wide = wide.reindex([t for t in labels if t in wide.index])
     wide.index = [labels[t] for t in wide.index]
 
-    def cell(v):
-        if pd.isna(v):
-            return "–"
-        return f"{v:.2f}".replace(".", ",") if lang == "nl" else f"{v:.2f}"
-
-    out = wide.map(cell).reset_index()
+    out = wide.map(lambda v: number(v, lang)).reset_index()
     out.columns.name = None
     return out.rename(columns={"index": "Thema" if lang == "nl" else "Theme"})
 
@@ -376,22 +362,14 @@ def group_differences(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     overall = compare_groups(data.scores).overall
     names = {"nl": ("Thema", "n", "Toets", "H", "p", "ε²", "Toelichting"),
              "en": ("Theme", "n", "Test", "H", "p", "ε²", "Note")}[lang]
-
-    def num(v, pattern="{:.2f}"):
-        if pd.isna(v):
-            return "–"
-        out = pattern.format(v)
-        return out.replace(".", ",") if lang == "nl" else out
-
-    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
-    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    labels = theme_labels(data.instrument, lang)
     return pd.DataFrame({
         names[0]: [labels.get(str(t), str(t)) for t in overall["theme"]],
         names[1]: overall["n"].astype(int).values,
         names[2]: [_STATUS[lang].get(s, s) for s in overall["status"]],
-        names[3]: [num(v) for v in overall["h"]],
-        names[4]: [num(v, "{:.3f}") for v in overall["p"]],
-        names[5]: [num(v) for v in overall["epsilon2"]],
+        names[3]: [number(v, lang) for v in overall["h"]],
+        names[4]: [number(v, lang, "{:.3f}") for v in overall["p"]],
+        names[5]: [number(v, lang) for v in overall["epsilon2"]],
         names[6]: [_note(row, lang) for row in overall.itertuples()],
     })
 
@@ -441,15 +419,10 @@ def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
         return table
     names = {"nl": ("Code", "Fragmenten", "Codeurs", "kappa", "alpha", "Oordeel"),
              "en": ("Code", "Fragments", "Coders", "kappa", "alpha", "Verdict")}[lang]
-
-    def num(v):
-        if pd.isna(v):
-            return "–"
-        return f"{v:.2f}".replace(".", ",") if lang == "nl" else f"{v:.2f}"
-
     return pd.DataFrame({
         names[0]: table["code"], names[1]: table["n_fragments"], names[2]: table["n_coders"],
-        names[3]: table["kappa"].map(num), names[4]: table["alpha"].map(num),
+        names[3]: [number(v, lang) for v in table["kappa"]],
+        names[4]: [number(v, lang) for v in table["alpha"]],
         names[5]: table["alpha_band"].fillna("–"),
     })
 
@@ -472,22 +445,15 @@ def change_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     changes = suppress_small_cells(changes)
     names = {"nl": ("Thema", "Metingen", "Van", "Naar", "Verschil", "95%-BI"),
              "en": ("Theme", "Waves", "From", "To", "Change", "95% CI")}[lang]
-
-    def num(v, signed=False):
-        if pd.isna(v):
-            return "–"
-        out = f"{v:+.2f}" if signed else f"{v:.2f}"
-        return out.replace(".", ",") if lang == "nl" else out
-
-    labels = {t: data.instrument.theme_label(t, lang) for t in data.instrument.theme_ids}
-    labels["readiness"] = "Readiness-index" if lang == "nl" else "Readiness index"
+    labels = theme_labels(data.instrument, lang)
     return pd.DataFrame({
         names[0]: [labels.get(str(t), str(t)) for t in changes["theme"]],
         names[1]: [f"{int(a)} → {int(b)}" for a, b in zip(changes["wave_from"],
                                                           changes["wave_to"], strict=True)],
-        names[2]: changes["mean_from"].map(num).values,
-        names[3]: changes["mean_to"].map(num).values,
-        names[4]: changes["diff"].map(lambda v: num(v, signed=True)).values,
-        names[5]: [f"{num(lo, True)} – {num(hi, True)}" if pd.notna(lo) else "–"
+        names[2]: [number(v, lang) for v in changes["mean_from"]],
+        names[3]: [number(v, lang) for v in changes["mean_to"]],
+        names[4]: [number(v, lang, "{:+.2f}") for v in changes["diff"]],
+        names[5]: [f"{number(lo, lang, '{:+.2f}')} – {number(hi, lang, '{:+.2f}')}"
+                   if pd.notna(lo) else "–"
                    for lo, hi in zip(changes["ci_low"], changes["ci_high"], strict=True)],
     })
