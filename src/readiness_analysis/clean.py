@@ -33,6 +33,10 @@ META_SYNONYMS = {
     "n_teachers": ("aantal docenten", "docenten", "teachers"),
     "wave": ("meting", "ronde", "meetmoment"),
 }
+#: Largest ``n_teachers`` or ``wave`` accepted (larger is a typing error, not a count).
+MAX_COUNT = 1_000_000
+#: Unknown, personal or missing columns beyond this many are summarised in one warning.
+MAX_LISTED = 10
 _PERSONAL = re.compile(r"(^|_)(naam|name|e-?mail|mail|telefoon|phone)($|_)", re.IGNORECASE)
 
 
@@ -108,8 +112,16 @@ def clean_scan(
     Raises
     ------
     DataValidationError
-        When the file as a whole cannot be used: a required column is missing or no
-        column matches an item of the instrument.
+        When the file as a whole cannot be used: it has no data rows, a required column
+        is missing, no column matches an item of the instrument, or two columns hold the
+        same item or meta column (both are named).
+
+    Notes
+    -----
+    Rows the reader could not read (``raw.problems``) count as read and are rejected
+    first; ``raw.notes`` go into the log. Unknown, personal and missing columns beyond
+    :data:`MAX_LISTED` are summarised in one warning each, and an item column with numbers
+    outside the scale gets one warning besides the rejected rows.
 
     Examples
     --------
@@ -120,17 +132,29 @@ def clean_scan(
     >>> result.responses["def_1"].tolist(), len(result.rejected)
     ([4.0], 0)
     """
+    if raw.n_rows == 0:
+        raise DataValidationError(
+            [Problem(raw.source, 2, None, "the file has a header but no data rows",
+                     "export the scan again with its answers")]
+        )
     columns, warnings = _match_columns(raw, instrument)
     frame = raw.frame.rename(columns=columns)[list(columns.values())]
     acc = _Accounting(raw, frame)
+    for note in raw.notes:
+        acc.note(note)
     for problem in warnings:
-        acc.note(f"column {problem.column!r}: {problem.message}")
+        acc.note(f"column {problem.column!r}: {problem.message}" if problem.column
+                 else problem.message)
     acc.reject_where(frame.isna().all(axis=1), "blank row", None, "drop blank rows")
     acc.reject_where(_header_rows(frame), "extra header row (survey tool export)",
                      "respondent_id", "drop extra header rows")
     for column in REQUIRED:
-        acc.reject_where(frame[column].isna(), f"{column} is empty", column, f"require {column}")
-    answers = _recode_answers(frame, instrument, acc)
+        acc.reject_where(_blank(frame[column]), f"{column} is empty", column,
+                         f"require {column}")
+    answers, scale_warnings = _recode_answers(frame, instrument, acc)
+    for problem in scale_warnings:
+        acc.note(f"column {problem.column!r}: {problem.message}")
+    warnings += scale_warnings
     meta = _meta(frame, acc, aliases)
     keep = acc.kept
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
@@ -146,6 +170,13 @@ def _header_rows(frame: pd.DataFrame) -> pd.Series:
     return (ids.isin(repeated) | ids.str.startswith('{"importid"')).fillna(False).astype(bool)
 
 
+def _blank(column: pd.Series) -> pd.Series:
+    """Cells that are NA or hold only white space (each distinct cell checked once)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    blank = np.array([not str(u).split() for u in uniques] + [True])
+    return pd.Series(blank[codes], index=column.index)
+
+
 def _id_text(value) -> str:
     """Identifier as text; 17.0 from a spreadsheet is the same respondent as "17"."""
     if isinstance(value, float) and value.is_integer():
@@ -158,24 +189,38 @@ def _norm_header(text: str) -> str:
 
 
 def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Problem]]:
-    """Map raw headers to meta columns and item ids (by id or by question text)."""
+    """Map raw headers to meta columns and item ids (by id or by question text).
+
+    Two columns that hold the same item or meta column are an error naming both; unknown,
+    personal and missing columns are warnings, summarised in one line each when there
+    are more than :data:`MAX_LISTED`.
+    """
     lookup = {c: c for c in META_COLUMNS}
     lookup.update({syn: col for col, syns in META_SYNONYMS.items() for syn in syns})
     for item in instrument.items:
         lookup[_norm_header(item.id)] = item.id
         for text in item.text.values():
             lookup[_norm_header(text)] = item.id
-    mapping, warnings = {}, []
-    for header in raw.frame.columns:
+    mapping: dict = {}
+    where: dict[str, tuple[int, str]] = {}
+    clashes, personal, unknown = [], [], []
+    for position, header in enumerate(raw.frame.columns):
         target = lookup.get(_norm_header(header))
-        if target is not None and target not in mapping.values():
+        if target is not None and target in where:
+            first, name = where[target]
+            clashes.append(Problem(
+                raw.source, 1, str(header),
+                f"columns {first + 1} ({name!r}) and {position + 1} ({str(header)!r}) both "
+                f"hold {target}", "delete or rename one of them"))
+        elif target is not None:
             mapping[header] = target
+            where[target] = (position, str(header))
         elif _PERSONAL.search(str(header)):
-            warnings.append(Problem(raw.source, 1, header, "personal data column dropped"))
+            personal.append(header)
         else:
-            warnings.append(
-                Problem(raw.source, 1, header, "unknown column ignored", "check the instrument")
-            )
+            unknown.append(header)
+    if clashes:
+        raise DataValidationError(clashes)
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         raise DataValidationError(
@@ -196,10 +241,24 @@ def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Pr
                 )
             ]
         )
-    for item in instrument.item_ids:
-        if item not in mapping.values():
-            warnings.append(Problem(raw.source, 1, item, "item column missing: all answers NA"))
+    absent = [item for item in instrument.item_ids if item not in mapping.values()]
+    warnings = [
+        *_column_warnings(raw.source, personal, "personal data column dropped",
+                          "personal data columns dropped", None),
+        *_column_warnings(raw.source, unknown, "unknown column ignored",
+                          "unknown columns ignored", "check the instrument"),
+        *_column_warnings(raw.source, absent, "item column missing: all answers NA",
+                          "item columns missing (all their answers NA)", None),
+    ]
     return mapping, warnings
+
+
+def _column_warnings(source, columns, one: str, many: str, hint) -> list[Problem]:
+    """One warning per column, or one summary line when there are many columns."""
+    if len(columns) <= MAX_LISTED:
+        return [Problem(source, 1, str(c), one, hint) for c in columns]
+    shown = ", ".join(str(c) for c in columns[:MAX_LISTED])
+    return [Problem(source, 1, None, f"{len(columns):,} {many}: {shown}, …", hint)]
 
 
 class _Accounting:
@@ -211,10 +270,22 @@ class _Accounting:
         self.reasons: list[dict] = []
         self.problems: list[Problem] = []
         self.steps: list[dict] = []
-        self._step("read", len(frame), 0, raw.source)
+        unreadable: dict[int | None, list[Problem]] = {}
+        for problem in raw.problems:
+            unreadable.setdefault(problem.row, []).append(problem)
+        for row, found in unreadable.items():
+            self.problems += found
+            self.reasons.append(
+                {"source_file": raw.source, "source_row": row,
+                 "column": ";".join(p.column or "" for p in found),
+                 "reason": "; ".join(p.message for p in found)}
+            )
+        self.steps.append({"step": "read", "rows_in": len(frame) + len(unreadable),
+                           "rows_out": len(frame), "rejected": len(unreadable),
+                           "detail": raw.source})
 
     def _step(self, step: str, rows_out: int, rejected: int, detail: str = "") -> None:
-        rows_in = self.steps[-1]["rows_out"] if self.steps else rows_out
+        rows_in = self.steps[-1]["rows_out"]
         self.steps.append(
             {"step": step, "rows_in": rows_in, "rows_out": rows_out, "rejected": rejected,
              "detail": detail}
@@ -226,7 +297,8 @@ class _Accounting:
 
     def reject(self, problems: dict[int, list[tuple[str, str]]], step: str) -> None:
         """Reject the still-kept rows in ``problems`` (row index → [(column, message)])."""
-        hit = [idx for idx in problems if self.kept[idx]]
+        alive = set(self.kept.index[self.kept.to_numpy()])
+        hit = [idx for idx in problems if idx in alive]
         for idx in hit:
             row = self.raw.rows[idx]
             self.problems += [Problem(self.raw.source, row, c or None, m) for c, m in problems[idx]]
@@ -253,7 +325,11 @@ class _Accounting:
 
 
 def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accounting):
-    """Map labels and numbers onto the scale; reject rows with values off the scale."""
+    """Map labels and numbers onto the scale; reject rows with values off the scale.
+
+    Returns the recoded answers and one warning per item column with numbers outside
+    the scale (a column on another scale, such as 1-7, shows up here).
+    """
     labels = {
         _norm_header(lab): value
         for value, labs in instrument.scale.items()
@@ -261,54 +337,92 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
     }
     missing = set(instrument.missing)
     lo, hi = instrument.scale_min, instrument.scale_max
-    answers, problems = {}, {}
+    answers, problems, warnings = {}, {}, []
     for item in instrument.items:
         cells = frame[item.id] if item.id in frame else pd.Series(pd.NA, index=frame.index)
-        values, bad = _parse_cells(cells, labels, missing, lo, hi)
+        values, bad, outside = _parse_cells(cells, labels, missing, lo, hi)
         for idx, message in bad.items():
             problems.setdefault(idx, []).append((item.id, message))
+        if outside:
+            warnings.append(Problem(
+                acc.raw.source, 1, item.id,
+                f"{outside[0]} values outside the scale {lo}-{hi} (from {outside[1]:g} to "
+                f"{outside[2]:g}): their rows are rejected",
+                f"is this column on another scale? recode it to {lo}-{hi}"))
         answers[item.id] = lo + hi - values if item.reverse else values
     acc.reject(dict(sorted(problems.items())), "check answers")
-    return pd.DataFrame(answers, index=frame.index)
+    return pd.DataFrame(answers, index=frame.index), warnings
 
 
-def _parse_cells(cells: pd.Series, labels, missing, lo, hi) -> tuple[pd.Series, pd.Series]:
-    """Parse each distinct cell once; return values (NaN = missing) and error messages."""
-    present = cells.dropna()
-    parsed = {cell: _parse_cell(cell, labels, missing, lo, hi) for cell in pd.unique(present)}
-    values = pd.Series(np.nan, index=cells.index, dtype=float)
-    values[present.index] = [parsed[c][0] for c in present]
-    errors = pd.Series([parsed[c][1] for c in present], index=present.index, dtype=object)
-    return values, errors.dropna()
+def _parse_cells(cells: pd.Series, labels, missing, lo, hi):
+    """Parse each distinct cell once.
+
+    Returns values (NaN = missing), error messages by row, and for numbers outside the
+    scale their count, lowest and highest value (None when there are none).
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    parsed = [_parse_cell(cell, labels, missing, lo, hi) for cell in uniques]
+    numbers = np.array([p[0] for p in parsed] + [np.nan], dtype=float)
+    values = pd.Series(numbers[codes], index=cells.index, dtype=float)
+    wrong = np.array([p[1] is not None for p in parsed] + [False])
+    rows = np.flatnonzero(wrong[codes])
+    errors = pd.Series([parsed[codes[i]][1] for i in rows], index=cells.index[rows],
+                       dtype=object)
+    off = np.array([p[2] is not None for p in parsed] + [False])
+    outside = None
+    if off.any():
+        offscale = np.array([p[2] if p[2] is not None else np.nan for p in parsed] + [np.nan])
+        hits = offscale[codes][off[codes]]
+        outside = (len(hits), float(hits.min()), float(hits.max()))
+    return values, errors, outside
 
 
-def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, str | None]:
+def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, str | None, float | None]:
     text = _norm_header(cell)
     if text in missing:
-        return np.nan, None
+        return np.nan, None, None
     number = labels.get(text)
     if number is None:
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            return np.nan, f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label"
+            return np.nan, f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label", None
     if not np.isfinite(number) or number != int(number) or not lo <= number <= hi:
-        return np.nan, f"value {cell!r} is outside the scale {lo}-{hi}"
-    return float(number), None
+        whole = np.isfinite(number) and number == int(number)
+        return np.nan, f"value {cell!r} is outside the scale {lo}-{hi}", (
+            number if whole else None)
+    return float(number), None, None
+
+
+def _whole_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of whole numbers >= 1 (empty = 1); return numbers and a bad mask."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.array([*(_as_number(u) for u in uniques), 1.0], dtype=float)
+    number = pd.Series(table[codes], index=column.index)
+    finite = np.isfinite(number.to_numpy())
+    bad = ~finite | (number < 1) | (number > MAX_COUNT) | (number != number.round())
+    return number, pd.Series(bad, index=column.index)
+
+
+def _as_number(value) -> float:
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return np.nan
 
 
 def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
     meta = pd.DataFrame(index=frame.index)
-    meta["respondent_id"] = frame["respondent_id"].astype("string")
+    meta["respondent_id"] = frame["respondent_id"].astype(object).astype("string")
     names, changes = unify_institutions(frame["institution"], aliases)
     meta["institution"] = names.astype("string")
     for old, new in sorted(changes.items()):
         acc.note(f"institution {old!r} -> {new!r}")
     for column in ("n_teachers", "wave"):
-        raw = frame[column] if column in frame else pd.Series("1", index=frame.index)
-        number = pd.to_numeric(raw.fillna("1").astype(str).str.replace(",", "."), errors="coerce")
-        bad = number.isna() | (number < 1) | (number != number.round())
-        acc.reject_where(bad, f"{column} must be a whole number >= 1", column, f"check {column}")
+        raw = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)
+        number, bad = _whole_numbers(raw)
+        acc.reject_where(bad, f"{column} must be a whole number from 1 to {MAX_COUNT:,}",
+                         column, f"check {column}")
         meta[column] = number.where(~bad, 1).astype("int64")
     kept = meta.loc[acc.kept]
     dup = pd.Series(

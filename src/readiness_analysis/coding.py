@@ -7,10 +7,10 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .errors import CodingError, DataValidationError, Problem
 from .ingest import read_scan
+from .instrument import load_yaml
 
 __all__ = [
     "Code",
@@ -89,10 +89,16 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         ref = resources.files("readiness_analysis") / "codebooks" / DEFAULT_CODEBOOK
         text, source = ref.read_text(encoding="utf-8"), f"<package>/{DEFAULT_CODEBOOK}"
     else:
-        source, text = str(path), Path(path).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or {}
+        source, text = str(path), Path(path)
+    raw = load_yaml(text, source=source, error=CodingError) or {}
+    if not isinstance(raw, dict):
+        raise CodingError("the codebook does not hold a YAML mapping", file=source,
+                          hint="a codebook has id:, version: and codes:")
     codes, seen = [], set()
     for entry in raw.get("codes") or []:
+        if not isinstance(entry, dict):
+            raise CodingError(f"entry {entry!r:.40} of codes is not a mapping", file=source,
+                              hint="each code starts with '- code: name'")
         name = str(entry.get("code", "")).strip()
         if not name or name in seen:
             raise CodingError(f"code {name!r} is empty or duplicated", file=source)
@@ -146,7 +152,7 @@ def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         raise DataValidationError(
             [Problem(source, 1, c, "required column missing", "add it") for c in missing]
         )
-    problems, rows = [], []
+    problems, rows = list(raw.problems), []  # rows the reader could not read
     known = set(codebook.names)
     for idx, record in frame.iterrows():
         line = raw.rows[idx]

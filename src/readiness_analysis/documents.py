@@ -263,7 +263,7 @@ def read_documents(path: str | Path) -> pd.DataFrame:
         raise DataValidationError(
             [Problem(source, 1, c, "required column missing", "add it") for c in missing]
         )
-    records, problems, seen = [], [], {}
+    records, problems, seen = [], list(raw.problems), {}  # rows the reader could not read
     for idx, record in frame.iterrows():
         if record.isna().all():  # a blank line
             continue

@@ -12,10 +12,12 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import DataValidationError, Problem
+from .errors import DataValidationError, InstrumentError, Problem
+from .instrument import load_yaml
 
 __all__ = ["ALIAS_FILE", "load_aliases", "normalise_institution", "unify_institutions"]
 
@@ -50,11 +52,11 @@ def load_aliases(raw_dir: str | Path | None = None) -> dict[str, str]:
     user = Path(raw_dir) / ALIAS_FILE if raw_dir is not None else None
     if user is not None and user.is_file():
         try:
-            data = yaml.safe_load(user.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            data = load_yaml(user)
+        except InstrumentError as exc:  # load_yaml's default error; this is input data
             raise DataValidationError(
-                [Problem(str(user), None, None, f"not valid YAML: {exc}")]
-            ) from exc
+                [Problem(str(user), exc.row, None, exc.message, exc.hint)]
+            ) from None
         table.update(_parse(data, str(user)))
     return table
 
@@ -62,7 +64,11 @@ def load_aliases(raw_dir: str | Path | None = None) -> dict[str, str]:
 def _parse(data, source: str) -> dict[str, str]:
     if data is None:
         return {}
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+    scalar = (str, int, float)
+    if not isinstance(data, dict) or not all(
+        isinstance(k, scalar) and isinstance(v, list) and all(isinstance(x, scalar) for x in v)
+        for k, v in data.items()
+    ):
         raise DataValidationError(
             [Problem(source, None, None, "alias file must map each name to a list of spellings",
                      "see README.md, 'Your own data'")]
@@ -109,15 +115,19 @@ def unify_institutions(
     >>> unified.tolist(), changes
     (['Instelling A', 'Instelling A', 'Instelling A'], {'instelling a': 'Instelling A'})
     """
-    mapped = names.map(lambda v: normalise_institution(v, aliases) if pd.notna(v) else v)
-    counts = Counter(v for v in mapped if pd.notna(v))
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    originals = [str(u) for u in uniques]  # each distinct spelling once, first seen first
+    mapped = [normalise_institution(u, aliases) for u in originals]
+    counts: dict[str, int] = {}
+    for spelling, n in zip(mapped, np.bincount(codes[codes >= 0], minlength=len(mapped)),
+                           strict=True):
+        counts[spelling] = counts.get(spelling, 0) + int(n)
     best: dict[str, str] = {}
-    for spelling, _ in counts.most_common():  # most_common keeps first-seen order on ties
+    for spelling, _ in Counter(counts).most_common():  # ties keep first-seen order
         best.setdefault(_key(spelling), spelling)
-    unified = mapped.map(lambda v: best[_key(v)] if pd.notna(v) else v)
-    changes = {
-        str(orig): new
-        for orig, new in zip(names, unified, strict=True)
-        if pd.notna(orig) and str(orig) != new
-    }
+    final = [best[_key(m)] for m in mapped]
+    table = np.array([*final, None], dtype=object)
+    unified = pd.Series(table[codes], index=names.index, dtype=object).astype(object)
+    unified = unified.where(unified.notna(), names.astype(object))
+    changes = {orig: new for orig, new in zip(originals, final, strict=True) if orig != new}
     return unified, changes

@@ -14,12 +14,26 @@ from typing import Any
 
 import yaml
 
-from .errors import InstrumentError
+from .errors import InstrumentError, ReadinessError
 
-__all__ = ["DEFAULT_INSTRUMENT", "Instrument", "Item", "Theme", "load_instrument"]
+__all__ = [
+    "DEFAULT_INSTRUMENT",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_VALUES",
+    "Instrument",
+    "Item",
+    "Theme",
+    "load_instrument",
+    "load_yaml",
+]
 
 DEFAULT_INSTRUMENT = "blended_readiness_v1.yaml"
 RECOMMENDATIONS = ("R1", "R2", "R3", "R4", "R5")
+#: Largest definition file (instrument, codebook, alias table) the package reads.
+MAX_YAML_BYTES = 5 * 2**20
+#: Most values a definition file may expand to through YAML aliases.
+MAX_YAML_VALUES = 200_000
+_FORMAT_HINT = "see 'The instrument format' in README.md"
 
 
 @dataclass(frozen=True)
@@ -120,46 +134,208 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     """
     if path is None:
         ref = resources.files("readiness_analysis") / "instruments" / DEFAULT_INSTRUMENT
-        text, source = ref.read_text(encoding="utf-8"), f"<package>/{DEFAULT_INSTRUMENT}"
+        source = f"<package>/{DEFAULT_INSTRUMENT}"
+        raw = load_yaml(ref.read_text(encoding="utf-8"), source=source)
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InstrumentError(
-                f"cannot read instrument: {exc}", file=source, hint="pass a UTF-8 YAML file"
-            ) from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"not valid YAML: {exc}", file=source) from exc
+        raw = load_yaml(Path(path))
     return _build(raw, source)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys and aliases that contain themselves."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._open_anchors: set[str] = set()
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            if event.anchor in self._open_anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"alias *{event.anchor} refers to the node that contains it "
+                    "(a cycle)", event.start_mark)
+            return super().compose_node(parent, index)
+        anchor = self.peek_event().anchor
+        if anchor is not None:
+            self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.discard(anchor)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                        key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {seen[key]})",
+                        key_node.start_mark)
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Values the node graph expands to when aliases are copied out (stops past limit)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = ([n for pair in node.value for n in pair]
+                    if isinstance(node, yaml.MappingNode) else list(node.value))
+        if children_done:
+            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(c)] for c in children))
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def load_yaml(
+    path_or_text: str | Path,
+    *,
+    source: str | None = None,
+    error: type[ReadinessError] = InstrumentError,
+    max_bytes: int = MAX_YAML_BYTES,
+) -> Any:
+    r"""Read a definition file (YAML) defensively.
+
+    The file must be UTF-8 and at most ``max_bytes``; it is parsed with PyYAML's safe
+    loader, and refused when a mapping repeats a key, an alias refers to the node that
+    contains it (a cycle), it expands to more than :data:`MAX_YAML_VALUES` values through
+    aliases ("billion laughs"), or it nests too deeply.
+
+    Parameters
+    ----------
+    path_or_text : Path or str
+        A file (``Path``), or the YAML text itself (``str``, then give ``source``).
+    source : str, optional
+        The name used in messages (default: the path).
+    error : type of ReadinessError
+        The exception raised for every problem, with ``file`` and, for syntax errors,
+        ``row`` (the 1-based line).
+    max_bytes : int
+        Largest file accepted.
+
+    Returns
+    -------
+    object
+        The parsed document (``None`` for an empty file).
+
+    Examples
+    --------
+    >>> load_yaml("a: 1\nb: [x, y]\n", source="t.yaml")
+    {'a': 1, 'b': ['x', 'y']}
+    >>> load_yaml("a: 1\na: 2\n", source="t.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    readiness_analysis.errors.InstrumentError: t.yaml:2: not valid YAML: duplicate key 'a' ...
+    """
+    if isinstance(path_or_text, Path):
+        source = source or str(path_or_text)
+        try:
+            size = path_or_text.stat().st_size
+            if size > max_bytes:
+                raise error(f"file is {size / 2**20:.1f} MB; a definition file is at most "
+                            f"{max_bytes / 2**20:g} MB", file=source,
+                            hint="is this the right file?")
+            text = path_or_text.read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            raise error(f"cannot read the file: {exc.strerror or exc}", file=source,
+                        hint="check the path") from exc
+        except UnicodeDecodeError as exc:
+            raise error(f"not UTF-8 text (byte {exc.start})", file=source,
+                        hint="save the file as UTF-8") from exc
+    else:
+        text = path_or_text
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+            raise error(f"the file expands to more than {MAX_YAML_VALUES:,} values through "
+                        "aliases", file=source,
+                        hint="write the definition out without nested &anchors and *aliases")
+        return None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise error(f"not valid YAML: {exc.problem or exc.context}", file=source,
+                    row=None if mark is None else mark.line + 1,
+                    hint="fix the YAML syntax at this line") from None
+    except yaml.YAMLError as exc:
+        raise error(f"not valid YAML: {' '.join(str(exc).split())}", file=source,
+                    hint="is this the right file?") from None
+    except RecursionError:
+        raise error("not valid YAML: nested too deeply", file=source,
+                    hint="is this the right file?") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _need(raw: dict[str, Any], key: str, source: str, where: str = "") -> Any:
     if not isinstance(raw, dict) or key not in raw or raw[key] in (None, "", []):
-        raise InstrumentError(
-            f"missing key {key!r}{where}",
-            file=source,
-            hint="see 'The instrument format' in README.md",
-        )
+        raise InstrumentError(f"missing key {key!r}{where}", file=source, hint=_FORMAT_HINT)
     return raw[key]
+
+
+def _text(value: Any, source: str, what: str) -> str:
+    """A scalar as text; lists, mappings and yes/no are errors (never ``str()``-ed)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InstrumentError(f"{what} must be text, not {_kind(value)}", file=source,
+                              hint="quote it, e.g. 'yes' or \"7\"" if isinstance(value, bool)
+                              else _FORMAT_HINT)
+    return str(value)
+
+
+def _list(value: Any, source: str, what: str) -> list:
+    if not isinstance(value, list):
+        raise InstrumentError(f"{what} must be a list, not {_kind(value)}", file=source,
+                              hint="write one entry per line, each starting with '- '")
+    return value
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "yes/no", dict: "a mapping", list: "a list", str: "text",
+             type(None): "empty"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _labels(value: Any, source: str, where: str) -> dict[str, str]:
     if isinstance(value, str):
         return {"nl": value, "en": value}
     if not isinstance(value, dict) or "nl" not in value:
-        raise InstrumentError(f"{where} needs a label with at least 'nl'", file=source)
-    return {"nl": str(value["nl"]), "en": str(value.get("en", value["nl"]))}
+        raise InstrumentError(f"{where} needs a label with at least 'nl'", file=source,
+                              hint=_FORMAT_HINT)
+    nl = _text(value["nl"], source, f"label 'nl' of {where}")
+    return {"nl": nl, "en": _text(value.get("en", nl), source, f"label 'en' of {where}")}
 
 
 def _build(raw: Any, source: str) -> Instrument:
     if not isinstance(raw, dict):
-        raise InstrumentError("the file does not hold a YAML mapping", file=source)
+        what = "the file is empty" if raw is None else (
+            f"the file does not hold a YAML mapping (it holds {_kind(raw)})")
+        raise InstrumentError(
+            what, file=source,
+            hint="an instrument starts with id:, version:, scale:, themes: and items:")
+    instrument_id = _text(_need(raw, "id", source), source, "id")
+    version = _text(_need(raw, "version", source), source, "version")
     scale = _build_scale(_need(raw, "scale", source), source)
-    themes = tuple(_build_theme(t, source) for t in _need(raw, "themes", source))
-    items = tuple(_build_item(i, source) for i in _need(raw, "items", source))
+    themes = tuple(_build_theme(t, source)
+                   for t in _list(_need(raw, "themes", source), source, "themes"))
+    items = tuple(_build_item(i, source)
+                  for i in _list(_need(raw, "items", source), source, "items"))
     _check_unique([t.id for t in themes], "theme", source)
     _check_unique([i.id for i in items], "item", source)
     theme_ids = {t.id for t in themes}
@@ -174,19 +350,20 @@ def _build(raw: Any, source: str) -> Instrument:
         if not any(item.theme == theme.id for item in items):
             raise InstrumentError(f"theme {theme.id!r} has no items", file=source)
     min_items = raw.get("min_items", 1)
-    if not isinstance(min_items, int) or min_items < 1:
+    if isinstance(min_items, bool) or not isinstance(min_items, int) or min_items < 1:
         raise InstrumentError("min_items must be a whole number >= 1", file=source)
     agree_from = raw.get("agree_from")
-    if agree_from is not None and agree_from not in scale:
+    if agree_from is not None and (isinstance(agree_from, bool) or agree_from not in scale):
         raise InstrumentError(f"agree_from {agree_from!r} is not a scale value", file=source)
+    missing = _list(raw.get("missing") or [], source, "missing")
     return Instrument(
-        id=str(_need(raw, "id", source)),
-        version=str(_need(raw, "version", source)),
-        title=_labels(raw.get("title", raw["id"]), source, "title"),
+        id=instrument_id,
+        version=version,
+        title=_labels(raw.get("title", instrument_id), source, "title"),
         scale=scale,
         themes=themes,
         items=items,
-        missing=tuple(str(m).strip().lower() for m in raw.get("missing") or ()),
+        missing=tuple(_text(m, source, "an entry of missing").strip().lower() for m in missing),
         min_items=min_items,
         agree_from=agree_from,
         note=_labels(raw["note"], source, "note") if raw.get("note") else {},
@@ -196,7 +373,8 @@ def _build(raw: Any, source: str) -> Instrument:
 
 def _build_scale(raw: Any, source: str) -> dict[int, dict[str, str]]:
     if not isinstance(raw, list) or len(raw) < 2:
-        raise InstrumentError("scale needs at least two answer values", file=source)
+        raise InstrumentError("scale needs at least two answer values", file=source,
+                              hint=_FORMAT_HINT)
     scale: dict[int, dict[str, str]] = {}
     for entry in raw:
         value = _need(entry, "value", source, " in scale")
@@ -204,7 +382,8 @@ def _build_scale(raw: Any, source: str) -> dict[int, dict[str, str]]:
             raise InstrumentError(
                 f"scale value {value!r} is not a unique whole number", file=source
             )
-        scale[value] = _labels(_need(entry, "label", source, f" for value {value}"), source, "")
+        scale[value] = _labels(_need(entry, "label", source, f" for value {value}"), source,
+                               f"scale value {value}")
     values = sorted(scale)
     if values != list(range(values[0], values[-1] + 1)):
         raise InstrumentError(
@@ -214,26 +393,28 @@ def _build_scale(raw: Any, source: str) -> dict[int, dict[str, str]]:
 
 
 def _build_theme(raw: Any, source: str) -> Theme:
-    theme_id = str(_need(raw, "id", source, " in a theme"))
+    theme_id = _text(_need(raw, "id", source, " in a theme"), source, "a theme id")
     rec = raw.get("recommendation")
-    if rec is not None and rec not in RECOMMENDATIONS:
+    if rec is not None and (not isinstance(rec, str) or rec not in RECOMMENDATIONS):
         raise InstrumentError(
             f"theme {theme_id!r} has recommendation {rec!r}",
             file=source,
             hint="use R1-R5 or null",
         )
-    label = _labels(_need(raw, "label", source, f" in theme {theme_id!r}"), source, theme_id)
+    label = _labels(_need(raw, "label", source, f" in theme {theme_id!r}"), source,
+                    f"theme {theme_id!r}")
     return Theme(theme_id, label, rec)
 
 
 def _build_item(raw: Any, source: str) -> Item:
-    item_id = str(_need(raw, "id", source, " in an item"))
+    item_id = _text(_need(raw, "id", source, " in an item"), source, "an item id")
     where = f" in item {item_id!r}"
-    text = _labels(_need(raw, "text", source, where), source, item_id)
+    text = _labels(_need(raw, "text", source, where), source, f"item {item_id!r}")
     reverse = raw.get("reverse", False)
     if not isinstance(reverse, bool):
         raise InstrumentError(f"reverse{where} must be true or false", file=source)
-    return Item(item_id, str(_need(raw, "theme", source, where)), text, reverse)
+    theme = _text(_need(raw, "theme", source, where), source, f"the theme{where}")
+    return Item(item_id, theme, text, reverse)
 
 
 def _check_unique(ids: list[str], kind: str, source: str) -> None:
