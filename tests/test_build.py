@@ -254,3 +254,17 @@ def test_hostile_institution_names_are_escaped_and_slugged(tmp_path):
         assert "<script>" not in text and "alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (tmp_path / "r" / "index.html").read_text()
     assert not (tmp_path / "etc").exists() and not (tmp_path / "r" / ".." / "etc").exists()
+
+
+def test_manifest_records_what_each_report_was_rendered_from(demo_build):
+    import hashlib
+
+    _, base = demo_build
+    manifest = json.loads((base / "reports" / "manifest.json").read_text())
+    for entry in manifest["reports"]:
+        assert entry["rendered"] is True and re.fullmatch(r"[0-9a-f]{64}", entry["input_hash"])
+        page = (base / "reports" / entry["path"]).read_bytes()
+        assert entry["output_sha256"] == hashlib.sha256(page).hexdigest()
+        expected = {"notebook", "instrument", "codebook", "parameters", "package"}
+        expected |= {"data"} if entry["institution"] is None else {"own", "pooled", "shared"}
+        assert set(entry["input_parts"]) == expected

@@ -1,17 +1,27 @@
-"""The whole pipeline: raw data → processed data → reports, index and manifest."""
+"""The whole pipeline: raw data → processed data → reports, index and manifest.
+
+Builds are incremental: a report whose inputs did not change since the last build is
+kept, not rendered again (see :mod:`readiness_analysis.incremental` for what counts as
+an input, and :class:`readiness_analysis.render.ReportResult` for the manifest fields).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
+from .coding import DEFAULT_CODEBOOK
 from .errors import ReadinessError
+from .incremental import Fingerprint, fingerprints, previous_entries, up_to_date
 from .instrument import load_instrument
-from .pipeline import file_sha256, prepare
+from .pipeline import Prepared, file_sha256, prepare
+from .progress import Progress
 from .render import ReportJob, ReportResult, index_body, render_all, slugify, write_page
 from .reporting import text
 
@@ -23,20 +33,44 @@ INSTITUTION_NOTEBOOK = "institution_report.ipynb"
 
 @dataclass(frozen=True)
 class BuildResult:
-    """Outcome of :func:`build`: one result per report; ``ok`` when none failed."""
+    """Outcome of :func:`build`: one result per selected report; ``ok`` when none failed."""
 
     reports: list[ReportResult]
     reports_dir: Path
+    wall_s: float = 0.0
 
     @property
     def ok(self) -> bool:
-        """True when every report rendered."""
+        """True when every report rendered (or was up to date)."""
         return all(r.status == "ok" for r in self.reports)
 
     @property
     def failed(self) -> list[ReportResult]:
         """The reports that failed."""
         return [r for r in self.reports if r.status != "ok"]
+
+    @property
+    def rendered(self) -> list[ReportResult]:
+        """The reports this build rendered successfully."""
+        return [r for r in self.reports if r.rendered and r.status == "ok"]
+
+    @property
+    def skipped(self) -> list[ReportResult]:
+        """The reports kept from an earlier build because their inputs had not changed."""
+        return [r for r in self.reports if not r.rendered]
+
+    def summary(self) -> str:
+        """One line: how many reports rendered, failed and were skipped, and the wall time.
+
+        Examples
+        --------
+        >>> ok = ReportResult(None, "Study", "study.html", "ok", None, {})
+        >>> BuildResult([ok, replace(ok, rendered=False)], Path("r"), 3.21).summary()
+        '2 reports: 1 rendered, 0 failed, 1 skipped (up to date) in 3.2 s'
+        """
+        return (f"{len(self.reports)} reports: {len(self.rendered)} rendered, "
+                f"{len(self.failed)} failed, {len(self.skipped)} skipped (up to date) "
+                f"in {self.wall_s:.1f} s")
 
 
 def build(
@@ -49,8 +83,11 @@ def build(
     institutions: list[str] | None = None,
     lang: str = "nl",
     jobs: int = 1,
+    force: bool = False,
+    scheduler: str | None = None,
+    progress: bool = True,
 ) -> BuildResult:
-    """Run every stage and write all reports, ``index.html`` and ``manifest.json``.
+    """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
     Parameters
     ----------
@@ -59,11 +96,20 @@ def build(
     instrument : path, optional
         Instrument YAML; default: the one shipped with the package.
     institutions : list of str, optional
-        Render only these institution reports (the study report is always rendered).
+        Render only these institution reports (the study report is always rendered); the
+        other reports of earlier builds stay in the manifest and index as they were.
     lang : {"nl", "en"}
         Report language.
     jobs : int
-        Reports rendered in parallel.
+        Reports rendered at the same time: worker processes (one warm kernel each), or
+        the workers of ``scheduler="local"``.
+    force : bool
+        Render every report, also those whose inputs did not change.
+    scheduler : str, optional
+        Render on Dask: a scheduler address, or ``"local"`` for a local cluster
+        (needs ``pip install readiness-analysis[dask]``).
+    progress : bool
+        Show progress on stderr.
 
     Returns
     -------
@@ -71,31 +117,151 @@ def build(
 
     Examples
     --------
-    >>> result = build("data/raw", "data/processed", "reports")  # doctest: +SKIP
-    >>> result.ok  # doctest: +SKIP
-    True
+    >>> result = build("data/raw", "data/processed", "reports", jobs=2)  # doctest: +SKIP
+    >>> result.ok, result.summary()  # doctest: +SKIP
+    (True, '4 reports: 4 rendered, 0 failed, 0 skipped (up to date) in 9.8 s')
     """
+    start = time.perf_counter()
     if lang not in ("nl", "en"):
         raise ReadinessError(f"unknown language {lang!r}", hint="use nl or en")
     notebooks, reports = Path(notebooks_dir), Path(reports_dir)
+    _check_notebooks(notebooks)
+    inst = load_instrument(instrument)
+    prepared = prepare(raw_dir, processed_dir, instrument=inst)
+    chosen = _choose(prepared.institutions, institutions)
+    every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
+    selected = [j for j in every if j.institution is None or j.institution in chosen]
+    plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
+    inputs = _inputs(prepared, every)
+
+    def record(position: int, result: ReportResult) -> None:
+        i = plan.todo[position]
+        plan.done[i] = replace(result, inputs=inputs, input_hash=plan.prints[i].digest,
+                               input_parts=plan.prints[i].parts)
+
+    bar = Progress(len(plan.todo), enabled=progress)
+    bar.note(plan.line())
+    try:
+        render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
+                   scheduler=scheduler, progress=bar, on_result=record)
+    finally:  # also when interrupted: what finished is recorded, the rest renders next time
+        results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
+        listed = _with_unselected(every, selected, results, plan.previous, reports)
+        _write_index(reports, listed, lang, prepared)
+        _write_manifest(reports, listed)
+    return BuildResult(results, reports, round(time.perf_counter() - start, 2))
+
+
+@dataclass
+class _Plan:
+    """Which of the selected reports are up to date (``done``) and which render (``todo``)."""
+
+    jobs: list[ReportJob]
+    prints: list[Fingerprint]
+    previous: dict[str, dict]
+    done: dict[int, ReportResult]
+    todo: list[int]
+    why: str
+
+    @classmethod
+    def make(cls, jobs: list[ReportJob], processed: Path, instrument_source: str,
+             reports: Path, force: bool) -> _Plan:
+        prints = fingerprints(jobs, processed, instrument_source=instrument_source,
+                              codebook_source=f"<package>/{DEFAULT_CODEBOOK}")
+        previous = previous_entries(reports)
+        done = _kept(jobs, prints, {} if force else previous, reports)
+        todo = [i for i in range(len(jobs)) if i not in done]
+        why = "forced" if force else _why([jobs[i] for i in todo], [prints[i] for i in todo],
+                                          previous, reports)
+        return cls(jobs, prints, previous, done, todo, why)
+
+    def line(self) -> str:
+        """What this build renders and why, in one line."""
+        total, todo = len(self.jobs), len(self.todo)
+        if not todo:
+            return f"all {total} reports up to date: nothing to render"
+        return f"rendering {todo} of {total} reports, {total - todo} up to date (why: {self.why})"
+
+
+def _check_notebooks(notebooks: Path) -> None:
     for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK):
         if not (notebooks / name).is_file():
             raise ReadinessError(
                 f"report notebook {name} not found", file=notebooks,
                 hint="run from the project folder or pass --notebooks",
             )
-    inst = load_instrument(instrument)
-    prepared = prepare(raw_dir, processed_dir, instrument=inst)
-    chosen = _choose(prepared.institutions, institutions)
-    jobs_list = _jobs(chosen, notebooks, reports, Path(processed_dir), lang)
-    results = render_all(jobs_list, reports_dir=reports, n_jobs=jobs)
+
+
+def _inputs(prepared: Prepared, jobs: list[ReportJob]) -> dict[str, str]:
+    """SHA-256 of the raw files and the notebooks (the manifest's ``inputs``)."""
     inputs = dict(prepared.inputs)
-    inputs.update({nb.name: file_sha256(nb) for nb in {j.notebook for j in jobs_list}})
-    for result in results:
-        result.inputs = inputs
-    _write_index(reports, results, lang, prepared)
-    _write_manifest(reports, results)
-    return BuildResult(results, reports)
+    inputs.update({nb.name: file_sha256(nb) for nb in sorted({j.notebook for j in jobs})})
+    return inputs
+
+
+def _result_from(entry: dict, job: ReportJob) -> ReportResult:
+    """A manifest entry of an earlier build, as the result of a report kept unrendered."""
+    names = {f.name for f in fields(ReportResult)}
+    result = ReportResult(**{k: v for k, v in entry.items() if k in names})
+    return replace(result, title=job.title, institution=job.institution, rendered=False)
+
+
+def _kept(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],
+          reports: Path) -> dict[int, ReportResult]:
+    """The reports that are up to date, by position in ``jobs``."""
+    kept = {}
+    for i, (job, fingerprint) in enumerate(zip(jobs, prints, strict=True)):
+        entry = previous.get(_rel(job, reports))
+        if up_to_date(entry, fingerprint, reports):
+            kept[i] = _result_from(entry, job)
+    return kept
+
+
+def _with_unselected(every: list[ReportJob], selected: list[ReportJob],
+                     results: list[ReportResult], previous: dict[str, dict],
+                     reports: Path) -> list[ReportResult]:
+    """The results of this build plus earlier reports of institutions not selected now."""
+    by_path = {r.path: r for r in results}
+    chosen = {_rel(j, reports) for j in selected}
+    listed = []
+    for job in every:
+        path = _rel(job, reports)
+        if path in by_path:
+            listed.append(by_path[path])
+        elif path not in chosen and path in previous and (reports / path).is_file():
+            listed.append(_result_from(previous[path], job))
+    return listed
+
+
+def _rel(job: ReportJob, reports: Path) -> str:
+    return os.path.relpath(job.output, reports)
+
+
+def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],
+         reports: Path) -> str:
+    """Why reports render again, counted: new, failed before, or the input parts that changed.
+
+    Examples
+    --------
+    >>> job = ReportJob("S", Path("s.ipynb"), Path("r/s.html"), {})
+    >>> entry = {"status": "ok", "input_parts": {"notebook": "1", "data": "1"}}
+    >>> _why([job, job], [Fingerprint.of({"notebook": "2", "data": "1"})] * 2,
+    ...      {"s.html": entry}, Path("r"))
+    'notebook 2'
+    """
+    counts: Counter[str] = Counter()
+    for job, fingerprint in zip(jobs, prints, strict=True):
+        entry = previous.get(_rel(job, reports))
+        if not entry:
+            counts["new"] += 1
+        elif entry.get("status") != "ok":
+            counts["failed before"] += 1
+        else:
+            before = entry.get("input_parts") or {}
+            changed = [k for k, v in fingerprint.parts.items() if before.get(k) != v]
+            counts.update(changed or ["file changed"])
+    return ", ".join(f"{reason} {n}" for reason, n in counts.most_common())
+
 
 
 def _choose(available: list[str], wanted: list[str] | None) -> list[str]:
@@ -109,7 +275,8 @@ def _choose(available: list[str], wanted: list[str] | None) -> list[str]:
     return [a for a in available if a in wanted]
 
 
-def _jobs(institutions, notebooks: Path, reports: Path, processed: Path, lang: str):
+def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Path,
+          lang: str) -> list[ReportJob]:
     processed_abs = str(processed.resolve())
     study_title = "Studierapport" if lang == "nl" else "Study report"
     jobs = [
@@ -131,7 +298,8 @@ def _jobs(institutions, notebooks: Path, reports: Path, processed: Path, lang: s
     return jobs
 
 
-def _write_index(reports: Path, results, lang: str, prepared) -> None:
+def _write_index(reports: Path, results: list[ReportResult], lang: str,
+                 prepared: Prepared) -> None:
     synthetic = prepared_synthetic(prepared)
     note = text("synthetic", lang) if synthetic else None
     body = index_body(results, lang=lang, synthetic_note=note)
@@ -139,18 +307,19 @@ def _write_index(reports: Path, results, lang: str, prepared) -> None:
                home="index.html", footer=f"readiness-analysis {__version__}")
 
 
-def prepared_synthetic(prepared) -> bool:
+def prepared_synthetic(prepared: Prepared) -> bool:
     """Whether the scan data behind a build came from the synthetic generator."""
     provenance = json.loads((prepared.processed_dir / "provenance.json").read_text("utf-8"))
     return bool(provenance.get("synthetic"))
 
 
-def _write_manifest(reports: Path, results) -> None:
+def _write_manifest(reports: Path, results: list[ReportResult]) -> None:
     manifest = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "reports": [asdict(r) for r in results],
     }
+    reports.mkdir(parents=True, exist_ok=True)
     tmp = reports / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, reports / "manifest.json")

@@ -27,7 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
     b.add_argument("--institution", action="append", help="render only this one (repeatable)")
     b.add_argument("--lang", choices=["nl", "en"], default="nl", help="report language")
-    b.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel")
+    b.add_argument("--jobs", type=_positive, default=1,
+                   help="reports rendered in parallel (worker processes; default: 1)")
+    b.add_argument("--force", action="store_true",
+                   help="render every report, also those whose inputs did not change")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render on a Dask cluster at ADDRESS, or 'local' for a local one "
+                   "of --jobs workers (needs: pip install 'readiness-analysis[dask]')")
+    b.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress on stderr")
 
     v = sub.add_parser("validate", help="check scan exports without writing anything")
     v.add_argument("files", nargs="+", type=Path)
@@ -42,17 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def _build(args) -> int:
     from .build import build
 
     result = build(
         args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
         instrument=args.instrument, institutions=args.institution, lang=args.lang,
-        jobs=args.jobs,
+        jobs=args.jobs, force=args.force, scheduler=args.scheduler, progress=args.progress,
     )
-    ok = len(result.reports) - len(result.failed)
-    index = result.reports_dir / "index.html"
-    print(f"{ok} of {len(result.reports)} reports written; open {index}")
+    print(f"{result.summary()}; open {result.reports_dir / 'index.html'}")
     for failed in result.failed:
         print(f"failed: {failed.title}: {failed.error}", file=sys.stderr)
     return 0 if result.ok else 1

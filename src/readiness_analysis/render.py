@@ -1,34 +1,55 @@
-"""Execute report notebooks with papermill and convert them to self-contained HTML.
+"""Execute report notebooks and convert them to self-contained HTML.
 
 One function renders one report (:func:`render_report`); :func:`render_all` renders many,
 in parallel when asked, isolating failures: a report that fails is recorded with its
 error and every other report is still written.
+
+A report is rendered in three steps: papermill parameterises the notebook (the same
+``injected-parameters`` cell as ``papermill`` writes), a warm kernel executes it
+(:class:`readiness_analysis.kernel.WarmKernel`, one per worker, reset between reports), and
+nbconvert's ``HTMLExporter`` turns it into HTML without code, prompts or log output.
+Where the kernels run is up to an executor (:mod:`readiness_analysis.executors`): this
+process, local worker processes, or a Dask cluster.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-import sys
 import tempfile
-import time
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
-import nbformat
 
 from . import __version__
-from .errors import ReadinessError, RenderError
+from .kernel import KERNEL, WarmKernel
 
-__all__ = ["ReportJob", "ReportResult", "render_all", "render_report", "slugify", "write_page"]
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
-KERNEL = "python3"
-# The kernel's start-up warning about TCP transport is noise for report builders.
-_KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+    from .executors import Executor, RenderOutcome
+    from .progress import Progress
+
+__all__ = [
+    "ReportJob",
+    "ReportResult",
+    "index_body",
+    "notebook_html",
+    "page_html",
+    "parameterized_notebook",
+    "render_all",
+    "render_page",
+    "render_report",
+    "slugify",
+    "write_page",
+]
 
 
 def slugify(name: str) -> str:
@@ -60,7 +81,32 @@ class ReportJob:
 
 @dataclass
 class ReportResult:
-    """What happened to one report; one entry of ``manifest.json``."""
+    """What happened to one report; one entry of ``manifest.json``.
+
+    Attributes
+    ----------
+    institution, title, path, parameters
+        Which report (``path`` relative to the report folder).
+    status : {"ok", "failed"}
+        ``ok``: the file at ``path`` is a good report for the current inputs.
+    error : str or None
+        Why it failed.
+    package_version : str
+        Version of readiness-analysis that rendered it.
+    duration_s : float
+        Seconds its render took (when it was rendered).
+    inputs : dict
+        SHA-256 of the raw files and notebooks it was rendered from.
+    rendered : bool
+        True when this build rendered it; False when the report from an earlier build
+        was kept because its inputs had not changed (or, with ``--institution``, because
+        it was not selected).
+    input_hash : str or None
+        SHA-256 over everything the report depends on (see
+        :mod:`readiness_analysis.incremental`); ``input_parts`` has the hash of each part.
+    output_sha256 : str or None
+        SHA-256 of the HTML file written.
+    """
 
     institution: str | None
     title: str
@@ -71,25 +117,51 @@ class ReportResult:
     package_version: str = __version__
     duration_s: float = 0.0
     inputs: dict = field(default_factory=dict)
+    rendered: bool = True
+    input_hash: str | None = None
+    input_parts: dict = field(default_factory=dict)
+    output_sha256: str | None = None
 
 
+@cache
 def _env() -> jinja2.Environment:
     loader = jinja2.PackageLoader("readiness_analysis", "templates")
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["j2"]))
+
+
+@cache
+def _css() -> str:
+    return (resources.files("readiness_analysis") / "templates" / "report.css").read_text("utf-8")
+
+
+def page_html(*, title: str, body: str, lang: str, home: str, footer: str) -> str:
+    """One self-contained HTML page in the shared look.
+
+    ``body`` is trusted HTML (already escaped by its producer); ``title`` and ``footer``
+    are escaped here.
+
+    Examples
+    --------
+    >>> page = page_html(title="A & B", body="<p>x</p>", lang="en", home="index.html",
+    ...                  footer="f")
+    >>> "<title>A &amp; B" in page and '<html lang="en">' in page
+    True
+    """
+    return _env().get_template("page.html.j2").render(
+        title=title, body=jinja2.utils.markupsafe.Markup(body), lang=lang, css=_css(),
+        home=home, footer=footer, version=__version__, site_name="readiness-analysis",
+    )
 
 
 def write_page(path: Path, *, title: str, body: str, lang: str, home: str, footer: str) -> None:
     """Write one self-contained HTML page in the shared look (atomically).
 
     ``body`` is trusted HTML (already escaped by its producer); ``title`` and ``footer``
-    are escaped here.
+    are escaped here. A file that already holds exactly this page is left untouched.
     """
-    css = (resources.files("readiness_analysis") / "templates" / "report.css").read_text("utf-8")
-    page = _env().get_template("page.html.j2").render(
-        title=title, body=jinja2.utils.markupsafe.Markup(body), lang=lang, css=css,
-        home=home, footer=footer, version=__version__, site_name="readiness-analysis",
-    )
-    _atomic_write(path, page)
+    page = page_html(title=title, body=body, lang=lang, home=home, footer=footer)
+    if not (path.is_file() and path.read_text(encoding="utf-8") == page):
+        _atomic_write(path, page)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -100,13 +172,66 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def render_report(job: ReportJob, *, home: str = "index.html") -> None:
-    """Execute ``job.notebook`` with papermill and write it as HTML to ``job.output``.
+def parameterized_notebook(job: ReportJob) -> NotebookNode:
+    """The job's notebook with papermill's ``injected-parameters`` cell added.
+
+    Examples
+    --------
+    >>> job = ReportJob("S", Path("notebooks/study_report.ipynb"), Path("s.html"),
+    ...                 {"lang": "en"})
+    >>> nb = parameterized_notebook(job)  # doctest: +SKIP
+    >>> [c.metadata.tags for c in nb.cells][:3]  # doctest: +SKIP
+    [['remove_cell'], ['parameters'], ['injected-parameters']]
+    """
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(
+        load_notebook_node(str(job.notebook)), job.parameters, kernel_name=KERNEL
+    )
+    for cell in nb.cells:  # a fixed id instead of papermill's random one: same inputs, same HTML
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return nb
+
+
+def render_page(job: ReportJob, *, home: str = "index.html",
+                kernel: WarmKernel | None = None) -> str:
+    """Execute ``job``'s notebook and return the report page as HTML text.
+
+    Parameters
+    ----------
+    job : ReportJob
+    home : str
+        Link to the index page, relative to the report.
+    kernel : WarmKernel, optional
+        Kernel to run in (kept warm for the next report); default: a new one, shut down
+        afterwards.
 
     Raises
     ------
     RenderError
-        When a cell fails (the message names the cell and the error) or conversion fails.
+        When a cell fails (the message names the cell and the error) or the kernel dies.
+    """
+    nb = parameterized_notebook(job)
+    if kernel is None:
+        with WarmKernel() as own:
+            own.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    else:
+        kernel.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home,
+                     footer=f"readiness-analysis {__version__}")
+
+
+def render_report(job: ReportJob, *, home: str = "index.html",
+                  kernel: WarmKernel | None = None) -> None:
+    """Execute ``job.notebook`` and write it as HTML to ``job.output``.
+
+    Raises
+    ------
+    RenderError
+        When a cell fails (the message names the cell and the error) or the kernel dies;
+        nothing is written then.
 
     Examples
     --------
@@ -114,45 +239,41 @@ def render_report(job: ReportJob, *, home: str = "index.html") -> None:
     ...                 Path("reports/study.html"), {"processed_dir": "data/processed"})
     >>> render_report(job)  # doctest: +SKIP
     """
-    import papermill
-
-    with tempfile.TemporaryDirectory(prefix="readiness-") as tmp:
-        executed = Path(tmp) / "executed.ipynb"
-        try:
-            papermill.execute_notebook(
-                str(job.notebook), str(executed), parameters=job.parameters,
-                kernel_name=KERNEL, progress_bar=False, log_output=False,
-                cwd=str(job.notebook.parent), extra_arguments=_KERNEL_ARGS,
-            )
-        except papermill.PapermillExecutionError as exc:
-            raise RenderError(
-                f"cell {exc.exec_count} failed: {exc.ename}: {_first_line(exc.evalue)}",
-                file=job.notebook,
-                hint="open the notebook in JupyterLab with these parameters to debug",
-            ) from None
-        body = _to_html_body(executed)
-    footer = f"readiness-analysis {__version__}"
-    write_page(job.output, title=job.title, body=body, lang=job.lang, home=home, footer=footer)
+    _atomic_write(job.output, render_page(job, home=home, kernel=kernel))
 
 
-def _first_line(text: str) -> str:
-    return (str(text).strip().splitlines() or [""])[0][:300]
-
-
-def _to_html_body(executed: Path) -> str:
-    """Convert an executed notebook to an HTML fragment without code, prompts or stderr."""
+@cache
+def _exporter():
     from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(executed, as_version=4)
-    notebook.cells = [c for c in notebook.cells if "remove_cell" not in c.metadata.get("tags", [])]
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not _is_log(o)]
     exporter = HTMLExporter(template_name="basic")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(notebook)
+    return exporter
+
+
+def notebook_html(notebook: NotebookNode) -> str:
+    """An executed notebook as an HTML fragment without code, prompts or stderr.
+
+    Cells tagged ``remove_cell`` are left out.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hi")])
+    >>> '<h1 id="Hi">' in notebook_html(nb)
+    True
+    """
+    import nbformat
+
+    notebook = nbformat.from_dict(notebook)  # a copy: the caller's notebook stays as it was
+    notebook.cells = [c for c in notebook.cells
+                      if "remove_cell" not in c.metadata.get("tags", [])]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _is_log(o)]
+    body, _ = _exporter().from_notebook_node(notebook)
     return body
 
 
@@ -160,47 +281,91 @@ def _is_log(output) -> bool:
     return output.get("output_type") == "stream" and output.get("name") == "stderr"
 
 
-def _render_one(job: ReportJob, home: str) -> ReportResult:
-    start = time.perf_counter()
-    status, error = "ok", None
-    try:
-        render_report(job, home=home)
-    except ReadinessError as exc:
-        status, error = "failed", str(exc)
-    except Exception as exc:  # one report's unexpected failure must not stop the others
-        status, error = "failed", f"{type(exc).__name__}: {_first_line(exc)}"
-    return ReportResult(
-        institution=job.institution, title=job.title, path=str(job.output), status=status,
-        error=error, parameters=job.parameters, duration_s=round(time.perf_counter() - start, 2),
-    )
+def render_all(
+    jobs: list[ReportJob],
+    *,
+    reports_dir: Path,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    progress: Progress | bool = True,
+    on_result: Callable[[int, ReportResult], None] | None = None,
+) -> list[ReportResult]:
+    """Render every job; a failure is recorded, never raised.
 
+    Parameters
+    ----------
+    jobs : list of ReportJob
+    reports_dir : Path
+        The report folder; result paths are made relative to it.
+    n_jobs : int
+        Reports rendered at the same time (local worker processes, one warm kernel each).
+    scheduler : str, optional
+        Run on Dask instead: a scheduler address, or ``"local"`` for a local cluster of
+        ``n_jobs`` workers (see :func:`readiness_analysis.executors.make_executor`).
+    executor : Executor, optional
+        Use this executor (it is not closed); overrides ``n_jobs`` and ``scheduler``.
+    progress : Progress or bool
+        Progress shown on stderr (a bar on a terminal, one line per report otherwise).
+    on_result : callable, optional
+        Called with ``(position in jobs, result)`` as each report finishes.
 
-def render_all(jobs: list[ReportJob], *, reports_dir: Path, n_jobs: int = 1) -> list[ReportResult]:
-    """Render every job, ``n_jobs`` at a time; a failure is recorded, never raised.
+    Returns
+    -------
+    list of ReportResult
+        In the order of ``jobs``.
 
-    Results come back in the order of ``jobs``; paths are made relative to ``reports_dir``.
+    Examples
+    --------
+    >>> results = render_all(jobs, reports_dir=Path("reports"), n_jobs=2)  # doctest: +SKIP
+    >>> [r.status for r in results]  # doctest: +SKIP
+    ['ok', 'ok', 'failed']
     """
-    def home_of(job: ReportJob) -> str:
-        return os.path.relpath(reports_dir / "index.html", job.output.parent)
+    from .executors import RenderTask, make_executor
+    from .progress import Progress
 
-    results: list[ReportResult] = []
-    if n_jobs <= 1 or len(jobs) <= 1:
-        for i, job in enumerate(jobs, start=1):
-            results.append(_report_progress(i, len(jobs), _render_one(job, home_of(job))))
-    else:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            futures = [pool.submit(_render_one, job, home_of(job)) for job in jobs]
-            for i, future in enumerate(futures, start=1):
-                results.append(_report_progress(i, len(jobs), future.result()))
-    for result in results:
-        result.path = os.path.relpath(result.path, reports_dir)
-    return results
+    tasks = [RenderTask(i, job, _home(job, reports_dir)) for i, job in enumerate(jobs)]
+    owned = executor is None and bool(tasks)
+    if owned:
+        executor = make_executor(min(n_jobs, len(tasks)), scheduler)
+    bar = progress if isinstance(progress, Progress) else Progress(len(tasks), enabled=progress)
+    results: list[ReportResult | None] = [None] * len(jobs)
+    try:
+        with bar:
+            for outcome in executor.run(tasks) if tasks else ():
+                result = _finish(jobs[outcome.index], outcome, reports_dir)
+                results[outcome.index] = result
+                bar.update(result)
+                if on_result is not None:
+                    on_result(outcome.index, result)
+    finally:
+        if owned:
+            executor.close()
+    return [r or _lost(job, reports_dir) for r, job in zip(results, jobs, strict=True)]
 
 
-def _report_progress(i: int, total: int, result: ReportResult) -> ReportResult:
-    mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
-    print(f"[{i}/{total}] {result.title} ... {mark} ({result.duration_s:.1f}s)", file=sys.stderr)
-    return result
+def _home(job: ReportJob, reports_dir: Path) -> str:
+    return os.path.relpath(reports_dir / "index.html", job.output.parent)
+
+
+def _lost(job: ReportJob, reports_dir: Path) -> ReportResult:
+    """The result of a job the executor returned nothing for."""
+    return ReportResult(job.institution, job.title, os.path.relpath(job.output, reports_dir),
+                        "failed", "no result came back from the executor", job.parameters)
+
+
+def _finish(job: ReportJob, outcome: RenderOutcome, reports_dir: Path) -> ReportResult:
+    """Write the page of a finished render (if it succeeded) and describe the result."""
+    digest = None
+    if outcome.page is not None:
+        _atomic_write(job.output, outcome.page)
+        digest = hashlib.sha256(outcome.page.encode("utf-8")).hexdigest()
+    return ReportResult(
+        institution=job.institution, title=job.title,
+        path=os.path.relpath(job.output, reports_dir),
+        status="ok" if outcome.error is None else "failed", error=outcome.error,
+        parameters=job.parameters, duration_s=outcome.duration_s, output_sha256=digest,
+    )
 
 
 def index_body(results: list[ReportResult], *, lang: str, synthetic_note: str | None) -> str:
