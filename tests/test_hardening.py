@@ -710,11 +710,16 @@ def test_slugs_of_hostile_names_are_safe_file_names(name):
     assert "." not in slug and "/" not in slug and "\\" not in slug
 
 
-@pytest.mark.xfail(strict=True, reason="render.slugify maps every non-Latin name to 'report' "
-                   "(reported in issue 9; build.py then appends -x to keep files apart)")
 def test_non_latin_names_get_distinct_slugs():
-    slugs = {slugify(n) for n in ["معهد التعليم المهني", "职业教育学院", "Профучилище"]}
+    names = ["معهد التعليم المهني", "职业教育学院", "Профучилище"]
+    slugs = {slugify(n) for n in names}
     assert len(slugs) == 3 and "report" not in slugs
+    assert all(re.fullmatch(r"i-[0-9a-f]{10}", s) for s in slugs)
+    assert slugify(names[1]) == slugify(names[1])  # stable across runs
+
+
+def test_windows_reserved_names_are_not_used_as_file_names():
+    assert slugify("CON") != "con" and slugify("nul") != "nul"
 
 
 def test_odd_file_names_still_give_one_located_line(tmp_path):

@@ -52,6 +52,11 @@ __all__ = [
 ]
 
 
+# Names that Windows refuses as file names, whatever the extension.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+             *(f"lpt{i}" for i in range(1, 10))}
+
+
 def slugify(name: str) -> str:
     """A file-name-safe slug: ASCII letters, digits and hyphens only.
 
@@ -61,10 +66,14 @@ def slugify(name: str) -> str:
     'roc-van-amsterdam-mbo-college-west'
     >>> slugify("../../etc/passwd")
     'etc-passwd'
+    >>> slugify("职业教育学院")  # no Latin letters: a stable name from a hash
+    'i-9cf37a5f7f'
     """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:80].rstrip("-") or "report"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
+    if slug and slug not in _RESERVED:
+        return slug
+    return "i-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
