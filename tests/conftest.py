@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -35,3 +36,11 @@ def demo_build(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
     result = build(RAW, base / "processed", base / "reports", notebooks_dir=NOTEBOOKS, jobs=2)
     return result, base
+
+
+BUILD_TIME = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+
+
+def without_build_time(page: bytes) -> bytes:
+    """A report with its provenance date (the only thing that varies between builds) masked."""
+    return BUILD_TIME.sub(b"<build time>", page)

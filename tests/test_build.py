@@ -12,6 +12,7 @@ import pytest
 from readiness_analysis.build import build
 from readiness_analysis.cli import main
 from readiness_analysis.errors import ReadinessError
+from readiness_analysis.render import slugify
 
 from .conftest import NOTEBOOKS, RAW
 
@@ -232,10 +233,34 @@ def test_institution_data_keeps_no_other_institution_in_categories(demo_build):
     assert set(pooled["institution"]) == {"Instelling A"}
 
 
-def test_hostile_institution_names_are_escaped_and_slugged(tmp_path):
+EVIL_FRAGMENT = '<img src=x onerror="alert(2)"> en <script>alert(3)</script>'
+EVIL_DOCUMENT = "</td><script>alert(4)</script>"
+
+
+def _active_markup(page: str) -> list[str]:
+    """Scripts, event handlers and images not embedded as data: what a page must not have."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(f"{tag} {name}" for name, _ in attrs if name.startswith("on"))
+            if tag in ("script", "iframe", "object", "embed"):
+                found.append(tag)
+            src = dict(attrs).get("src")
+            if src is not None and not src.startswith("data:image/"):
+                found.append(f"{tag} src={src}")
+
+    Parser().feed(page)
+    return found
+
+
+def _hostile_raw(raw):
+    """Synthetic scan data whose names, own fragments and documents carry HTML, paths and
+    spreadsheet formulas."""
     from readiness_analysis.synth import SynthDesign, write_synthetic_scan
 
-    raw = tmp_path / "raw"
     write_synthetic_scan(raw / "scan_responses.csv", SynthDesign(institutions=3,
                                                                  respondents=3, seed=4))
     names = {"Instelling A": "<script>alert(1)</script>", "Instelling B": "../../etc/passwd",
@@ -243,6 +268,22 @@ def test_hostile_institution_names_are_escaped_and_slugged(tmp_path):
     df = pd.read_csv(raw / "scan_responses.csv")
     df["institution"] = df["institution"].map(names)
     df.to_csv(raw / "scan_responses.csv", index=False)
+    fragments = pd.read_csv(RAW / "fragments.csv", dtype=str, keep_default_na=False)
+    own = fragments.iloc[[0, 1]].assign(
+        fragment_id=["X1", "X2"], institution=names["Instelling A"], coder="c1",
+        text=[EVIL_FRAGMENT, '=HYPERLINK("http://x","klik")'])
+    pd.concat([fragments, own]).to_csv(raw / "fragments.csv", index=False)
+    documents = pd.read_csv(RAW / "documents.csv", dtype=str, keep_default_na=False)
+    documents["institution"] = documents["institution"].map(names)
+    documents.loc[0, "title"] = EVIL_DOCUMENT
+    documents.to_csv(raw / "documents.csv", index=False)
+    return names
+
+
+def test_hostile_names_quotes_and_documents_are_escaped_and_slugged(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    names = _hostile_raw(raw)
     result = build(raw, tmp_path / "p", tmp_path / "r", notebooks_dir=NOTEBOOKS)
     assert result.ok
     files = sorted(p.relative_to(tmp_path / "r").as_posix()
@@ -250,10 +291,14 @@ def test_hostile_institution_names_are_escaped_and_slugged(tmp_path):
     assert all(re.fullmatch(r"(institutions/)?[a-z0-9-]{1,80}\.html", f) for f in files), files
     assert len(files) == 5
     for page in (tmp_path / "r").rglob("*.html"):
-        text = page.read_text()
-        assert "<script>" not in text and "alert(1)</script>" not in text
+        assert _active_markup(page.read_text()) == [], page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (tmp_path / "r" / "index.html").read_text()
+    own = (tmp_path / "r" / "institutions" / f"{slugify(names['Instelling A'])}.html").read_text()
+    assert "&lt;img src=x onerror=" in own  # the quote, shown as text
+    assert "&lt;/td&gt;&lt;script&gt;alert(4)&lt;/script&gt;" in own  # the document title
     assert not (tmp_path / "etc").exists() and not (tmp_path / "r" / ".." / "etc").exists()
+    evidence = pd.read_csv(tmp_path / "p" / "evidence.csv", dtype=str, keep_default_na=False)
+    assert not evidence.apply(lambda c: c.str.startswith(("=", "+", "-", "@"))).any().any()
 
 
 def test_manifest_records_what_each_report_was_rendered_from(demo_build):

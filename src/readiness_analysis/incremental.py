@@ -18,7 +18,8 @@ part               what it covers
 ``notebook``       the notebook's cells (type, source, tags), not its stored outputs
 ``instrument``     the instrument file's text
 ``codebook``       the codebook file's text
-``parameters``     the notebook parameters (institution, language, processed folder)
+``parameters``     the notebook parameters (institution, language); not where the processed
+                   folder is, whose content the parts above cover
 ``package``        the package version and a SHA-256 of the package's own files
 =================  ===========================================================================
 
@@ -254,7 +255,7 @@ def fingerprints(jobs: Iterable, processed_dir: Path, *, instrument_source: str,
         if job.notebook not in notebooks:
             notebooks[job.notebook] = _notebook_sha(job.notebook)
         parts = {**common, "notebook": notebooks[job.notebook],
-                 "parameters": _sha(json.dumps(job.parameters, sort_keys=True))}
+                 "parameters": _parameters_sha(job.parameters)}
         if job.institution is None:
             parts["data"] = tables.everything
         else:
@@ -293,3 +294,16 @@ def up_to_date(entry: dict | None, fingerprint: Fingerprint, reports_dir: Path) 
         return False
     output = Path(reports_dir) / entry["path"]
     return output.is_file() and file_sha256(output) == entry.get("output_sha256")
+
+
+def _parameters_sha(parameters: dict) -> str:
+    """SHA-256 of the notebook parameters, without the processed folder's location.
+
+    Examples
+    --------
+    >>> _parameters_sha({"lang": "nl", "processed_dir": "/a"}) == _parameters_sha(
+    ...     {"lang": "nl", "processed_dir": "/b"})
+    True
+    """
+    kept = {k: v for k, v in parameters.items() if k != "processed_dir"}
+    return _sha(json.dumps(kept, sort_keys=True))
