@@ -69,3 +69,44 @@ def test_csv_outputs_defuse_formulas_but_reports_keep_names(raw_copy, tmp_path):
     assert not csv["institution"].dropna().str.startswith("=").any()
     parquet = pd.read_parquet(tmp_path / "p" / "institution_scores.parquet")
     assert '=HYPERLINK("x")' in set(parquet["institution"])
+
+
+def _looks_like_formula(cell: str) -> bool:
+    """A text cell a spreadsheet would run: starts with = + - @ and is not a number."""
+    if not cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
+
+
+def test_every_csv_written_defuses_formulas_from_every_input(raw_copy, tmp_path):
+    scan = pd.read_csv(raw_copy / "scan_responses.csv", dtype=str, keep_default_na=False)
+    names = {"Instelling A": "=cmd|' /C calc'!A0", "Instelling B": "@SUM(1+1)",
+             "Instelling C": "+31 mbo"}
+    scan["institution"] = scan["institution"].map(names)
+    scan.loc[0, "def_1"] = "=1+1"  # rejected; its reason quotes the cell
+    scan.to_csv(raw_copy / "scan_responses.csv", index=False)
+    fragments = pd.read_csv(raw_copy / "fragments.csv", dtype=str, keep_default_na=False)
+    fragments.loc[0, ["institution", "coder", "text"]] = [names["Instelling A"], "-coder",
+                                                          '=HYPERLINK("http://x","klik")']
+    fragments.to_csv(raw_copy / "fragments.csv", index=False)
+    documents = pd.read_csv(raw_copy / "documents.csv", dtype=str, keep_default_na=False)
+    documents["institution"] = documents["institution"].map(names)
+    documents.loc[0, "title"] = "-2+3"
+    documents.to_csv(raw_copy / "documents.csv", index=False)
+
+    prepared = pipeline.prepare(raw_copy, tmp_path / "p")
+    assert set(prepared.institutions) == set(names.values())  # kept verbatim for reports
+    written = sorted((tmp_path / "p").glob("*.csv"))
+    assert {p.name for p in written} >= {"rejected_rows.csv", "cleaning_log.csv",
+                                         "evidence.csv", "institution_scores.csv"}
+    seen_defused = set()
+    for path in written:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = [c for column in table.columns for c in table[column]]
+        assert [c for c in cells if _looks_like_formula(c)] == [], path.name
+        seen_defused |= {path.name for c in cells if c.startswith("'")}
+    assert {"institution_scores.csv", "evidence.csv"} <= seen_defused
