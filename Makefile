@@ -32,7 +32,7 @@ benchmark: $(STAMP) ## Run the benchmarks in benchmarks/ and print their figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 demo-data: $(STAMP) ## Regenerate the synthetic demo scan data (seeded: same bytes)
-	$(BIN)/readiness synth --out data/raw/scan_responses.csv
+	$(BIN)/readiness synth --out data/raw/scan_responses.csv --force
 
 clean: ## Remove processed data and reports (never data/raw)
 	rm -rf data/processed/* reports/*

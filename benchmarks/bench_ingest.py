@@ -6,8 +6,9 @@ Usage (from the repository root)::
     python benchmarks/bench_ingest.py --mb 250 --clean
     python benchmarks/bench_ingest.py --path big.csv  # an existing file
 
-The file has the shipped instrument's columns (respondent_id, institution, n_teachers,
-wave and 34 items holding 1-5 or empty, about 90 bytes a row). Reading runs in a fresh
+The file is written by ``readiness_analysis.synth.write_large_scan`` (200 institutions,
+2 waves): the shipped instrument's columns (respondent_id, institution, n_teachers, wave
+and 34 items holding 1-5 or empty, about 90 bytes a row). Reading runs in a fresh
 child process; on Linux its peak resident memory is reset after the imports
 (``/proc/self/clear_refs``), so the figure is what reading itself needed. Nothing is
 asserted: ``tests/test_hardening.py`` checks a 60 MB file (set ``READINESS_BIG_CSV_MB``
@@ -24,9 +25,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-import numpy as np
-
-from readiness_analysis.instrument import load_instrument
+from readiness_analysis.synth import write_large_scan
 
 CHILD = textwrap.dedent("""
     import gc, json, os, resource, sys, time
@@ -67,26 +66,6 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def write_scan(path: Path, megabytes: float) -> int:
-    items = load_instrument().item_ids
-    rng = np.random.default_rng(9)
-    answers = rng.integers(0, 6, size=(997, len(items))).astype(str)
-    answers[answers == "0"] = ""
-    pool = [",".join(r) for r in answers]
-    target, size, i = megabytes * 2**20, 0, 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        head = ",".join(["respondent_id", "institution", "n_teachers", "wave", *items]) + "\n"
-        handle.write(head)
-        size += len(head)
-        while size < target:
-            block = "".join(f"r{j},Instelling {j % 200},1,{1 + j % 2},{pool[j % 997]}\n"
-                            for j in range(i, i + 50_000))
-            handle.write(block)
-            size += len(block)
-            i += 50_000
-    return i
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=1024, help="size of the generated file")
@@ -96,7 +75,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.path or Path(tmp) / "scan_responses.csv"
         if args.path is None:
-            rows = write_scan(path, args.mb)
+            rows = write_large_scan(path, args.mb, institutions=200, waves=2)
             print(f"wrote {path.stat().st_size / 2**20:,.0f} MB, {rows:,} rows")
         out = subprocess.run([sys.executable, "-c", CHILD, str(path),
                               "clean" if args.clean else "read"],

@@ -1,6 +1,10 @@
+import re
+
 import pandas as pd
+import pytest
 
 from readiness_analysis.cli import main
+from readiness_analysis.errors import ReadinessError
 
 from .conftest import RAW
 
@@ -40,3 +44,100 @@ def test_synth_writes_requested_design(tmp_path):
                  "--waves", "2", "--seed", "5"]) == 0
     df = pd.read_csv(out)
     assert df["institution"].nunique() == 12 and len(df) == 96
+
+
+def _broken_scan(path, rows: int) -> None:
+    """``rows`` rows: every 2nd off the scale in def_1, every 3rd unreadable in vis_1."""
+    lines = ["respondent_id,institution,def_1,vis_1"]
+    lines += [f"r{i},Instelling A,{9 if i % 2 == 0 else 3},{'x' if i % 3 == 0 else 4}"
+              for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_validate_of_thousands_of_bad_rows_stays_short_and_counts_right(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    _broken_scan(path, 6000)  # rejected: 3,000 + 2,000 - 1,000 rows with both = 4,000
+    assert main(["validate", str(path)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) < 30 and len(err.splitlines()) <= 2
+    assert f"{path}:2:def_1: value '9' is outside the scale 1-5" in lines
+    assert f"{path}:2:vis_1: unknown answer 'x'; expected 1-5 or a scale label" in lines
+    assert not any(";" in line.split(": ")[0] for line in lines)  # no "def_1;vis_1" lines
+    assert "more not shown (write them all to a CSV file with --problems-out FILE)" in out
+    assert "5,000 problems by column and kind:" in out
+    assert re.search(r"3,000  def_1: value '…' is outside the scale 1-5$", out, re.M)
+    assert re.search(r"2,000  vis_1: unknown answer '…'; expected 1-5", out, re.M)
+    assert "6,000 rows read: 2,000 valid rows, 4,000 rejected (5,000 problems)" in err
+
+
+def test_validate_writes_every_problem_to_a_csv_when_asked(tmp_path, capsys):
+    path, out = tmp_path / "scan.csv", tmp_path / "out" / "problems.csv"
+    _broken_scan(path, 3000)
+    before = path.read_bytes()
+    assert main(["validate", str(path), "--problems-out", str(out)]) == 1
+    assert f"all are in {out}" in capsys.readouterr().out
+    problems = pd.read_csv(out, dtype={"row": "Int64"})
+    errors = problems[problems["severity"] == "error"]
+    assert len(errors) == 1500 + 1000
+    assert errors["column"].value_counts().to_dict() == {"def_1": 1500, "vis_1": 1000}
+    assert errors.iloc[0][["file", "row", "column"]].tolist() == [str(path), 2, "def_1"]
+    assert (problems["severity"] == "warning").sum() >= 1
+    assert path.read_bytes() == before
+
+
+def test_problems_csv_is_defused_for_spreadsheets(tmp_path, capsys):
+    path, out = tmp_path / "scan.csv", tmp_path / "problems.csv"
+    path.write_text("respondent_id,institution,=HYPERLINK(1),=HYPERLINK(1),def_1\nr1,A,1,2,3\n")
+    assert main(["validate", str(path), "--problems-out", str(out)]) == 1
+    assert "cannot be used" in capsys.readouterr().err
+    problems = pd.read_csv(out)
+    assert problems["column"].tolist() == ["'=HYPERLINK(1)"]
+
+
+def test_problems_csv_never_overwrites_a_checked_file(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    _broken_scan(path, 5)
+    before = path.read_bytes()
+    assert main(["validate", str(path), "--problems-out", str(path)]) == 2
+    assert "being checked" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_synth_refuses_to_overwrite_without_force(tmp_path, capsys):
+    out = tmp_path / "scan.csv"
+    out.write_text("my own data\n")
+    assert main(["synth", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "was not overwritten" in err and "--force" in err
+    assert out.read_text() == "my own data\n"
+    assert not out.with_suffix(".synthetic.json").exists()
+    assert main(["synth", "--out", str(out), "--force"]) == 0
+    assert out.read_bytes() == (RAW / "scan_responses.csv").read_bytes()
+
+
+def test_build_options_reach_the_api(monkeypatch, tmp_path):
+    from readiness_analysis import build as build_module
+
+    seen = {}
+
+    def fake_build(*args, **kwargs):
+        seen.update(kwargs)
+        raise ReadinessError("stop here")
+
+    monkeypatch.setattr(build_module, "build", fake_build)
+    assert main(["build", "--weighted", "--cell-timeout", "30"]) == 2
+    assert seen["weighted"] is True and seen["cell_timeout"] == 30
+    assert seen["notebooks_dir"] is None  # resolved by build: ./notebooks or the checkout's
+    assert main(["build"]) == 2
+    assert seen["weighted"] is False and seen["cell_timeout"] is None
+    with pytest.raises(SystemExit):
+        main(["build", "--cell-timeout", "0"])
+
+
+def test_version_is_printed_on_stdout(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert re.fullmatch(r"readiness \S+\n", capsys.readouterr().out)

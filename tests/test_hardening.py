@@ -488,31 +488,11 @@ _MEASURE = textwrap.dedent("""
 """)
 
 
-def write_big_scan(path: Path, megabytes: float, items: list[str]) -> int:
-    """Write a scan export of about ``megabytes`` MB quickly; return its number of rows."""
-    import numpy as np
-
-    rng = np.random.default_rng(9)
-    answers = rng.integers(0, 6, size=(997, len(items))).astype(str)
-    answers[answers == "0"] = ""
-    pool = [",".join(r) for r in answers]
-    target, size, i = megabytes * 2**20, 0, 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        head = ",".join(["respondent_id", "institution", "n_teachers", "wave", *items]) + "\n"
-        handle.write(head)
-        size += len(head)
-        while size < target:
-            block = "".join(f"r{j},Instelling {'ABC'[j % 3]},1,1,{pool[j % 997]}\n"
-                            for j in range(i, i + 10_000))
-            handle.write(block)
-            size += len(block)
-            i += 10_000
-    return i
-
-
 def test_a_large_csv_is_streamed_in_bounded_memory(tmp_path, instrument):
+    from readiness_analysis.synth import write_large_scan
+
     path = tmp_path / "scan_responses.csv"
-    n = write_big_scan(path, BIG_MB, instrument.item_ids)
+    n = write_large_scan(path, BIG_MB)
     size_mb = path.stat().st_size / 2**20
     out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
                          text=True, timeout=600, check=True)
@@ -528,8 +508,10 @@ def test_a_large_csv_is_streamed_in_bounded_memory(tmp_path, instrument):
 
 
 def test_chunked_reading_gives_the_same_table_as_one_chunk(tmp_path, monkeypatch, instrument):
+    from readiness_analysis.synth import write_large_scan
+
     path = tmp_path / "scan.csv"
-    n = write_big_scan(path, 0.3, instrument.item_ids)
+    n = write_large_scan(path, 0.3)
     whole = read_scan(path)
     monkeypatch.setattr(ingest, "CHUNK_CELLS", 1)
     monkeypatch.setattr(ingest, "MIN_CHUNK_ROWS", 97)  # about 40 chunks

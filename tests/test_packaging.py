@@ -1,6 +1,8 @@
 """pyproject.toml and environment.yml must list the same dependencies."""
 
 import re
+import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -36,3 +38,33 @@ def test_readme_lists_every_item_and_code():
         assert f"`{item}`" in readme, item
     for code in load_codebook().names:
         assert f"`{code}`" in readme, code
+
+
+def _run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    return out.stdout.strip()
+
+
+HEAVY = ("pandas", "numpy", "scipy", "yaml", "nbformat", "importlib.metadata")
+
+
+def test_importing_the_package_and_the_cli_loads_nothing_heavy():
+    code = ("import sys, readiness_analysis, readiness_analysis.cli\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    assert _run(code) == "[]"
+
+
+def test_lazy_exports_and_version_still_work():
+    # importing the submodule must not replace the function of the same name (as before)
+    code = ("import sys, readiness_analysis as ra\n"
+            "import readiness_analysis.reliability\n"
+            "module = sys.modules['readiness_analysis.reliability']\n"
+            "from readiness_analysis import Instrument, ReliabilityResult, load_instrument\n"
+            "from importlib.metadata import version\n"
+            "print(callable(ra.reliability), ra.reliability is module.reliability,\n"
+            "      ra.ReliabilityResult is module.ReliabilityResult,\n"
+            "      isinstance(load_instrument(), Instrument),\n"
+            "      ra.__version__ == version('readiness-analysis'),\n"
+            "      set(ra.__all__) <= set(dir(ra)), hasattr(ra, 'no_such_name'))")
+    assert _run(code) == "True True True True True True False"

@@ -92,6 +92,31 @@ def test_a_dead_kernel_is_a_render_error_and_the_next_report_runs(kernel, tmp_pa
     assert _text(check, 0) == "2"
 
 
+def test_a_cell_over_the_time_out_fails_the_report_and_the_next_one_runs(tmp_path):
+    slow = _nb("x = 1", "", "import time\ntime.sleep(120)", "print('never')")
+    with WarmKernel(cell_timeout=3) as kernel:
+        with pytest.raises(RenderError) as error:
+            kernel.execute(slow, cwd=tmp_path, source=Path("slow.ipynb"))
+        assert str(error.value).startswith(
+            "slow.ipynb: cell 2 ran longer than the cell time-out of 3 s and was stopped")
+        assert "--cell-timeout" in error.value.hint
+        assert not kernel.alive  # stopped: the sleeping kernel is not reused
+        check = _nb("import time\ntime.sleep(0.5)\nprint('ok')")
+        kernel.execute(check, cwd=tmp_path)
+        assert _text(check, 0).strip() == "ok"
+
+
+def test_worker_kernel_takes_the_time_out_of_each_task(tmp_path):
+    nb = tmp_path / "slow.ipynb"
+    nbformat.write(_nb("import time\ntime.sleep(120)"), nb)
+    job = ReportJob("Slow", nb, tmp_path / "slow.html", {})
+    with InProcessExecutor() as executor:
+        [outcome] = list(executor.run([RenderTask(0, job, "index.html", cell_timeout=2)]))
+    # cell 2: papermill's injected-parameters cell comes first
+    assert outcome.page is None and "cell 2 ran longer than the cell time-out of 2 s" in (
+        outcome.error)
+
+
 def test_render_page_is_what_papermill_and_nbconvert_give(kernel, tmp_path):
     nb = _nb("print(f'report of {institution}')", parameters='institution = "X"')
     nb.cells.append(nbformat.v4.new_markdown_cell("## Heading"))

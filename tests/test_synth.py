@@ -3,10 +3,12 @@ import json
 import pandas as pd
 import pytest
 
+from readiness_analysis.errors import ReadinessError
 from readiness_analysis.synth import (
     STUDY_DESIGN,
     SynthDesign,
     synthesize_scan,
+    write_large_scan,
     write_synthetic_scan,
 )
 
@@ -66,3 +68,28 @@ def test_bundled_demo_data_is_what_the_generator_writes(tmp_path):
     assert path.read_bytes() == (RAW / "scan_responses.csv").read_bytes()
     assert (RAW / "scan_responses.synthetic.json").read_text() == path.with_suffix(
         ".synthetic.json").read_text()
+
+
+def test_write_synthetic_scan_can_refuse_to_overwrite(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text("keep me\n")
+    with pytest.raises(ReadinessError, match=r"scan.csv: the file exists .*--force"):
+        write_synthetic_scan(path, overwrite=False)
+    assert path.read_text() == "keep me\n"
+
+
+def test_large_scan_is_deterministic_and_as_large_as_asked(tmp_path, instrument):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    rows = write_large_scan(a, 1.5, institutions=200, waves=2)
+    assert write_large_scan(b, 1.5, institutions=200, waves=2) == rows
+    assert a.read_bytes() == b.read_bytes()
+    assert 1.5 * 2**20 <= a.stat().st_size < 1.5 * 2**20 + 10_000 * 200
+    frame = pd.read_csv(a, dtype=str, keep_default_na=False)
+    assert len(frame) == rows and rows % 10_000 == 0
+    assert list(frame.columns) == ["respondent_id", "institution", "n_teachers", "wave",
+                                   *instrument.item_ids]
+    assert frame["institution"].nunique() == 200 and set(frame["wave"]) == {"1", "2"}
+    assert frame.iloc[-1]["respondent_id"] == f"r{rows - 1}"
+    assert set(frame[instrument.item_ids].stack()) == {"", "1", "2", "3", "4", "5"}
+    write_large_scan(b, 1.5, seed=10)
+    assert a.read_bytes() != b.read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
@@ -25,10 +26,14 @@ from .progress import Progress
 from .render import ReportJob, ReportResult, index_body, render_all, slugify, write_page
 from .reporting import text
 
-__all__ = ["BuildResult", "build"]
+__all__ = ["BuildResult", "build", "default_notebooks_dir", "remove_stale_temporaries"]
 
 STUDY_NOTEBOOK = "study_report.ipynb"
 INSTITUTION_NOTEBOOK = "institution_report.ipynb"
+# Temporary files of the atomic writers: ``.<name>.tmp`` and ``.<name>.<8 random>.tmp``
+# (tempfile.mkstemp), where <name> is a file the build writes.
+_TEMPORARY = re.compile(r"\.(?P<name>.+\.(?:html|json|csv|parquet))(?:\.[a-z0-9_]{8})?\.tmp",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def build(
     processed_dir: str | Path = "data/processed",
     reports_dir: str | Path = "reports",
     *,
-    notebooks_dir: str | Path = "notebooks",
+    notebooks_dir: str | Path | None = None,
     instrument: str | Path | None = None,
     institutions: list[str] | None = None,
     lang: str = "nl",
@@ -86,13 +91,17 @@ def build(
     force: bool = False,
     scheduler: str | None = None,
     progress: bool = True,
+    weighted: bool = False,
+    cell_timeout: int | None = None,
 ) -> BuildResult:
     """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
     Parameters
     ----------
-    raw_dir, processed_dir, reports_dir, notebooks_dir : path
-        Where the inputs, processed data, reports and report notebooks are.
+    raw_dir, processed_dir, reports_dir : path
+        Where the inputs, processed data and reports are.
+    notebooks_dir : path, optional
+        Where the report notebooks are; default: see :func:`default_notebooks_dir`.
     instrument : path, optional
         Instrument YAML; default: the one shipped with the package.
     institutions : list of str, optional
@@ -110,10 +119,21 @@ def build(
         (needs ``pip install readiness-analysis[dask]``).
     progress : bool
         Show progress on stderr.
+    weighted : bool
+        Weight interviews by their number of teachers (``n_teachers``) in the summaries.
+        Recorded in ``provenance.json``; changing it renders every report again.
+    cell_timeout : int, optional
+        Seconds one notebook cell may run; a report with a cell that runs longer fails
+        with a message naming the cell, the other reports still render. Default: no limit.
 
     Returns
     -------
     BuildResult
+
+    Notes
+    -----
+    A build first removes temporary files that an interrupted build left in the report
+    and processed folders (see :func:`remove_stale_temporaries`).
 
     Examples
     --------
@@ -124,10 +144,12 @@ def build(
     start = time.perf_counter()
     if lang not in ("nl", "en"):
         raise ReadinessError(f"unknown language {lang!r}", hint="use nl or en")
-    notebooks, reports = Path(notebooks_dir), Path(reports_dir)
+    reports = Path(reports_dir)
+    notebooks = default_notebooks_dir() if notebooks_dir is None else Path(notebooks_dir)
     _check_notebooks(notebooks)
     inst = load_instrument(instrument)
-    prepared = prepare(raw_dir, processed_dir, instrument=inst)
+    removed = remove_stale_temporaries(reports, processed_dir)
+    prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted)
     chosen = _choose(prepared.institutions, institutions)
     every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
     selected = [j for j in every if j.institution is None or j.institution in chosen]
@@ -140,10 +162,13 @@ def build(
                                input_parts=plan.prints[i].parts)
 
     bar = Progress(len(plan.todo), enabled=progress)
+    if removed:
+        bar.note(f"removed {len(removed)} temporary files left by an interrupted build")
     bar.note(plan.line())
     try:
         render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
-                   scheduler=scheduler, progress=bar, on_result=record)
+                   scheduler=scheduler, progress=bar, on_result=record,
+                   cell_timeout=cell_timeout)
     finally:  # also when interrupted: what finished is recorded, the rest renders next time
         results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
         listed = _with_unselected(every, selected, results, plan.previous, reports)
@@ -183,6 +208,30 @@ class _Plan:
         return f"rendering {todo} of {total} reports, {total - todo} up to date (why: {self.why})"
 
 
+def _has_notebooks(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK))
+
+
+def default_notebooks_dir() -> Path:
+    """The report notebook folder to use when none is given.
+
+    ``./notebooks`` when it holds both report notebooks; otherwise the ``notebooks``
+    folder of the repository this package is installed from (an editable install:
+    ``src/readiness_analysis`` → ``notebooks``), when that holds them; otherwise
+    ``./notebooks``, which the build then reports as missing.
+
+    Examples
+    --------
+    >>> default_notebooks_dir().name
+    'notebooks'
+    """
+    here = Path("notebooks")
+    if _has_notebooks(here):
+        return here
+    beside = Path(__file__).resolve().parents[2] / "notebooks"
+    return beside if _has_notebooks(beside) else here
+
+
 def _check_notebooks(notebooks: Path) -> None:
     for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK):
         if not (notebooks / name).is_file():
@@ -190,6 +239,37 @@ def _check_notebooks(notebooks: Path) -> None:
                 f"report notebook {name} not found", file=notebooks,
                 hint="run from the project folder or pass --notebooks",
             )
+
+
+def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path) -> list[Path]:
+    """Delete temporary files an interrupted build left behind; return the deleted paths.
+
+    Only files named as the atomic writers name them are deleted: ``.<name>.tmp`` and
+    ``.<name>.<8 random characters>.tmp``, where ``<name>`` ends in ``.html``, ``.json``,
+    ``.csv`` or ``.parquet``. The report folder is searched with its subfolders, the
+    processed folder without. Nothing else is touched, and a folder that does not exist
+    is no error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in (".index.html.k3_x9a0q.tmp", ".manifest.json.tmp", "notes.tmp"):
+    ...     _ = (folder / name).write_text("")
+    >>> [p.name for p in remove_stale_temporaries(folder, folder / "none")]
+    ['.index.html.k3_x9a0q.tmp', '.manifest.json.tmp']
+    >>> sorted(p.name for p in folder.iterdir())
+    ['notes.tmp']
+    """
+    reports, processed = Path(reports_dir), Path(processed_dir)
+    candidates = [*(reports.rglob(".*.tmp") if reports.is_dir() else ()),
+                  *(processed.glob(".*.tmp") if processed.is_dir() else ())]
+    removed = []
+    for path in sorted(set(candidates)):
+        if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def _inputs(prepared: Prepared, jobs: list[ReportJob]) -> dict[str, str]:

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .errors import DataValidationError, ReadinessError
+from .errors import DataValidationError, Problem, ReadinessError
 
 __all__ = ["main"]
+
+#: Problems printed per file by ``readiness validate``; ``--problems-out`` writes them all.
+SHOWN_PROBLEMS = 20
+#: Kinds of problem listed, most frequent first, in the summary of a long list.
+SHOWN_KINDS = 10
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="readiness", description="Blended Learning readiness analysis and reports."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="clean the data and render every report")
     b.add_argument("--raw", default="data/raw", help="raw data folder (default: data/raw)")
     b.add_argument("--processed", default="data/processed", help="processed data folder")
     b.add_argument("--reports", default="reports", help="report folder (default: reports)")
-    b.add_argument("--notebooks", default="notebooks", help="report notebook folder")
+    b.add_argument("--notebooks", help="report notebook folder (default: ./notebooks, else "
+                   "the notebooks folder of the source checkout the package runs from)")
     b.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
     b.add_argument("--institution", action="append", help="render only this one (repeatable)")
     b.add_argument("--lang", choices=["nl", "en"], default="nl", help="report language")
@@ -36,18 +44,39 @@ def _parser() -> argparse.ArgumentParser:
                    "of --jobs workers (needs: pip install 'readiness-analysis[dask]')")
     b.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress on stderr")
+    b.add_argument("--weighted", action="store_true",
+                   help="weight interviews by their number of teachers (n_teachers)")
+    b.add_argument("--cell-timeout", type=_positive, metavar="SECONDS",
+                   help="fail a report whose notebook cell runs longer (default: no limit)")
 
     v = sub.add_parser("validate", help="check scan exports without writing anything")
     v.add_argument("files", nargs="+", type=Path)
     v.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
+    v.add_argument("--problems-out", type=Path, metavar="CSV",
+                   help=f"write every problem to this CSV file (the screen shows the first "
+                   f"{SHOWN_PROBLEMS} per file)")
 
     s = sub.add_parser("synth", help="write synthetic scan data (default: the study design)")
     s.add_argument("--out", default="data/raw/scan_responses.csv", type=Path)
+    s.add_argument("--force", action="store_true", help="replace the file if it exists")
     s.add_argument("--institutions", type=int, help="number of institutions")
     s.add_argument("--respondents", type=int, help="respondents per institution")
     s.add_argument("--waves", type=int, default=1)
     s.add_argument("--seed", type=int, default=2023)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, looking the version up only when asked (it costs an import)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
 
 
 def _positive(value: str) -> int:
@@ -64,6 +93,7 @@ def _build(args) -> int:
         args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
         instrument=args.instrument, institutions=args.institution, lang=args.lang,
         jobs=args.jobs, force=args.force, scheduler=args.scheduler, progress=args.progress,
+        weighted=args.weighted, cell_timeout=args.cell_timeout,
     )
     print(f"{result.summary()}; open {result.reports_dir / 'index.html'}")
     for failed in result.failed:
@@ -71,36 +101,128 @@ def _build(args) -> int:
     return 0 if result.ok else 1
 
 
+@dataclass
+class _Checked:
+    """What ``readiness validate`` found in one file."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)  # rejected rows, or the file
+    warnings: list[Problem] = field(default_factory=list)
+    read: int | None = None  # rows read; None when the file as a whole cannot be used
+    kept: int = 0
+    rejected: int = 0
+
+    @property
+    def invalid(self) -> bool:
+        return self.read is None or self.rejected > 0
+
+
 def _validate(args) -> int:
-    from .clean import clean_scan
-    from .ingest import read_scan
     from .instrument import load_instrument
 
     instrument = load_instrument(args.instrument)
-    invalid = False
-    for path in args.files:
-        try:
-            result = clean_scan(read_scan(path), instrument, key=b"validate-only")
-        except DataValidationError as exc:
-            for problem in exc.problems:
-                print(problem)
-            invalid = True
-            continue
-        for problem in result.warnings:
-            print(f"{problem} [warning]")
-        for row in result.rejected.itertuples():
-            print(f"{row.source_file}:{row.source_row}:{row.column}: {row.reason}")
-        invalid |= len(result.rejected) > 0
-        print(f"{path}: {len(result.responses)} valid rows, {len(result.rejected)} rejected",
-              file=sys.stderr)
-    return 1 if invalid else 0
+    if args.problems_out is not None:
+        _check_output(args.problems_out, args.files)
+    checked = [_check(path, instrument) for path in args.files]
+    for found in checked:
+        _show(found, args.problems_out)
+    if args.problems_out is not None:
+        _write_problems(args.problems_out, checked)
+        print(f"every problem written to {args.problems_out}", file=sys.stderr)
+    return 1 if any(found.invalid for found in checked) else 0
+
+
+def _check(path: Path, instrument) -> _Checked:
+    from .clean import clean_scan
+    from .ingest import read_scan
+
+    try:
+        result = clean_scan(read_scan(path), instrument, key=b"validate-only")
+    except DataValidationError as exc:
+        return _Checked(path, list(exc.problems))
+    return _Checked(path, result.problems, result.warnings, result.n_raw,
+                    len(result.responses), len(result.rejected))
+
+
+def _show(found: _Checked, out: Path | None) -> None:
+    """The first problems of one file, a summary of the rest, and its row counts."""
+    lines = [f"{p} [warning]" for p in found.warnings] + [str(p) for p in found.problems]
+    for line in lines[:SHOWN_PROBLEMS]:
+        print(line)
+    if len(lines) > SHOWN_PROBLEMS:
+        where = (f"all are in {out}" if out is not None
+                 else "write them all to a CSV file with --problems-out FILE")
+        print(f"… {len(lines) - SHOWN_PROBLEMS:,} more not shown ({where})")
+        _show_kinds(found.problems)
+    if found.read is None:
+        print(f"{found.path}: the file cannot be used as it is ({len(found.problems):,} "
+              "problems)", file=sys.stderr)
+        return
+    print(f"{found.path}: {found.read:,} rows read: {found.kept:,} valid rows, "
+          f"{found.rejected:,} rejected ({len(found.problems):,} problems)", file=sys.stderr)
+    if found.rejected:
+        print("hint: correct these rows in the export and validate again; a build leaves "
+              "rejected rows out of every report", file=sys.stderr)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_CELLS = re.compile(r"\b\d+( of \d+)? cells\b")
+
+
+def _problem_kind(problem: Problem) -> str:
+    """A problem without its particular values: the column and the message's pattern.
+
+    Examples
+    --------
+    >>> _problem_kind(Problem("s.csv", 4, "def_1", "value '9' is outside the scale 1-5"))
+    "def_1: value '…' is outside the scale 1-5"
+    >>> _problem_kind(Problem("s.csv", 7, None, "row has 40 cells, the header has 38"))
+    'row has N cells, the header has 38'
+    """
+    what = _CELLS.sub("N cells", _QUOTED.sub("'…'", problem.message))
+    return f"{problem.column}: {what}" if problem.column else what
+
+
+def _show_kinds(problems: list[Problem]) -> None:
+    kinds = Counter(_problem_kind(p) for p in problems)
+    print(f"{len(problems):,} problems by column and kind:")
+    for kind, count in kinds.most_common(SHOWN_KINDS):
+        print(f"  {count:>9,}  {kind}")
+    rest = kinds.most_common()[SHOWN_KINDS:]
+    if rest:
+        print(f"  {sum(c for _, c in rest):>9,}  in {len(rest):,} other kinds")
+
+
+def _check_output(out: Path, files: list[Path]) -> None:
+    """Refuse a ``--problems-out`` file that is one of the files being checked."""
+    for path in files:
+        if out.resolve() == path.resolve():
+            raise ReadinessError("--problems-out names a file that is being checked",
+                                 file=out, hint="write the problems to another file")
+
+
+def _write_problems(out: Path, checked: list[_Checked]) -> None:
+    """Every problem of every file as CSV, defused for spreadsheet programs."""
+    import pandas as pd
+
+    from .pipeline import excel_safe
+
+    rows = [{"file": p.file, "row": p.row, "column": p.column, "severity": severity,
+             "problem": p.message, "hint": p.hint}
+            for found in checked
+            for severity, problems in (("warning", found.warnings), ("error", found.problems))
+            for p in problems]
+    frame = pd.DataFrame(rows, columns=["file", "row", "column", "severity", "problem", "hint"])
+    frame["row"] = frame["row"].astype("Int64")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    excel_safe(frame).to_csv(out, index=False, lineterminator="\n")
 
 
 def _synth(args) -> int:
     from .synth import SynthDesign, write_synthetic_scan
 
     design = SynthDesign(args.institutions, args.respondents, args.waves, args.seed)
-    path = write_synthetic_scan(args.out, design)
+    path = write_synthetic_scan(args.out, design, overwrite=args.force)
     print(f"synthetic data written to {path} (marked synthetic in {path.stem}.synthetic.json)")
     return 0
 

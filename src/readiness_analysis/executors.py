@@ -52,11 +52,15 @@ DASK_EXTRA = "pip install 'readiness-analysis[dask]'"
 
 @dataclass(frozen=True)
 class RenderTask:
-    """One report to render: its position in the job list, the job, the link home."""
+    """One report to render: its position in the job list, the job, the link home.
+
+    ``cell_timeout`` is the seconds one notebook cell may run (``None``: no limit).
+    """
 
     index: int
     job: ReportJob
     home: str
+    cell_timeout: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def run_task(task: RenderTask) -> RenderOutcome:
     start = time.perf_counter()
     page, error = None, None
     try:
-        page = render_page(task.job, home=task.home, kernel=worker_kernel())
+        page = render_page(task.job, home=task.home, kernel=worker_kernel(task.cell_timeout))
     except ReadinessError as exc:
         error = str(exc)
     except Exception as exc:  # one report's unexpected failure must not stop the others

@@ -50,7 +50,10 @@ class WarmKernel:
     kernel_name : str
         Kernel spec to start (default ``python3``).
     cell_timeout : int, optional
-        Seconds one cell may run; ``None`` (default) waits as long as it takes.
+        Seconds one cell of a report may run; ``None`` (default) waits as long as it
+        takes. A cell that runs longer fails the report (:class:`RenderError` naming the
+        cell) and the kernel is replaced. The session reset before each report is not
+        limited by it, but the report's first cell is, imports in a new kernel included.
     startup_timeout : int
         Seconds to wait for the kernel to start.
 
@@ -72,6 +75,7 @@ class WarmKernel:
         self.cell_timeout = cell_timeout
         self.startup_timeout = startup_timeout
         self.starts = 0
+        self._running: int | None = None  # index of the cell being executed
         self._km: Any = None
         self._kc: Any = None
 
@@ -109,11 +113,11 @@ class WarmKernel:
             if not self.alive:
                 self._start(cwd)
             self._reset(cwd)
-            self._run(nb)
+            self._run(nb, self.cell_timeout)
         except BaseException as exc:
             self.shutdown()
             if isinstance(exc, Exception):
-                raise _render_error(exc, nb, source) from None
+                raise _render_error(exc, nb, source, self._running, self.cell_timeout) from None
             raise
         return nb
 
@@ -142,32 +146,45 @@ class WarmKernel:
 
     def _reset(self, cwd: Path) -> None:
         import nbformat
-        from nbclient.exceptions import CellExecutionError
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
         reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             _RESET.format(cwd=str(cwd)))])
         try:
-            self._run(reset)
+            self._run(reset, self.startup_timeout)
         except CellExecutionError as exc:
             raise RuntimeError(f"resetting the kernel session failed: {exc.ename}: "
                                f"{_first_line(exc.evalue)}") from None
+        except CellTimeoutError:
+            raise RuntimeError("resetting the kernel session took longer than "
+                               f"{self.startup_timeout} s") from None
 
-    def _run(self, nb: NotebookNode) -> None:
+    def _run(self, nb: NotebookNode, timeout: int | None) -> None:
         from nbclient import NotebookClient
 
+        def started(cell: NotebookNode, cell_index: int) -> None:
+            self._running = cell_index
+
+        self._running = None
         client = NotebookClient(
-            nb, km=self._km, kernel_name=self.kernel_name, timeout=self.cell_timeout,
+            nb, km=self._km, kernel_name=self.kernel_name, timeout=timeout,
             startup_timeout=self.startup_timeout, raise_on_iopub_timeout=True,
+            on_cell_execute=started,
         )
         client.kc = self._kc
         client.execute()
 
 
-def _render_error(exc: Exception, nb: NotebookNode, source: Path | None) -> RenderError:
-    from nbclient.exceptions import CellExecutionError
+def _render_error(exc: Exception, nb: NotebookNode, source: Path | None,
+                  running: int | None = None, timeout: int | None = None) -> RenderError:
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     hint = "open the notebook in JupyterLab with these parameters to debug"
-    if isinstance(exc, CellExecutionError):
+    if isinstance(exc, CellTimeoutError):
+        message = (f"cell {_cell_number(nb, running)} ran longer than the cell time-out "
+                   f"of {timeout} s and was stopped")
+        hint = "make the cell faster, or allow more time with --cell-timeout SECONDS"
+    elif isinstance(exc, CellExecutionError):
         message = f"cell {_failed_cell(nb)} failed: {exc.ename}: {_first_line(exc.evalue)}"
     else:
         message = f"kernel failed: {type(exc).__name__}: {_first_line(exc)}"
@@ -186,6 +203,14 @@ def _failed_cell(nb: NotebookNode) -> int | str:
     return "?"
 
 
+def _cell_number(nb: NotebookNode, index: int | None) -> int | str:
+    """Execution number of the cell at ``index``, counted as :func:`_failed_cell` counts."""
+    if index is None:
+        return "?"
+    return sum(1 for cell in nb.cells[:index + 1]
+               if cell.cell_type == "code" and cell.source.strip())
+
+
 def _first_line(text: object) -> str:
     return (str(text).strip().splitlines() or [""])[0][:300]
 
@@ -197,12 +222,19 @@ _kernels: list[WarmKernel] = []
 _lock = threading.Lock()
 
 
-def worker_kernel() -> WarmKernel:
+def worker_kernel(cell_timeout: int | None = None) -> WarmKernel:
     """The warm kernel of the calling thread, created on first use.
+
+    Parameters
+    ----------
+    cell_timeout : int, optional
+        Seconds one cell may run from now on (see :class:`WarmKernel`); ``None``: no limit.
 
     Examples
     --------
-    >>> worker_kernel() is worker_kernel()
+    >>> worker_kernel() is worker_kernel(cell_timeout=30)
+    True
+    >>> worker_kernel().cell_timeout is None
     True
     """
     kernel = getattr(_local, "kernel", None)
@@ -210,6 +242,7 @@ def worker_kernel() -> WarmKernel:
         kernel = _local.kernel = WarmKernel()
         with _lock:
             _kernels.append(kernel)
+    kernel.cell_timeout = cell_timeout
     return kernel
 
 

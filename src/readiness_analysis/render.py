@@ -299,6 +299,7 @@ def render_all(
     executor: Executor | None = None,
     progress: Progress | bool = True,
     on_result: Callable[[int, ReportResult], None] | None = None,
+    cell_timeout: int | None = None,
 ) -> list[ReportResult]:
     """Render every job; a failure is recorded, never raised.
 
@@ -318,6 +319,9 @@ def render_all(
         Progress shown on stderr (a bar on a terminal, one line per report otherwise).
     on_result : callable, optional
         Called with ``(position in jobs, result)`` as each report finishes.
+    cell_timeout : int, optional
+        Seconds one notebook cell may run; a report with a cell that runs longer fails
+        (the others still render). ``None``: no limit.
 
     Returns
     -------
@@ -333,7 +337,8 @@ def render_all(
     from .executors import RenderTask, make_executor
     from .progress import Progress
 
-    tasks = [RenderTask(i, job, _home(job, reports_dir)) for i, job in enumerate(jobs)]
+    tasks = [RenderTask(i, job, _home(job, reports_dir), cell_timeout)
+             for i, job in enumerate(jobs)]
     owned = executor is None and bool(tasks)
     if owned:
         executor = make_executor(min(n_jobs, len(tasks)), scheduler)

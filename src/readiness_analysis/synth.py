@@ -5,6 +5,9 @@ here: institution-level profiles that follow what the study found in the intervi
 (vision, facilities and time to experiment low; willingness present), plus respondent and
 item noise. Every file written is marked synthetic by a sidecar ``*.synthetic.json``
 that the build carries into every report as a banner.
+
+:func:`write_large_scan` writes a different kind of file: a big export of random
+answers, fast, for benchmarks and tests of the readers (no profile, no sidecar).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import ReadinessError
 from .instrument import Instrument, load_instrument
 
 __all__ = [
@@ -24,6 +28,7 @@ __all__ = [
     "SynthDesign",
     "institution_names",
     "synthesize_scan",
+    "write_large_scan",
     "write_synthetic_scan",
 ]
 
@@ -142,9 +147,31 @@ def synthesize_scan(
 
 
 def write_synthetic_scan(
-    path: str | Path, design: SynthDesign | None = None, instrument: Instrument | None = None
+    path: str | Path, design: SynthDesign | None = None, instrument: Instrument | None = None,
+    *, overwrite: bool = True,
 ) -> Path:
     """Write synthetic answers as UTF-8 CSV plus a ``.synthetic.json`` sidecar.
+
+    Parameters
+    ----------
+    path : path
+        The CSV file to write (its folder is created).
+    design : SynthDesign, optional
+        Default: the study's design.
+    instrument : Instrument, optional
+        Default: the shipped instrument.
+    overwrite : bool
+        Replace an existing file at ``path``; with ``False`` an existing file is an error.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ReadinessError
+        When ``path`` exists and ``overwrite`` is false.
 
     Examples
     --------
@@ -152,10 +179,16 @@ def write_synthetic_scan(
     >>> out = write_synthetic_scan(pathlib.Path(tempfile.mkdtemp()) / "scan.csv")
     >>> out.with_suffix(".synthetic.json").exists()
     True
+    >>> write_synthetic_scan(out, overwrite=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.errors.ReadinessError: ...scan.csv: the file exists and was not ...
     """
     design = design or SynthDesign()
     instrument = instrument or load_instrument()
     path = Path(path)
+    if path.exists() and not overwrite:
+        raise ReadinessError("the file exists and was not overwritten", file=path,
+                             hint="pass --force to replace it, or choose another --out")
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = synthesize_scan(design, instrument)
     frame.to_csv(path, index=False, float_format="%.0f", lineterminator="\n")
@@ -170,6 +203,72 @@ def write_synthetic_scan(
         json.dumps(sidecar, indent=2) + "\n", encoding="utf-8"
     )
     return path
+
+
+def write_large_scan(
+    path: str | Path, megabytes: float, *, institutions: int = 3, waves: int = 1,
+    seed: int = 9, instrument: Instrument | None = None,
+) -> int:
+    """Write a large scan export of random answers, quickly; return its number of rows.
+
+    For benchmarks and tests of the readers, not for reports: the answers have no
+    profile and no ``.synthetic.json`` sidecar is written. The same arguments give the
+    same bytes.
+
+    Parameters
+    ----------
+    path : path
+        The CSV file to write (UTF-8, comma separated, Unix line ends).
+    megabytes : float
+        Size to reach (MiB); rows are added in blocks of 10,000, so the file is at least
+        this size and at most one block larger.
+    institutions : int
+        Row ``j`` belongs to institution ``j % institutions`` (named as
+        :func:`institution_names` names them: Instelling A, B, ...).
+    waves : int
+        Row ``j`` is in wave ``1 + j % waves``.
+    seed : int
+        Seed of the answers (997 rows of answers, repeated).
+    instrument : Instrument, optional
+        Whose item columns to write; default: the shipped instrument.
+
+    Returns
+    -------
+    int
+        Number of data rows (row ``j`` has ``respondent_id`` ``r<j>``, file row ``j + 2``).
+
+    Notes
+    -----
+    Columns: ``respondent_id``, ``institution``, ``n_teachers`` (always 1), ``wave``,
+    then one column per item holding 1-5 or empty (one in six), about 90 bytes a row with
+    the shipped instrument.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "big.csv"
+    >>> write_large_scan(path, 0.5, institutions=200, waves=2)
+    10000
+    >>> path.read_text().splitlines()[2][:30]
+    'r1,Instelling B,1,2,5,4,5,1,3,'
+    """
+    items = (instrument or load_instrument()).item_ids
+    names = institution_names(institutions)
+    rng = np.random.default_rng(seed)
+    answers = rng.integers(0, 6, size=(997, len(items))).astype(str)
+    answers[answers == "0"] = ""
+    pool = [",".join(r) for r in answers]
+    head = ",".join(["respondent_id", "institution", "n_teachers", "wave", *items]) + "\n"
+    target, size, rows = megabytes * 2**20, len(head), 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(head)
+        while size < target:
+            block = "".join(f"r{j},{names[j % institutions]},1,{1 + j % waves},{pool[j % 997]}\n"
+                            for j in range(rows, rows + 10_000))
+            handle.write(block)
+            size += len(block)
+            rows += 10_000
+    return rows
 
 
 def _plan(design: SynthDesign) -> dict[str, tuple[int, int]]:
