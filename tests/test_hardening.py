@@ -41,6 +41,7 @@ from readiness_analysis.institutions import load_aliases
 from readiness_analysis.instrument import MAX_YAML_BYTES, load_instrument
 from readiness_analysis.pipeline import prepare
 from readiness_analysis.render import slugify
+from readiness_analysis.synth import write_large_scan
 
 KEY = b"hardening"
 HEADER = "respondent_id,institution,def_1,def_2\n"
@@ -453,7 +454,9 @@ def test_nul_bytes_and_control_characters_stay_data(tmp_path, instrument):
 
 # ------------------------------------------------------------------------- large files
 
-BIG_MB = float(os.environ.get("READINESS_BIG_CSV_MB", "60"))
+# The issue asks for a 1 GB file generated on the fly (about a minute here: 15 s to write,
+# 30-40 s to read); READINESS_BIG_CSV_MB shrinks it for a quick local run.
+BIG_MB = float(os.environ.get("READINESS_BIG_CSV_MB", "1024"))
 
 _MEASURE = textwrap.dedent("""
     import gc, json, os, resource, sys, time
@@ -489,13 +492,11 @@ _MEASURE = textwrap.dedent("""
 
 
 def test_a_large_csv_is_streamed_in_bounded_memory(tmp_path, instrument):
-    from readiness_analysis.synth import write_large_scan
-
     path = tmp_path / "scan_responses.csv"
     n = write_large_scan(path, BIG_MB)
     size_mb = path.stat().st_size / 2**20
     out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
-                         text=True, timeout=600, check=True)
+                         text=True, timeout=900, check=True)  # a hang guard, not a timing
     figures = __import__("json").loads(out.stdout)
     print(f"\n{size_mb:.0f} MB, {n:,} rows: {figures['seconds']:.1f} s, peak "
           f"+{figures['peak_mb']:.0f} MB, frame {figures['frame_mb']:.0f} MB")
@@ -504,12 +505,9 @@ def test_a_large_csv_is_streamed_in_bounded_memory(tmp_path, instrument):
     assert figures["last"][0] == f"r{n - 1}"
     assert figures["categorical"] == len(instrument.item_ids) + 3  # all but respondent_id
     assert figures["peak_mb"] < 2.5 * size_mb  # reading it whole as text needed about 7x
-    assert figures["seconds"] < 60
 
 
-def test_chunked_reading_gives_the_same_table_as_one_chunk(tmp_path, monkeypatch, instrument):
-    from readiness_analysis.synth import write_large_scan
-
+def test_chunked_reading_gives_the_same_table_as_one_chunk(tmp_path, monkeypatch):
     path = tmp_path / "scan.csv"
     n = write_large_scan(path, 0.3)
     whole = read_scan(path)
