@@ -17,6 +17,7 @@ import pytest
 
 from readiness_analysis.errors import ReadinessError
 from readiness_analysis.reliability import (
+    METHODS,
     ReliabilityError,
     ReliabilityResult,
     ReliabilityWarning,
@@ -306,3 +307,106 @@ def test_items_never_answered_together_raise():
 def test_non_dataframe_raises():
     with pytest.raises(ReliabilityError, match="must be a DataFrame, not ndarray"):
         reliability(HAND.to_numpy())  # type: ignore[arg-type]
+
+
+# --- degenerate inputs: NaN with a reason or an error, never inf or a numpy warning --------
+
+OPPOSITE = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [5, 4, 3, 2, 1]})
+# c = -(a + b): the three items sum to zero for every respondent
+CANCEL = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 1, 4, 3], "c": [-3, -3, -7, -7]})
+
+
+def _strict(data: pd.DataFrame, **kwargs) -> tuple[ReliabilityResult, list[str]]:
+    """Run with every warning an error except the package's own; return their messages."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error")
+        warnings.simplefilter("always", ReliabilityWarning)
+        result = reliability(data, **kwargs)
+    assert all(issubclass(w.category, ReliabilityWarning) for w in caught)
+    return result, [str(w.message) for w in caught]
+
+
+def _finite_or_nan(result: ReliabilityResult) -> bool:
+    values = [result.alpha, result.std_alpha, result.g6, result.average_r, result.omega_total,
+              *result.items[["r_drop", "alpha_if_dropped"]].to_numpy().ravel()]
+    return not any(math.isinf(v) for v in values)
+
+
+def test_opposite_items_give_nan_alpha_with_a_reason():
+    result, messages = _strict(OPPOSITE)
+    assert math.isnan(result.alpha) and math.isnan(result.std_alpha) and math.isnan(result.g6)
+    assert result.average_r == pytest.approx(-1.0)
+    assert result.items["r_drop"].tolist() == pytest.approx([-1.0, -1.0])
+    assert any("total score has zero variance" in m for m in messages)
+    assert any("total score has zero variance" in note for note in result.notes)
+    assert "Note: the total score has zero variance" in str(result)
+    assert _finite_or_nan(result)
+
+
+def test_items_summing_to_a_constant_give_nan_alpha():
+    result, _ = _strict(CANCEL)
+    assert math.isnan(result.alpha)
+    assert "alpha is NaN" in result.notes[0]
+    assert _finite_or_nan(result)
+
+
+def test_rest_without_variance_gives_nan_r_drop_for_that_item():
+    # a + b is constant, so without c there is nothing to correlate c with
+    data = OPPOSITE.assign(c=[1, 3, 2, 5, 4])
+    result, _ = _strict(data)
+    assert math.isnan(result.items.loc["c", "r_drop"])
+    assert math.isnan(result.items.loc["c", "alpha_if_dropped"])
+    assert not result.items.loc[["a", "b"], "r_drop"].isna().any()
+    assert any("without item(s) c" in note for note in result.notes)
+    assert _finite_or_nan(result)
+
+
+def test_two_respondents_give_numbers_or_nan_without_numpy_warnings():
+    result, _ = _strict(pd.DataFrame({"a": [1, 2], "b": [1, 2], "c": [2, 1]}))
+    assert result.n == 2
+    assert result.items["r_drop"].isna().tolist() == [True, True, False]
+    assert _finite_or_nan(result)
+
+
+def test_undefined_pairwise_correlation_gives_nan_omega_not_a_linalg_error():
+    # a and c share rows 0 and 3, where c is constant: their correlation is undefined
+    data = pd.DataFrame({"a": [1, np.nan, 1, 3], "b": [2, 3, 3, 1], "c": [1, 3, np.nan, 1],
+                         "d": [3, 1, 2, 2]})
+    result, messages = _strict(data)
+    assert math.isnan(result.omega_total)
+    assert any("items a and c have no correlation" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (pd.DataFrame({"a": [3, 3, 3], "b": [3, 3, 3]}), "zero variance"),
+        (pd.DataFrame({"a": [1, 2, 3]}), "at least 2 items, got 1"),
+        (pd.DataFrame({"a": [np.nan] * 3, "b": [np.nan] * 3}), "got 0 respondents"),
+    ],
+    ids=["all-constant", "one-item", "all-missing"],
+)
+def test_degenerate_inputs_raise_without_numpy_warnings(data, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ReliabilityError, match=message):
+            reliability(data)
+
+
+def test_well_behaved_scale_has_no_notes():
+    assert reliability(HAND).notes == ()
+
+
+def test_small_random_scales_never_give_inf_or_numpy_warnings():
+    rng = np.random.default_rng(7)
+    for trial in range(120):
+        values = rng.integers(1, 4, size=(rng.integers(2, 7), rng.integers(2, 5))).astype(float)
+        values[rng.random(values.shape) < 0.2] = np.nan
+        data = pd.DataFrame(values, columns=[f"i{j}" for j in range(values.shape[1])])
+        try:
+            result, _ = _strict(data, method=METHODS[trial % 2])
+        except ReliabilityError:
+            continue
+        assert _finite_or_nan(result), data.to_dict("list")
+        undefined = [result.alpha, result.std_alpha, result.g6, result.omega_total]
+        assert not np.isnan(undefined).any() or result.notes

@@ -21,6 +21,8 @@ from .errors import ReadinessError
 __all__ = ["ReliabilityError", "ReliabilityResult", "ReliabilityWarning", "reliability"]
 
 METHODS = ("pairwise", "listwise")
+#: A variance at most this share of the summed item variances counts as zero.
+ZERO_VARIANCE = 1e-10
 _PSI_LOWER = 0.005  # psych::fa bounds the uniquenesses of its minres fit to [0.005, 1]
 
 
@@ -59,6 +61,9 @@ class ReliabilityResult:
         One row per item (in input order) with ``n`` (answers), ``r_drop`` (correlation
         with the sum of the other items), ``alpha_if_dropped``, and ``mean`` and ``sd``
         after reverse-keying.
+    notes : tuple of str
+        Why a statistic is NaN although the input was valid (for instance a total score
+        without variance); empty when every statistic could be computed.
 
     """
 
@@ -71,6 +76,7 @@ class ReliabilityResult:
     method: str
     reverse: tuple[str, ...]
     items: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         keyed = ", ".join(self.reverse) if self.reverse else "none"
@@ -83,7 +89,8 @@ class ReliabilityResult:
             "",
         ]
         table = self.items.to_string(float_format=lambda value: f"{value:.3f}")
-        return "\n".join(head) + table
+        notes = "".join(f"\nNote: {note}" for note in self.notes)
+        return "\n".join(head) + table + notes
 
 
 def reliability(
@@ -127,7 +134,10 @@ def reliability(
     -----
     ReliabilityWarning
         When an item correlates negatively with the sum of the others (it probably
-        needs reverse-keying) and when omega cannot be computed (two items: NaN).
+        needs reverse-keying); when omega cannot be computed (two items: NaN); when the
+        total score, or the sum of the other items for some item, has no variance (the
+        items cancel each other out, as an item and its exact opposite do): the
+        statistics that divide by that variance are NaN and the reason is in ``notes``.
 
     Notes
     -----
@@ -164,6 +174,13 @@ def reliability(
     Like ``psych::omega`` it therefore does not depend on ``reverse``. With two items
     a one-factor model is not identified: omega is NaN with a warning (psych returns
     wherever its optimiser stops).
+
+    A variance counts as zero when it is at most :data:`ZERO_VARIANCE` times the sum of
+    the item variances involved (floating-point noise of an exact cancellation); a
+    negative one (possible only with pairwise covariances) counts as zero too. Alpha is
+    then NaN where the formula gives :math:`\pm\infty` (psych prints ``-Inf``), and
+    ``r_drop`` and ``alpha_if_dropped`` of an item are NaN when the other items sum to a
+    constant.
 
     Respondents without any answer do not change any estimate; ``n`` does not count
     them (psych's ``alpha`` uses ``nrow(x)`` only for its standard error). Where psych
@@ -207,13 +224,19 @@ def reliability(
     cov = _covariances(data)
     table = _item_table(data, cov)
     _warn_negative(table)
+    stats = _scale_stats(cov)
+    omega, omega_note = _omega_total(data)
+    notes = _degenerate_notes(stats, table) + ((omega_note,) if omega_note else ())
+    for note in notes:
+        warnings.warn(note, ReliabilityWarning, stacklevel=2)
     return ReliabilityResult(
-        **_scale_stats(cov),
-        omega_total=_omega_total(data.corr().to_numpy()),
+        **stats,
+        omega_total=omega,
         n=len(data),
         method=method,
         reverse=keys,
         items=table,
+        notes=notes,
     )
 
 
@@ -320,30 +343,65 @@ def _smc(cor: np.ndarray) -> np.ndarray:
     return np.clip(smc, 0.0, 1.0)
 
 
+def _no_variance(total: float, item_variances: float) -> bool:
+    """Whether a sum score's variance is zero (up to rounding) or impossible (negative).
+
+    A negative value can only come from pairwise covariances that do not fit together.
+    """
+    return bool(total <= ZERO_VARIANCE * item_variances)
+
+
 def _alpha(cov: np.ndarray) -> float:
+    """Alpha from a covariance (or correlation) matrix; NaN when the total has no variance."""
     k = cov.shape[0]
-    return float((1.0 - np.trace(cov) / cov.sum()) * k / (k - 1))
+    total, items = float(cov.sum()), float(np.trace(cov))
+    if _no_variance(total, items):
+        return float("nan")
+    return (1.0 - items / total) * k / (k - 1)
 
 
 def _scale_stats(cov: np.ndarray) -> dict[str, float]:
     """Raw and standardised alpha, G6(smc) and average r (psych's ``alpha.1``)."""
     k = cov.shape[0]
     cor = _cov2cor(cov)
-    sum_r = cor.sum()
+    sum_r = float(cor.sum())
+    flat = _no_variance(sum_r, k)
     return {
         "alpha": _alpha(cov),
-        "std_alpha": float((1.0 - k / sum_r) * k / (k - 1)),
-        "g6": float(1.0 - (k - _smc(cor).sum()) / sum_r),
+        "std_alpha": _alpha(cor),
+        "g6": float("nan") if flat else float(1.0 - (k - _smc(cor).sum()) / sum_r),
         "average_r": float((sum_r - k) / (k * (k - 1))),
     }
+
+
+def _degenerate_notes(stats: dict[str, float], table: pd.DataFrame) -> tuple[str, ...]:
+    """Explain the NaN statistics of a valid input (a sum score without variance)."""
+    notes = []
+    undefined = [name for name in ("alpha", "std_alpha", "g6") if np.isnan(stats[name])]
+    if undefined:
+        notes.append(
+            "the total score has zero variance (or a negative one, from pairwise "
+            "covariances that do not fit together): the items cancel each other out (an "
+            f"item and its exact opposite?), so {', '.join(undefined)} "
+            f"{'is' if len(undefined) == 1 else 'are'} NaN; reverse-key the opposite items"
+        )
+    flat_rest = table.index[table["r_drop"].isna()].map(str).tolist()
+    if flat_rest:
+        notes.append(
+            "without item(s) " + ", ".join(flat_rest) + " the other items sum to a constant "
+            "(zero variance): their r_drop and alpha_if_dropped are NaN"
+        )
+    return tuple(notes)
 
 
 def _item_table(data: pd.DataFrame, cov: np.ndarray) -> pd.DataFrame:
     """Answers, r.drop, alpha if dropped, mean and sd per item."""
     k = cov.shape[0]
-    r_drop, dropped = np.empty(k), np.full(k, np.nan)
+    r_drop, dropped = np.full(k, np.nan), np.full(k, np.nan)
     for i in range(k):
         rest = np.delete(np.delete(cov, i, axis=0), i, axis=1)
+        if _no_variance(float(rest.sum()), float(np.trace(rest))):
+            continue  # the other items sum to a constant: nothing to correlate with
         r_drop[i] = (cov[:, i].sum() - cov[i, i]) / np.sqrt(cov[i, i] * rest.sum())
         if k > 2:
             dropped[i] = _alpha(rest)
@@ -371,20 +429,27 @@ def _warn_negative(table: pd.DataFrame) -> None:
         )
 
 
-def _omega_total(cor: np.ndarray) -> float:
-    """Omega total of a one-factor minres solution (psych::omega(nfactors = 1))."""
-    if cor.shape[0] < 3:
-        warnings.warn(
-            "omega total needs at least 3 items (one factor is not identified by 2); "
-            "omega_total is NaN",
-            ReliabilityWarning,
-            stacklevel=3,
-        )
-        return float("nan")
+def _omega_total(data: pd.DataFrame) -> tuple[float, str | None]:
+    """Omega total of a one-factor minres solution (psych::omega(nfactors = 1)).
+
+    Returns omega and ``None``, or NaN and the reason omega cannot be computed.
+    """
+    nan = float("nan")
+    if data.shape[1] < 3:
+        return nan, ("omega total needs at least 3 items (one factor is not identified by "
+                     "2); omega_total is NaN")
+    cor = data.corr().to_numpy()
+    undefined = np.argwhere(np.isnan(cor))
+    if len(undefined):
+        first, second = (str(data.columns[i]) for i in undefined[0])
+        return nan, (f"items {first} and {second} have no correlation (one of them is "
+                     "constant where both were answered): omega_total is NaN")
     loadings = _minres_loadings(cor)
     signs = np.where(loadings < 0, -1.0, 1.0)
-    total = (cor * np.outer(signs, signs)).sum()
-    return float((total - (1.0 - loadings**2).sum()) / total)
+    total = float((cor * np.outer(signs, signs)).sum())
+    if _no_variance(total, cor.shape[0]):
+        return nan, "the keyed items sum to a constant: omega_total is NaN"
+    return float((total - (1.0 - loadings**2).sum()) / total), None
 
 
 def _first_factor(reduced: np.ndarray) -> np.ndarray:

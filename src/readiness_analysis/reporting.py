@@ -8,10 +8,16 @@ comes from data.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
+import math
+import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -45,6 +51,9 @@ __all__ = [
     "recommendation_heading",
     "reliability_table",
     "small_sample_warning",
+    "step_label",
+    "study_reliability",
+    "study_reliability_table",
     "synthetic_banner",
     "table",
     "text",
@@ -204,6 +213,49 @@ TEXT = {
         "reliability": "Reliability per theme",
     },
 }
+
+
+# The step identifiers of cleaning_log.csv (written by ``clean.clean_scan``) stay English
+# and stable; reports show these labels instead. An unknown step shows its identifier.
+STEP_LABELS = {
+    "nl": {
+        "read": "Bestand inlezen (onleesbare rijen)",
+        "note": "Opmerking",
+        "drop blank rows": "Lege rijen verwijderen",
+        "drop extra header rows": "Extra kopregels van de enquêtetool verwijderen",
+        "require respondent_id": "Respondentnummer verplicht",
+        "require institution": "Instelling verplicht",
+        "check answers": "Antwoorden controleren",
+        "check n_teachers": "Aantal docenten controleren",
+        "check wave": "Meting controleren",
+        "drop duplicates": "Dubbele respondenten verwijderen",
+    },
+    "en": {
+        "read": "Read the file (unreadable rows)",
+        "note": "Note",
+        "drop blank rows": "Remove blank rows",
+        "drop extra header rows": "Remove extra header rows of the survey tool",
+        "require respondent_id": "Respondent ID required",
+        "require institution": "Institution required",
+        "check answers": "Check the answers",
+        "check n_teachers": "Check the number of teachers",
+        "check wave": "Check the wave",
+        "drop duplicates": "Remove duplicate respondents",
+    },
+}
+
+
+def step_label(step: str, lang: str = "nl") -> str:
+    """Readable label of a cleaning step identifier; an unknown step shows as it is.
+
+    Examples
+    --------
+    >>> step_label("drop blank rows"), step_label("check wave", "en")
+    ('Lege rijen verwijderen', 'Check the wave')
+    >>> step_label("a future step")
+    'a future step'
+    """
+    return STEP_LABELS[lang].get(str(step), str(step))
 
 
 def text(key: str, lang: str = "nl", **values: object) -> str:
@@ -488,6 +540,10 @@ RELIABILITY_MIN_N = 30
 _NOT_COMPUTED = {"nl": "niet te berekenen", "en": "cannot be computed"}
 _NEGATIVE_ALPHA = {"nl": "negatief: de vragen meten hier niet hetzelfde",
                    "en": "negative: the items do not measure the same thing here"}
+_ZERO_TOTAL = {"nl": "niet te berekenen: de vragen heffen elkaar op (de totaalscore varieert "
+                     "niet)",
+               "en": "cannot be computed: the items cancel each other out (the total score "
+                     "does not vary)"}
 
 
 def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
@@ -500,8 +556,6 @@ def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     --------
     >>> reliability_table(load_report_data("data/processed"))  # doctest: +SKIP
     """
-    import warnings
-
     from .reliability import ReliabilityError, reliability
 
     names = {"nl": ("Thema", "Items", "n", "alpha", "omega", "Opmerking"),
@@ -511,21 +565,34 @@ def reliability_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
         items = [i for i in data.instrument.items_of(theme) if i in data.responses]
         row = [data.instrument.theme_label(theme, lang), len(items)]
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings():  # the notes column says what the warnings say
                 warnings.simplefilter("ignore")
                 res = reliability(data.responses[items].astype(float))
-            note = "" if res.alpha >= 0 else _NEGATIVE_ALPHA[lang]
-            row += [res.n, number(res.alpha, lang),
-                    number(res.omega_total, lang), note]
+            row += [res.n, number(res.alpha, lang), number(res.omega_total, lang),
+                    _alpha_note(res.alpha, lang)]
         except ReliabilityError as exc:
             row += [len(data.responses), "–", "–", f"{_NOT_COMPUTED[lang]} ({exc.message})"]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(names))
 
 
-def small_sample_warning(data: ReportData, lang: str = "nl") -> HTML:
-    """A warning when reliability rests on fewer than 30 respondents (else nothing)."""
-    n = len(data.responses)
+def _alpha_note(alpha: float, lang: str) -> str:
+    if math.isnan(alpha):
+        return _ZERO_TOTAL[lang]
+    return _NEGATIVE_ALPHA[lang] if alpha < 0 else ""
+
+
+def small_sample_warning(data: ReportData | int, lang: str = "nl") -> HTML:
+    """A warning when reliability rests on fewer than 30 respondents (else nothing).
+
+    ``data`` is the report data or the number of respondents.
+
+    Examples
+    --------
+    >>> small_sample_warning(40).data
+    ''
+    """
+    n = data if isinstance(data, int) else len(data.responses)
     if n >= RELIABILITY_MIN_N:
         return HTML("")
     message = {
@@ -535,3 +602,82 @@ def small_sample_warning(data: ReportData, lang: str = "nl") -> HTML:
         f"{RELIABILITY_MIN_N}); the estimates are unstable.",
     }[lang]
     return HTML(f"<div class='banner' role='note'>{html.escape(message)}</div>")
+
+
+# Study-wide reliability tables, so that a warm kernel computes them once for all reports.
+# Keyed on the content of every file they depend on (see _reliability_key); a few entries
+# cover the languages and processed folders of one build.
+_RELIABILITY_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
+_RELIABILITY_CACHE_SIZE = 8
+
+
+def study_reliability_table(processed_dir: str | Path,
+                            lang: str = "nl") -> tuple[pd.DataFrame, int]:
+    """The reliability table over all institutions and its number of respondents, cached.
+
+    The same as :func:`reliability_table` on ``load_report_data(processed_dir)``, but
+    computed once per content of the files it reads: the key holds the SHA-256 of
+    ``responses.parquet``, of ``provenance.json`` and of the instrument file named there,
+    the instrument's id and version, and ``lang``. A changed file is a new key, never a
+    stale table. The caller gets a copy it may change.
+
+    Raises
+    ------
+    ReadinessError
+        When the processed files are missing (as :func:`load_report_data`).
+
+    Examples
+    --------
+    >>> table, n = study_reliability_table("data/processed")  # doctest: +SKIP
+    >>> n  # doctest: +SKIP
+    14
+    """
+    key = _reliability_key(Path(processed_dir), lang)
+    entry = _RELIABILITY_CACHE.get(key)
+    if entry is None:
+        data = load_report_data(processed_dir)
+        entry = (reliability_table(data, lang), len(data.responses))
+        _RELIABILITY_CACHE[key] = entry
+        while len(_RELIABILITY_CACHE) > _RELIABILITY_CACHE_SIZE:
+            _RELIABILITY_CACHE.popitem(last=False)
+    _RELIABILITY_CACHE.move_to_end(key)
+    table, n = entry
+    return table.copy(), n
+
+
+def study_reliability(processed_dir: str | Path, lang: str = "nl") -> HTML:
+    """Small-sample warning and reliability table over all institutions (cached).
+
+    Examples
+    --------
+    >>> study_reliability("data/processed", "en")  # doctest: +SKIP
+    """
+    reliabilities, n = study_reliability_table(processed_dir, lang)
+    return HTML(small_sample_warning(n, lang).data + table(reliabilities).data)
+
+
+def _reliability_key(processed: Path, lang: str) -> tuple:
+    """What the study-wide reliability table depends on, by content."""
+    provenance = processed / "provenance.json"
+    try:
+        instrument = json.loads(provenance.read_text(encoding="utf-8")).get("instrument", {})
+    except (OSError, ValueError):
+        instrument = {}
+    source = str(instrument.get("source", ""))
+    return (lang, str(processed.resolve()), instrument.get("id"), instrument.get("version"),
+            source, _sha256(processed / "responses.parquet"), _sha256(provenance),
+            _sha256(_instrument_file(source)))
+
+
+def _instrument_file(source: str) -> Path | Traversable:
+    if source.startswith("<package>/"):
+        return resources.files("readiness_analysis") / "instruments" / source.split("/", 1)[1]
+    return Path(source)
+
+
+def _sha256(path: Path | Traversable) -> str | None:
+    """SHA-256 of a file's bytes; None when it cannot be read (the load will say why)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

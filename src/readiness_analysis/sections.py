@@ -16,7 +16,7 @@ from . import documents
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
 from .plots import theme_labels
-from .reporting import ReportData, number, quotes, recommendation_heading
+from .reporting import ReportData, number, quotes, recommendation_heading, step_label
 from .study import load_study, published_quotes, recommendation_title
 
 __all__ = [
@@ -375,11 +375,18 @@ def group_differences(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 
 
 def _note(row, lang: str) -> str:
-    from .compare import MIN_N, STATUS_TOO_SMALL
+    """Why a theme was not tested, in ``lang`` (compare.py writes its notes in English)."""
+    from .compare import MIN_N, MIN_TOTAL, STATUS_CONSTANT, STATUS_ONE_GROUP, STATUS_TOO_SMALL
 
-    if lang == "nl" and row.status == STATUS_TOO_SMALL:
+    if lang != "nl" or row.status not in (STATUS_TOO_SMALL, STATUS_ONE_GROUP, STATUS_CONSTANT):
+        return "" if pd.isna(row.note) else str(row.note)
+    if row.status == STATUS_ONE_GROUP:
+        return "minder dan twee instellingen: niets te vergelijken"
+    if row.status == STATUS_CONSTANT:
+        return "alle scores zijn gelijk: de rangen zeggen niets"
+    if row.min_group_n < MIN_N:
         return f"kleinste instelling heeft {int(row.min_group_n)} scores (minimaal {MIN_N})"
-    return "" if pd.isna(row.note) else str(row.note)
+    return f"n = {int(row.n)} (minimaal {MIN_TOTAL})"
 
 
 def structure_check(data: ReportData, lang: str = "nl") -> HTML:
@@ -413,7 +420,13 @@ def joint_display_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 
 
 def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
-    """Coder agreement per code (Cohen's kappa, Krippendorff's alpha) with its band."""
+    """Coder agreement per code (Cohen's kappa, Krippendorff's alpha) with its band.
+
+    The band is derived again from alpha in ``lang``: ``agreement.csv`` holds it in the
+    language of the build, which need not be the report's.
+    """
+    from .agreement import alpha_band
+
     table = data.agreement if data.agreement is not None else pd.DataFrame()
     if table.empty:
         return table
@@ -423,16 +436,26 @@ def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
         names[0]: table["code"], names[1]: table["n_fragments"], names[2]: table["n_coders"],
         names[3]: [number(v, lang) for v in table["kappa"]],
         names[4]: [number(v, lang) for v in table["alpha"]],
-        names[5]: table["alpha_band"].fillna("–"),
+        names[5]: [alpha_band(v, lang) for v in table["alpha"]],
     })
 
 
 def rejection_steps(data: ReportData, lang: str = "nl") -> pd.DataFrame:
-    """Cleaning steps that rejected rows (empty when none did), with readable headers."""
+    """Cleaning steps that rejected rows (empty when none did), with readable headers.
+
+    Steps are shown by their label in ``lang`` (:func:`reporting.step_label`), not by the
+    identifier in ``cleaning_log.csv``; an unknown step shows its identifier.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> rejection_steps(load_report_data("data/processed"), "en")  # doctest: +SKIP
+    """
     log = data.cleaning_log[data.cleaning_log["rejected"] > 0]
     names = {"nl": ("Stap", "Rijen ervoor", "Rijen erna", "Afgewezen"),
              "en": ("Step", "Rows before", "Rows after", "Rejected")}[lang]
-    return pd.DataFrame({names[0]: log["step"].values, names[1]: log["rows_in"].values,
+    steps = [step_label(step, lang) for step in log["step"]]
+    return pd.DataFrame({names[0]: steps, names[1]: log["rows_in"].values,
                          names[2]: log["rows_out"].values, names[3]: log["rejected"].values})
 
 
