@@ -14,12 +14,17 @@ from pathlib import Path
 import pytest
 
 from readiness_analysis.build import build
+from readiness_analysis.clock import EPOCH_ENV, build_time
+from readiness_analysis.errors import ReadinessError
+from readiness_analysis.reporting import load_report_data
+from readiness_analysis.sections import provenance_table
 
 from .conftest import NOTEBOOKS, RAW, without_build_time
 
 pytestmark = pytest.mark.notebooks
 # What may differ between two builds: when, how long, and where the processed data was.
 VOLATILE = ("generated", "duration_s", "output_sha256")
+EPOCH = "1764028800"  # 2025-11-25 00:00 UTC
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -41,8 +46,10 @@ def second_build(demo_build, tmp_path_factory):
     _, first = demo_build
     second = tmp_path_factory.mktemp("again")
     shutil.copy2(first / ".pseudonym.key", second / ".pseudonym.key")  # same key, same input
-    result = build(RAW, second / "processed", second / "reports", notebooks_dir=NOTEBOOKS,
-                   jobs=1, progress=False)
+    with pytest.MonkeyPatch.context() as patch:  # the reproducible-builds date convention
+        patch.setenv(EPOCH_ENV, EPOCH)
+        result = build(RAW, second / "processed", second / "reports",
+                       notebooks_dir=NOTEBOOKS, jobs=1, progress=False)
     assert result.ok and len(result.rendered) == len(result.reports)
     return first, second
 
@@ -75,3 +82,33 @@ def test_the_only_difference_masked_is_the_build_time(demo_build):
     page = (first / "reports" / "institutions" / "instelling-a.html").read_bytes()
     masked = without_build_time(page)
     assert masked.count(b"<build time>") == 1 and len(page) - len(masked) < 20
+
+
+def test_source_date_epoch_sets_the_date_of_reports_and_manifest(second_build):
+    _, second = second_build
+    for page in (second / "reports").rglob("*.html"):
+        masked = without_build_time(page.read_bytes())
+        assert page.read_bytes().count(b"2025-11-25 00:00 UTC") == masked.count(b"<build time>")
+    page = (second / "reports" / "institutions" / "instelling-b.html").read_text()
+    assert "2025-11-25 00:00 UTC" in page
+    manifest = json.loads((second / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generated"] == "2025-11-25T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("lang, weighted, expected", [("nl", False, "nee"), ("en", True, "yes")])
+def test_provenance_table_says_when_and_whether_weighted(demo_build, monkeypatch, lang,
+                                                         weighted, expected):
+    _, first = demo_build
+    data = load_report_data(first / "processed")
+    data.provenance["weighted"] = weighted
+    monkeypatch.setenv(EPOCH_ENV, EPOCH)
+    rows = dict(provenance_table(data, {"lang": lang}, lang).itertuples(index=False))
+    assert rows["datum" if lang == "nl" else "date"] == "2025-11-25 00:00 UTC"
+    assert rows["gewogen naar n_teachers" if lang == "nl" else "weighted by n_teachers"] == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "1e9", "99999999999999999999"])
+def test_a_bad_source_date_epoch_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv(EPOCH_ENV, value)
+    with pytest.raises(ReadinessError, match=r"SOURCE_DATE_EPOCH=.* is not a number of seconds"):
+        build_time()

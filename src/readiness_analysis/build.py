@@ -13,10 +13,10 @@ import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
+from .clock import build_time
 from .coding import DEFAULT_CODEBOOK
 from .errors import ReadinessError
 from .incremental import Fingerprint, fingerprints, previous_entries, up_to_date
@@ -395,7 +395,7 @@ def prepared_synthetic(prepared: Prepared) -> bool:
 
 def _write_manifest(reports: Path, results: list[ReportResult]) -> None:
     manifest = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated": build_time().isoformat(timespec="seconds"),
         "package_version": __version__,
         "reports": [asdict(r) for r in results],
     }

@@ -7,12 +7,12 @@ to display; text from data is escaped here.
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 
 import pandas as pd
 from IPython.display import HTML
 
 from . import documents
+from .clock import build_time
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
 from .plots import theme_labels
@@ -168,7 +168,10 @@ def recommendation_blocks(data: ReportData, institution: str, lang: str = "nl"):
 
 
 def provenance_table(data: ReportData, parameters: dict, lang: str = "nl") -> pd.DataFrame:
-    """What made this report: package, commit, instrument, inputs, parameters, date."""
+    """What made this report: package, commit, instrument, inputs, parameters, weighting, date.
+
+    The date is :func:`readiness_analysis.clock.build_time` (``SOURCE_DATE_EPOCH`` when set).
+    """
     prov = data.provenance
     names = {"nl": ("Onderdeel", "Waarde"), "en": ("Item", "Value")}[lang]
     rows = [
@@ -179,8 +182,9 @@ def provenance_table(data: ReportData, parameters: dict, lang: str = "nl") -> pd
         *[(f"SHA-256 {name}", digest) for name, digest in sorted(prov["inputs"].items())],
         *[(f"parameter {k}", str(v)) for k, v in sorted(parameters.items())
           if k != "processed_dir"],
-        ("datum" if lang == "nl" else "date",
-         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("gewogen naar n_teachers" if lang == "nl" else "weighted by n_teachers",
+         {"nl": ("nee", "ja"), "en": ("no", "yes")}[lang][bool(prov.get("weighted"))]),
+        ("datum" if lang == "nl" else "date", build_time().strftime("%Y-%m-%d %H:%M UTC")),
         ("min. cel" if lang == "nl" else "min. cell", str(MIN_CELL)),
     ]
     return pd.DataFrame(rows, columns=list(names))
