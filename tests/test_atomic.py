@@ -158,3 +158,15 @@ def test_an_interrupted_processed_write_leaves_the_old_file(tmp_path, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         getattr(pipeline, writer)(pd.DataFrame({"a": [3, 4, 5]}), path)
     assert path.read_bytes() == before
+
+
+def test_pages_get_the_usual_file_mode_not_owner_only(tmp_path):
+    old = os.umask(0o022)
+    try:
+        render.write_page(tmp_path / "r.html", title="t", body="<p>x</p>", lang="nl",
+                          home="index.html", footer="f")
+        (tmp_path / "r.csv").write_text("x")  # what any other new file gets
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "r.html").stat().st_mode == (tmp_path / "r.csv").stat().st_mode

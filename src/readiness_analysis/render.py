@@ -174,11 +174,24 @@ def write_page(path: Path, *, title: str, body: str, lang: str, home: str, foote
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename it over ``path``.
+
+    ``mkstemp`` creates the file owner-only (0600); the page gets the mode any new file
+    gets (0666 minus the umask), so a shared drive or web server can read the reports.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file is not owner-only anyway
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def parameterized_notebook(job: ReportJob) -> NotebookNode:
