@@ -161,3 +161,23 @@ def test_build_from_another_working_folder_needs_no_notebooks_option(tmp_path, m
                  "--institution", "Instelling A", "--no-progress"]) == 0
     assert {e["path"]: e["status"] for e in _manifest(tmp_path)} == {
         "study.html": "ok", "institutions/instelling-a.html": "ok"}
+
+
+def test_a_build_says_which_optional_inputs_are_missing(tmp_path, capsys):
+    tiny_notebooks = _tiny_notebooks(tmp_path / "notebooks")
+    raw = tmp_path / "raw"
+    write_synthetic_scan(raw / "scan_responses.csv",
+                         SynthDesign(institutions=2, respondents=3, seed=1))
+    assert main(["build", "--raw", str(raw), "--processed", str(tmp_path / "p"),
+                 "--reports", str(tmp_path / "r"), "--notebooks", str(tiny_notebooks)]) == 0
+    err = capsys.readouterr().err
+    assert "note: no coded interview fragments in" in err and "the scan only" in err
+    assert "note: no documents.csv in" in err
+    assert build_module._input_notes(RAW) == []  # the demo data has both
+
+
+def test_institutions_are_chosen_as_the_cleaning_matches_names(tmp_path):
+    tiny_notebooks = _tiny_notebooks(tmp_path / "notebooks")
+    result = build(RAW, tmp_path / "p", tmp_path / "r", notebooks_dir=tiny_notebooks,
+                   institutions=["  instelling   b"], progress=False)
+    assert [r.title for r in result.reports] == ["Studierapport", "Instelling B"]

@@ -20,9 +20,11 @@ from .clock import build_time
 from .coding import DEFAULT_CODEBOOK
 from .errors import ReadinessError
 from .incremental import Fingerprint, fingerprints, previous_entries, up_to_date
+from .institutions import load_aliases, normalise_institution
 from .instrument import load_instrument
-from .pipeline import Prepared, file_sha256, prepare
+from .pipeline import DOCUMENTS_FILE, FRAGMENTS_FILE, Prepared, file_sha256, prepare
 from .progress import Progress
+from .qda_fragments import find_qda_export
 from .render import ReportJob, ReportResult, index_body, render_all, slugify, write_page
 from .reporting import text
 
@@ -150,7 +152,7 @@ def build(
     inst = load_instrument(instrument)
     removed = remove_stale_temporaries(reports, processed_dir)
     prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted)
-    chosen = _choose(prepared.institutions, institutions)
+    chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
     every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
     selected = [j for j in every if j.institution is None or j.institution in chosen]
     plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
@@ -164,6 +166,8 @@ def build(
     bar = Progress(len(plan.todo), enabled=progress)
     if removed:
         bar.note(f"removed {len(removed)} temporary files left by an interrupted build")
+    for line in _input_notes(Path(raw_dir)):
+        bar.note(line)
     bar.note(plan.line())
     try:
         render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
@@ -344,15 +348,40 @@ def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, d
 
 
 
-def _choose(available: list[str], wanted: list[str] | None) -> list[str]:
+def _input_notes(raw: Path) -> list[str]:
+    """What the build goes without, said before it starts (optional inputs that are absent)."""
+    notes = []
+    if not (raw / FRAGMENTS_FILE).is_file() and find_qda_export(raw) is None:
+        notes.append(f"note: no coded interview fragments in {raw} ({FRAGMENTS_FILE} or a "
+                     "QDA export): the reports show the scan only")
+    if not (raw / DOCUMENTS_FILE).is_file():
+        notes.append(f"note: no {DOCUMENTS_FILE} in {raw}: the reports show no document "
+                     "inventory (sub-question 1)")
+    return notes
+
+
+def _choose(available: list[str], wanted: list[str] | None,
+            aliases: dict[str, str] | None = None) -> list[str]:
+    """The institutions asked for, matched as the cleaning matches names.
+
+    Case, white space and the alias table do not matter, as when the data were cleaned.
+
+    Examples
+    --------
+    >>> _choose(["Instelling A", "ROC van Amsterdam"], ["instelling  a", "ROCvA"],
+    ...         {"rocva": "ROC van Amsterdam"})
+    ['Instelling A', 'ROC van Amsterdam']
+    """
     if not wanted:
         return available
-    unknown = [w for w in wanted if w not in available]
+    by_key = {normalise_institution(a).casefold(): a for a in available}
+    found = {w: by_key.get(normalise_institution(w, aliases).casefold()) for w in wanted}
+    unknown = [w for w, name in found.items() if name is None]
     if unknown:
         raise ReadinessError(
             f"unknown institution {unknown[0]!r}", hint=f"choose from: {', '.join(available)}"
         )
-    return [a for a in available if a in wanted]
+    return [a for a in available if a in found.values()]
 
 
 def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Path,
