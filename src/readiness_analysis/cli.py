@@ -28,13 +28,17 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="clean the data and render every report")
     b.add_argument("--raw", default="data/raw", help="raw data folder (default: data/raw)")
-    b.add_argument("--processed", default="data/processed", help="processed data folder")
+    b.add_argument("--processed", default="data/processed",
+                   help="processed data folder (default: data/processed)")
     b.add_argument("--reports", default="reports", help="report folder (default: reports)")
     b.add_argument("--notebooks", help="report notebook folder (default: ./notebooks, else "
                    "the notebooks folder of the source checkout the package runs from)")
     b.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
-    b.add_argument("--institution", action="append", help="render only this one (repeatable)")
-    b.add_argument("--lang", choices=["nl", "en"], default="nl", help="report language")
+    b.add_argument("--institution", action="append",
+                   help="render only this one, and the study report (repeatable; case and "
+                        "white space do not matter)")
+    b.add_argument("--lang", choices=["nl", "en"], default="nl",
+                   help="report language (default: nl)")
     b.add_argument("--jobs", type=_positive, default=1,
                    help="reports rendered in parallel (worker processes; default: 1)")
     b.add_argument("--force", action="store_true",
@@ -57,12 +61,14 @@ def _parser() -> argparse.ArgumentParser:
                    f"{SHOWN_PROBLEMS} per file)")
 
     s = sub.add_parser("synth", help="write synthetic scan data (default: the study design)")
-    s.add_argument("--out", default="data/raw/scan_responses.csv", type=Path)
+    s.add_argument("--out", default="data/raw/scan_responses.csv", type=Path,
+                   help="CSV to write (default: data/raw/scan_responses.csv, the demo file)")
     s.add_argument("--force", action="store_true", help="replace the file if it exists")
     s.add_argument("--institutions", type=int, help="number of institutions")
     s.add_argument("--respondents", type=int, help="respondents per institution")
-    s.add_argument("--waves", type=int, default=1)
-    s.add_argument("--seed", type=int, default=2023)
+    s.add_argument("--waves", type=int, default=1, help="scan waves (default: 1)")
+    s.add_argument("--seed", type=int, default=2023,
+                   help="random seed; the same seed gives the same bytes (default: 2023)")
     return parser
 
 
