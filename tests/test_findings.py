@@ -42,10 +42,10 @@ def test_own_fragments_are_used_from_five_on(instrument):
 
 def test_ties_follow_the_guides_order(instrument):
     empty = _frags([])
-    table = rank_recommendations(pd.DataFrame({"theme": [], "mean": []}), instrument, empty,
-                                 empty)
+    top = pd.DataFrame({"theme": instrument.theme_ids, "mean": instrument.scale_max})
+    table = rank_recommendations(top, instrument, empty, empty)
     assert table["recommendation"].tolist() == ["R1", "R2", "R3", "R4", "R5"]
-    assert table["priority"].eq(0).all()
+    assert table["priority"].eq(0).all() and (table["basis"] == "scan").all()
 
 
 def test_answer_shares_by_hand(instrument):

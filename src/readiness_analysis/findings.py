@@ -14,6 +14,18 @@ The rule is deliberately simple, so that a school can follow it by hand:
   output says which source was used.
 
 Ties are broken by the study's order (R1 before R5).
+
+When one part of the evidence is missing, the rule says so instead of pretending
+(``basis`` column of :func:`rank_recommendations`):
+
+- ``"scan+interviews"``: the rule above;
+- ``"scan"``: no hindering fragments to use (e.g. no coded interviews were supplied):
+  ``priority(R) = need(R)``;
+- ``"interviews"``: the scan part cannot be computed (every linked theme suppressed,
+  fewer than ``MIN_CELL`` respondents) but the institution has own hindering fragments:
+  ``priority(R) = barriers(R)`` over its own fragments only;
+- ``"none"``: neither: no ranking; the recommendations keep the guide's order and
+  ``priority`` and ``rank`` are empty.
 """
 
 from __future__ import annotations
@@ -23,11 +35,13 @@ import pandas as pd
 from .instrument import Instrument
 from .numbers import number
 
-__all__ = ["MIN_FRAGMENTS", "SCAN_WEIGHT", "joint_display", "rank_recommendations"]
+__all__ = ["BASES", "MIN_FRAGMENTS", "SCAN_WEIGHT", "joint_display", "rank_recommendations"]
 
 SCAN_WEIGHT = 0.7
 MIN_FRAGMENTS = 5
 RECOMMENDATIONS = ("R1", "R2", "R3", "R4", "R5")
+BASES = ("scan+interviews", "scan", "interviews", "none")
+"""What a ranking rests on, from most to least evidence (see the module docstring)."""
 
 
 def _need(summary: pd.DataFrame, instrument: Instrument) -> dict[str, float]:
@@ -71,7 +85,8 @@ def rank_recommendations(
     DataFrame
         One row per recommendation, best first: ``recommendation``, ``need``,
         ``barriers``, ``barrier_source`` ("own" or "study"), ``n_barriers``, ``priority``,
-        ``rank``.
+        ``basis`` (one of :data:`BASES`), ``rank`` (empty when ``basis`` is ``"none"``:
+        then the rows keep the guide's order).
 
     Examples
     --------
@@ -82,26 +97,59 @@ def rank_recommendations(
     >>> rank_recommendations(summary, load_instrument(), frags.iloc[:0], frags)[
     ...     "recommendation"].tolist()[:2]
     ['R2', 'R3']
+
+    Without scan scores and without own fragments there is no ranking:
+
+    >>> none = rank_recommendations(summary.iloc[:0], load_instrument(), frags.iloc[:0], frags)
+    >>> none["basis"].iloc[0], bool(none["rank"].isna().all()), none["recommendation"].tolist()[:2]
+    ('none', True, ['R1', 'R2'])
     """
+    need = _need(summary, instrument)
+    scan = any(pd.notna(v) for v in need.values())
     own_n = own_fragments["fragment_id"].nunique() if len(own_fragments) else 0
-    source = "own" if own_n >= MIN_FRAGMENTS else "study"
+    source = "own" if own_n >= MIN_FRAGMENTS or not scan else "study"
     fragments = own_fragments if source == "own" else study_fragments
-    need, barriers = _need(summary, instrument), _barriers(fragments)
     hindering = fragments[fragments["valence"] == "hindering"]
+    basis = _basis(scan, len(hindering) > 0)
+    barriers = _barriers(fragments)
     rows = []
     for order, rec in enumerate(RECOMMENDATIONS):
-        scan = need[rec]
-        priority = barriers[rec] if pd.isna(scan) else (
-            SCAN_WEIGHT * scan + (1 - SCAN_WEIGHT) * barriers[rec])
         rows.append({
-            "recommendation": rec, "need": scan, "barriers": barriers[rec],
+            "recommendation": rec, "need": need[rec], "barriers": barriers[rec],
             "barrier_source": source,
             "n_barriers": hindering.loc[hindering["recommendation"] == rec,
                                         "fragment_id"].nunique(),
-            "priority": priority, "_order": order,
+            "priority": _priority(basis, need[rec], barriers[rec]), "basis": basis,
+            "_order": order,
         })
-    table = pd.DataFrame(rows).sort_values(["priority", "_order"], ascending=[False, True])
-    table["rank"] = range(1, len(table) + 1)
+    return _ranked(pd.DataFrame(rows), basis)
+
+
+def _basis(scan: bool, interviews: bool) -> str:
+    """Which of :data:`BASES` a ranking rests on."""
+    if scan:
+        return "scan+interviews" if interviews else "scan"
+    return "interviews" if interviews else "none"
+
+
+def _priority(basis: str, need: float, barriers: float) -> float:
+    """The documented rule for one recommendation, given the basis."""
+    if basis == "none":
+        return float("nan")
+    if basis == "interviews" or (basis == "scan+interviews" and pd.isna(need)):
+        return barriers
+    if basis == "scan":
+        return need
+    return SCAN_WEIGHT * need + (1 - SCAN_WEIGHT) * barriers
+
+
+def _ranked(table: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """Best first (ties in the guide's order); no ranks when there is no basis."""
+    table = table.sort_values(["priority", "_order"], ascending=[False, True])
+    if basis == "none":
+        table = table.sort_values("_order")
+    ranks = [pd.NA] * len(table) if basis == "none" else range(1, len(table) + 1)
+    table["rank"] = pd.array(ranks, dtype="Int64")
     return table.drop(columns="_order").reset_index(drop=True)
 
 

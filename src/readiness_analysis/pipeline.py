@@ -23,13 +23,21 @@ from .contracts import validate_responses
 from .documents import COLUMNS as DOCUMENT_COLUMNS
 from .documents import read_documents
 from .errors import ReadinessError
-from .indices import bootstrap_means, summarise_scores, theme_scores, wave_change
+from .indices import (
+    MIN_CELL,
+    bootstrap_means,
+    summarise_scores,
+    suppress_small_cells,
+    theme_scores,
+    wave_change,
+)
 from .ingest import find_scan_file, read_scan
 from .institutions import ALIAS_FILE, load_aliases, normalise_institution
 from .instrument import Instrument, load_instrument
 from .qda_fragments import AGREEMENT_COLUMNS, QDA_FILES, find_qda_export, read_qda_fragments
 
-__all__ = ["KEY_ENV", "Prepared", "excel_safe", "file_sha256", "prepare", "pseudonym_key"]
+__all__ = ["KEY_ENV", "Prepared", "excel_safe", "file_sha256", "pooled_scores", "prepare",
+           "pseudonym_key", "summarise_all"]
 
 KEY_ENV = "READINESS_PSEUDONYM_KEY"
 FRAGMENTS_FILE = "fragments.csv"
@@ -98,9 +106,11 @@ def prepare(
         Holds ``scan_responses.(csv|xlsx|sav)`` and ``fragments.csv``; never written to.
     processed_dir : path
         Receives ``responses.parquet``, ``rejected_rows.csv``, ``cleaning_log.csv``,
-        ``scores.parquet``, ``institution_scores.parquet`` (and ``.csv``),
-        ``fragments.parquet``,
-        ``evidence.csv`` and ``provenance.json``.
+        ``scores.parquet``, ``institution_scores.parquet`` (and ``.csv``; see
+        :func:`summarise_all`: small cells suppressed, pooled rows only over institutions
+        with at least ``MIN_CELL`` respondents), ``wave_change.parquet`` (and ``.csv``,
+        small cells suppressed), ``fragments.parquet``, ``evidence.csv`` and
+        ``provenance.json``.
     instrument, codebook : optional
         Default: the ones shipped with the package.
     weighted : bool
@@ -124,10 +134,7 @@ def prepare(
     validate_responses(result.responses, instrument)
     scores = theme_scores(result.responses, instrument)
     agree = instrument.agree_from or instrument.scale_max
-    summary = pd.concat(
-        [_summary(scores, by, agree, weighted, seed) for by in (["institution", "wave"], ["wave"])],
-        ignore_index=True,
-    )
+    summary = summarise_all(scores, agree_from=agree, weighted=weighted, seed=seed)
     fragments, coder_agreement = _fragments(raw_dir, codebook)
     documents = _documents(raw_dir, aliases)
     out.mkdir(parents=True, exist_ok=True)
@@ -137,7 +144,7 @@ def prepare(
     _write_parquet(scores, out / "scores.parquet")
     _write_parquet(summary, out / "institution_scores.parquet")
     _write_csv(summary, out / "institution_scores.csv")
-    changes = wave_change(scores, seed=seed, weighted=weighted)
+    changes = suppress_small_cells(wave_change(scores, seed=seed, weighted=weighted))
     _write_parquet(changes, out / "wave_change.parquet")
     _write_csv(changes, out / "wave_change.csv")
     _write_parquet(fragments, out / "fragments.parquet")
@@ -155,6 +162,91 @@ def prepare(
         )
     institutions = sorted(result.responses["institution"].dropna().unique().tolist())
     return Prepared(out, institutions, inputs, result)
+
+
+def summarise_all(scores: pd.DataFrame, *, agree_from: float = 4.0, weighted: bool = False,
+                  seed: int = 2023, min_n: int = MIN_CELL) -> pd.DataFrame:
+    """Per-institution and pooled summaries with CIs, safe against small cells.
+
+    Institution rows (``institution``, ``wave``, ``theme``) with fewer than ``min_n``
+    respondents keep their counts but lose every statistic
+    (:func:`readiness_analysis.indices.suppress_small_cells`). Pooled rows (``institution``
+    empty) are computed from :func:`pooled_scores`: only the institutions whose own cell
+    (wave x theme) has at least ``min_n`` respondents count, so a pooled figure next to the
+    other institutions' own figures never gives away a suppressed institution's figure
+    (complementary disclosure). ``n_institutions`` and ``n_excluded`` say what a pooled
+    row covers: institutions pooled, and respondents left out; a wave and theme without
+    any large enough institution keeps a row with ``n`` 0 and no statistics.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`readiness_analysis.indices.theme_scores`.
+    agree_from, weighted : optional
+        As in :func:`readiness_analysis.indices.summarise_scores`.
+    seed : int
+        Seed of the bootstrap intervals.
+    min_n : int
+        Smallest cell shown and pooled (``MIN_CELL``).
+
+    Returns
+    -------
+    DataFrame
+        The summary columns, ``ci_low``, ``ci_high``, ``ci_method``, ``ci_note``,
+        ``n_institutions``, ``n_excluded`` and ``suppressed``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2, "wave": 1,
+    ...                    "theme": "vision", "n_teachers": 1,
+    ...                    "score": [2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> s = summarise_all(df)
+    >>> s[["n", "mean", "n_institutions", "n_excluded", "suppressed"]].values.tolist()
+    [[3, 3.0, 1, 0, False], [2, nan, 1, 0, True], [3, 3.0, 1, 2, False]]
+    """
+    own = _summary(scores, ["institution", "wave"], agree_from, weighted, seed)
+    own = own.assign(n_institutions=1, n_excluded=0)
+    pooled = _pooled_summary(scores, agree_from, weighted, seed, min_n)
+    summary = pd.concat([own, pooled], ignore_index=True)
+    return suppress_small_cells(summary, min_n)
+
+
+def pooled_scores(scores: pd.DataFrame, min_n: int = MIN_CELL) -> pd.DataFrame:
+    """The scores that may enter a pooled figure: only cells of at least ``min_n``.
+
+    A cell is one institution, wave and theme; its size is the number of respondents
+    with a score there.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2, "wave": 1,
+    ...                    "theme": "vision", "score": [2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> pooled_scores(df)["institution"].tolist()
+    ['A', 'A', 'A']
+    """
+    scored = scores[scores["score"].notna()]
+    size = scored.groupby(["institution", "wave", "theme"], observed=True)["score"].transform(
+        "size")
+    return scored[size >= min_n]
+
+
+def _pooled_summary(scores: pd.DataFrame, agree: float, weighted: bool, seed: int,
+                    min_n: int) -> pd.DataFrame:
+    """Pooled rows over the large enough cells, with what they cover."""
+    keys = ["wave", "theme"]
+    scored = scores[scores["score"].notna()]
+    kept = pooled_scores(scores, min_n)
+    coverage = (scored.groupby(keys, observed=True).size().rename("n_all").reset_index()
+                .merge(kept.groupby(keys, observed=True)["institution"].nunique()
+                       .rename("n_institutions").reset_index(), on=keys, how="left"))
+    stats = _summary(kept, ["wave"], agree, weighted, seed)
+    table = coverage.merge(stats, on=keys, how="left")
+    table["n"] = table["n"].fillna(0).astype("int64")
+    table["n_teachers"] = table["n_teachers"].fillna(0).astype("int64")
+    table["n_institutions"] = table["n_institutions"].fillna(0).astype("int64")
+    table["n_excluded"] = table.pop("n_all") - table["n"]
+    columns = ["institution", *stats.columns, "n_institutions", "n_excluded"]
+    return table.assign(institution=None)[columns]
 
 
 def _summary(scores, by: list[str], agree: float, weighted: bool, seed: int) -> pd.DataFrame:

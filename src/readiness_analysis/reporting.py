@@ -139,6 +139,36 @@ TEXT = {
         "accounting": "Data-verantwoording",
         "accounting_line": "{raw} rijen gelezen, {kept} behouden, {rejected} afgewezen.",
         "reliability": "Betrouwbaarheid per thema",
+        "reliability_pooled": "Betrouwbaarheid per thema (alle instellingen samen)",
+        "reliability_pooled_note": "Deze tabel is berekend op de antwoorden van alle "
+        "instellingen samen, niet alleen op die van deze instelling.",
+        "no_documents_study": "Er zijn geen visie- en beleidsdocumenten geïnventariseerd "
+        "(geen documents.csv aangeleverd).",
+        "no_fragments_supplied": "Er zijn geen gecodeerde interviewfragmenten aangeleverd.",
+        "no_fragments_valence": "Geen fragmenten met deze codes.",
+        "wave_column": "Meting",
+        "count_line": "{interviews} interviews met {teachers} docenten.",
+        "count_line_wave": "Laatste meting (meting {wave}): {interviews} interviews met "
+        "{teachers} docenten. Rangorde en profiel gaan over deze meting.",
+        "rank_intro": "De drie aanbevelingen uit de handreiking die voor deze instelling het "
+        "eerst aandacht verdienen:",
+        "rank_intro_scan": "De drie aanbevelingen uit de handreiking die voor deze instelling "
+        "het eerst aandacht verdienen, alleen op grond van de scan ({why}):",
+        "rank_intro_interviews": "Uit de scan is geen rangorde te maken (minder dan {min_cell} "
+        "respondenten). De drie aanbevelingen die het eerst aandacht verdienen, alleen op "
+        "grond van de eigen interviewfragmenten:",
+        "rank_intro_none": "Uit de scan is geen rangorde te maken (minder dan {min_cell} "
+        "respondenten) en er zijn geen eigen interviewfragmenten. De vijf aanbevelingen uit de "
+        "handreiking staan hieronder in de volgorde van de handreiking, zonder prioriteit.",
+        "why_not_supplied": "er zijn geen gecodeerde interviewfragmenten aangeleverd",
+        "why_no_hindering": "er zijn geen belemmerende interviewfragmenten",
+        "pooled_note": "'Alle instellingen' telt alleen instellingen met minstens {min_cell} "
+        "respondenten op een thema mee ({scope}: {k} instelling(en), {n} respondenten{left}).",
+        "pooled_left": "; {x} respondenten van kleinere instellingen niet meegeteld",
+        "latest": "laatste meting",
+        "figure_suppressed": "Niet in de figuur (minder dan {min_cell} respondenten): {what}.",
+        "all_themes": "alle thema's",
+        "distribution_caption": "Themascores per instelling, meting {wave}.",
     },
     "en": {
         "synthetic": "Note: the scan answers shown here are synthetic (generated "
@@ -211,6 +241,36 @@ TEXT = {
         "accounting": "Data accounting",
         "accounting_line": "{raw} rows read, {kept} kept, {rejected} rejected.",
         "reliability": "Reliability per theme",
+        "reliability_pooled": "Reliability per theme (all institutions together)",
+        "reliability_pooled_note": "This table is computed on the answers of all institutions "
+        "together, not only on those of this institution.",
+        "no_documents_study": "No vision or policy documents were inventoried (no "
+        "documents.csv supplied).",
+        "no_fragments_supplied": "No coded interview fragments were supplied.",
+        "no_fragments_valence": "No fragments with these codes.",
+        "wave_column": "Wave",
+        "count_line": "{interviews} interviews with {teachers} teachers.",
+        "count_line_wave": "Latest wave (wave {wave}): {interviews} interviews with {teachers} "
+        "teachers. The ranking and the profile use this wave.",
+        "rank_intro": "The three recommendations from the guide that deserve this "
+        "institution's attention first:",
+        "rank_intro_scan": "The three recommendations from the guide that deserve this "
+        "institution's attention first, from the scan only ({why}):",
+        "rank_intro_interviews": "The scan gives no ranking (fewer than {min_cell} "
+        "respondents). The three recommendations that deserve attention first, from this "
+        "institution's own interview fragments only:",
+        "rank_intro_none": "The scan gives no ranking (fewer than {min_cell} respondents) and "
+        "there are no own interview fragments. The five recommendations of the guide are "
+        "listed below in the guide's order, without priority.",
+        "why_not_supplied": "no coded interview fragments were supplied",
+        "why_no_hindering": "there are no hindering interview fragments",
+        "pooled_note": "'All institutions' counts only institutions with at least {min_cell} "
+        "respondents on a theme ({scope}: {k} institution(s), {n} respondents{left}).",
+        "pooled_left": "; {x} respondents of smaller institutions left out",
+        "latest": "latest wave",
+        "figure_suppressed": "Not in the figure (fewer than {min_cell} respondents): {what}.",
+        "all_themes": "all themes",
+        "distribution_caption": "Theme scores per institution, wave {wave}.",
     },
 }
 
@@ -410,7 +470,10 @@ def _only(data: ReportData, institution: str) -> ReportData:
 
 
 def participants(data: ReportData, lang: str = "nl") -> pd.DataFrame:
-    """Interviews and teachers per institution, with a total row.
+    """Interviews and teachers per institution, with a total row; per wave if several.
+
+    With several waves the table has a wave column and a total row per wave, so that a
+    respondent of two waves is counted once in each wave, never twice in one total.
 
     Examples
     --------
@@ -418,8 +481,19 @@ def participants(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     ['Totaal', 14, 23]
     """
     t = TEXT[lang]
+    waves = sorted(data.responses["wave"].dropna().unique()) if "wave" in data.responses else []
+    if len(waves) <= 1:
+        return _participants(data.responses, t)
+    parts = [_participants(data.responses[data.responses["wave"] == w], t)
+             .assign(**{t["wave_column"]: int(w)}) for w in waves]
+    table = pd.concat(parts, ignore_index=True)
+    return table[[t["wave_column"], *table.columns.drop(t["wave_column"])]]
+
+
+def _participants(responses: pd.DataFrame, t: dict[str, str]) -> pd.DataFrame:
+    """Interviews and teachers per institution of ``responses``, with a total row."""
     table = (
-        data.responses.groupby("institution")
+        responses.groupby("institution", observed=True)
         .agg(**{t["interviews"]: ("respondent_id", "size"),
                 t["teachers"]: ("n_teachers", "sum")})
         .reset_index()

@@ -15,33 +15,50 @@ from . import documents
 from .clock import build_time
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
-from .plots import theme_labels
-from .reporting import ReportData, number, quotes, recommendation_heading, step_label
+from .plots import score_distribution, theme_labels, theme_profile
+from .reporting import (
+    ReportData,
+    figure,
+    number,
+    quotes,
+    recommendation_heading,
+    step_label,
+    table,
+    text,
+)
 from .study import load_study, published_quotes, recommendation_title
 
 __all__ = [
     "accounting_lines",
     "agreement_table",
     "change_table",
+    "distribution_figure",
     "documents_note",
     "documents_tables",
+    "factor_block",
     "factor_table",
     "factors_by_institution",
+    "fragments_supplied",
     "group_differences",
     "institution_comparison",
     "joint_display_table",
     "latest_responses",
     "own_documents",
     "own_fragments_block",
+    "pooled_note",
     "priorities",
     "priority_rule",
     "profile_data",
+    "profile_figure",
     "provenance_table",
+    "ranking_rule",
     "recommendation_blocks",
     "recommendation_extra",
     "rejection_steps",
     "structure_check",
+    "study_recommendation_blocks",
     "sub_question",
+    "summary_block",
     "variation_table",
     "vision_alignment_table",
 ]
@@ -59,6 +76,20 @@ _WORDS = {
            "belemmerende interviewfragmenten dat bij de aanbeveling hoort (eigen fragmenten "
            f"vanaf {MIN_FRAGMENTS}, anders die van de hele studie). Bij gelijke stand telt de "
            "volgorde van de handreiking.",
+           "rule_scan": "Rangorde alleen op de scan: afstand tot de top van de schaal op de "
+           "scanthema's van de aanbeveling ({why}). Bij gelijke stand telt de volgorde van de "
+           "handreiking.",
+           "rule_interviews": f"Rangorde alleen op de interviews: uit de scan is geen rangorde "
+           f"te maken (minder dan {MIN_CELL} respondenten), dus telt het aandeel van de eigen "
+           "belemmerende interviewfragmenten dat bij de aanbeveling hoort. Bij gelijke stand "
+           "telt de volgorde van de handreiking.",
+           "rule_none": f"Geen rangorde: uit de scan is geen rangorde te maken (minder dan "
+           f"{MIN_CELL} respondenten) en er zijn geen eigen interviewfragmenten. De "
+           "aanbevelingen staan in de volgorde van de handreiking.",
+           "rule_wave": " De rangorde gebruikt de laatste meting (meting {wave}).",
+           "scan_small": f"scan: minder dan {MIN_CELL} respondenten (alle instellingen "
+           "{pooled})",
+           "no_own": "geen eigen interviewfragmenten",
            "none": "–"},
     "en": {"scan": "scan: {themes} mean {own} (all institutions {pooled})",
            "frag": "{n} hindering fragments ({source})",
@@ -72,6 +103,19 @@ _WORDS = {
            "interview fragments that support the recommendation (own fragments from "
            f"{MIN_FRAGMENTS} on, otherwise those of the whole study). Ties follow the guide's "
            "order.",
+           "rule_scan": "Ranking on the scan only: distance to the top of the scale on the "
+           "recommendation's scan themes ({why}). Ties follow the guide's order.",
+           "rule_interviews": f"Ranking on the interviews only: the scan gives no ranking "
+           f"(fewer than {MIN_CELL} respondents), so the share of this institution's own "
+           "hindering interview fragments that support the recommendation counts. Ties follow "
+           "the guide's order.",
+           "rule_none": f"No ranking: the scan gives no ranking (fewer than {MIN_CELL} "
+           "respondents) and there are no own interview fragments. The recommendations follow "
+           "the guide's order.",
+           "rule_wave": " The ranking uses the latest wave (wave {wave}).",
+           "scan_small": f"scan: fewer than {MIN_CELL} respondents (all institutions "
+           "{pooled})",
+           "no_own": "no own interview fragments",
            "none": "–"},
 }
 
@@ -96,6 +140,26 @@ def _ranking(data: ReportData, institution: str) -> pd.DataFrame:
                                 data.fragments, pooled)
 
 
+def fragments_supplied(data: ReportData) -> bool:
+    """Whether any coded interview fragments were supplied to the study (any institution).
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> fragments_supplied(load_report_data("data/processed"))  # doctest: +SKIP
+    True
+    """
+    pooled = data.pooled_fragments
+    return not data.fragments.empty or (pooled is not None and not pooled.empty)
+
+
+def _waves(data: ReportData) -> list[int]:
+    """The waves of the responses, sorted."""
+    if "wave" not in data.responses or data.responses.empty:
+        return []
+    return sorted(int(w) for w in data.responses["wave"].dropna().unique())
+
+
 def _reading(row, data: ReportData, institution: str, lang: str) -> str:
     words = _WORDS[lang]
     themes = [t.id for t in data.instrument.themes if t.recommendation == row.recommendation]
@@ -107,13 +171,23 @@ def _reading(row, data: ReportData, institution: str, lang: str) -> str:
         return number(sum(values) / len(values), lang, "{:.1f}") if values else words["none"]
 
     labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in themes)
-    scan = words["scan"].format(themes=labels, own=mean_of(own), pooled=mean_of(pooled))
-    frag = words["frag"].format(n=row.n_barriers, source=words[row.barrier_source])
-    return f"{scan}; {frag}"
+    if row.basis in ("interviews", "none"):
+        scan = words["scan_small"].format(pooled=mean_of(pooled))
+    else:
+        scan = words["scan"].format(themes=labels, own=mean_of(own), pooled=mean_of(pooled))
+    if not fragments_supplied(data):
+        return scan
+    if row.basis == "none":
+        return f"{scan}; {words['no_own']}"
+    return f"{scan}; {words['frag'].format(n=row.n_barriers, source=words[row.barrier_source])}"
 
 
 def priorities(data: ReportData, institution: str, lang: str = "nl") -> pd.DataFrame:
     """The five recommendations ranked for this institution, with a one-line reading.
+
+    When there is no basis for a ranking (see :func:`readiness_analysis.findings.
+    rank_recommendations`), the recommendations come in the guide's order and the
+    priority column is left out.
 
     Examples
     --------
@@ -124,18 +198,123 @@ def priorities(data: ReportData, institution: str, lang: str = "nl") -> pd.DataF
     """
     words = _WORDS[lang]
     ranking = _ranking(data, institution)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         words["rank"]: ranking["rank"],
         words["rec"]: [f"{r[1:]}. {recommendation_title(r, lang)}"
                        for r in ranking["recommendation"]],
         words["reading"]: [_reading(row, data, institution, lang)
                            for row in ranking.itertuples()],
     })
+    return table.drop(columns=words["rank"]) if ranking["rank"].isna().all() else table
 
 
-def priority_rule(lang: str = "nl") -> HTML:
-    """The ranking rule in one paragraph, for the report."""
-    return HTML(f"<p class='caption'>{html.escape(_WORDS[lang]['rule'])}</p>")
+def ranking_basis(data: ReportData, institution: str) -> str:
+    """What this institution's ranking rests on: one of :data:`findings.BASES`.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> ranking_basis(load_report_data("data/processed", "Instelling A"), "Instelling A")
+    ... # doctest: +SKIP
+    'scan+interviews'
+    """
+    return str(_ranking(data, institution)["basis"].iloc[0])
+
+
+def summary_block(data: ReportData, institution: str, lang: str = "nl") -> HTML:
+    """The report's summary: who took part (latest wave) and the first three priorities.
+
+    Says which wave it counts when there are several, what the ranking rests on when the
+    scan or the interviews cannot be used, and lists all five recommendations in the
+    guide's order (without calling them priorities) when nothing allows a ranking.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> summary_block(load_report_data("data/processed", "Instelling A"), "Instelling A")
+    ... # doctest: +SKIP
+    """
+    basis = ranking_basis(data, institution)
+    table_ = priorities(data, institution, lang)
+    intro = {"scan+interviews": text("rank_intro", lang),
+             "interviews": text("rank_intro_interviews", lang, min_cell=MIN_CELL),
+             "none": text("rank_intro_none", lang, min_cell=MIN_CELL),
+             "scan": text("rank_intro_scan", lang, why=_why_scan_only(data, lang))}[basis]
+    shown = table_ if basis == "none" else table_.head(3)
+    return HTML(f"<p>{html.escape(_count_line(data, lang))} {html.escape(intro)}</p>"
+                + table(shown).data)
+
+
+def _count_line(data: ReportData, lang: str) -> str:
+    """Interviews and teachers of the latest wave (the wave is named when there are more)."""
+    waves = _waves(data)
+    latest = data.responses[data.responses["wave"] == waves[-1]] if waves else data.responses
+    values = {"interviews": len(latest), "teachers": int(latest["n_teachers"].sum())}
+    if len(waves) > 1:
+        return text("count_line_wave", lang, wave=waves[-1], **values)
+    return text("count_line", lang, **values)
+
+
+def _why_scan_only(data: ReportData, lang: str) -> str:
+    return text("why_no_hindering" if fragments_supplied(data) else "why_not_supplied", lang)
+
+
+def priority_rule(lang: str = "nl", basis: str = "scan+interviews", *,
+                  why: str = "", wave: int | None = None) -> HTML:
+    """The ranking rule in one paragraph, for the report, as it applies to ``basis``.
+
+    Examples
+    --------
+    >>> priority_rule("en", "none").data[:40]
+    "<p class='caption'>No ranking: the scan "
+    """
+    words = _WORDS[lang]
+    rule = words["rule" if basis == "scan+interviews" else f"rule_{basis}"].format(why=why)
+    if wave is not None and basis != "none":
+        rule += words["rule_wave"].format(wave=wave)
+    return HTML(f"<p class='caption'>{html.escape(rule)}</p>")
+
+
+def ranking_rule(data: ReportData, institution: str, lang: str = "nl") -> HTML:
+    """:func:`priority_rule` for this institution's basis, wave and pooled figures.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> ranking_rule(load_report_data("data/processed", "Instelling A"), "Instelling A")
+    ... # doctest: +SKIP
+    """
+    waves = _waves(data)
+    rule = priority_rule(lang, ranking_basis(data, institution), why=_why_scan_only(data, lang),
+                         wave=waves[-1] if len(waves) > 1 else None)
+    return HTML(rule.data + pooled_note(data, lang).data)
+
+
+def pooled_note(data: ReportData, lang: str = "nl") -> HTML:
+    """What the pooled ("all institutions") figures of the latest wave cover.
+
+    Pooled figures count only institutions with at least ``MIN_CELL`` respondents on a
+    theme (see :func:`readiness_analysis.pipeline.summarise_all`); the note says so, with
+    the number of institutions and respondents pooled and left out.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> pooled_note(load_report_data("data/processed"), "en").data  # doctest: +SKIP
+    "<p class='caption'>'All institutions' counts only institutions with at least 3 ..."
+    """
+    pooled = _pooled_summary(data)
+    if pooled.empty or "n_institutions" not in pooled:
+        return HTML("")
+    left = int(pooled["n_excluded"].max())
+    waves = _waves(data)
+    scope = text("latest", lang)
+    if len(waves) > 1:
+        scope += f" ({text('wave_column', lang).lower()} {waves[-1]})"
+    line = text("pooled_note", lang, min_cell=MIN_CELL, scope=scope,
+                k=int(pooled["n_institutions"].max()), n=int(pooled["n"].max()),
+                left=text("pooled_left", lang, x=left) if left else "")
+    return HTML(f"<p class='caption'>{html.escape(line)}</p>")
 
 
 def recommendation_blocks(data: ReportData, institution: str, lang: str = "nl"):
@@ -198,6 +377,44 @@ def profile_data(data: ReportData, institution: str) -> tuple[pd.DataFrame, pd.D
     return _own_summary(data, institution), _pooled_summary(data)
 
 
+def profile_figure(data: ReportData, institution: str, lang: str = "nl") -> HTML:
+    """The readiness profile (latest wave) with the note on what "all institutions" covers.
+
+    Themes with fewer than ``MIN_CELL`` respondents show no bar but a grey note
+    (:func:`readiness_analysis.plots.theme_profile`).
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> profile_figure(load_report_data("data/processed", "Instelling A"), "Instelling A")
+    ... # doctest: +SKIP
+    """
+    own, pooled = profile_data(data, institution)
+    fig = theme_profile(own, pooled, data.instrument, lang=lang, own_label=institution)
+    alt = text("profile_alt", lang, institution=institution)
+    return HTML(figure(fig, alt=alt).data + pooled_note(data, lang).data)
+
+
+def distribution_figure(data: ReportData, lang: str = "nl") -> HTML:
+    """Box plots of the theme scores per institution in the latest wave (study report).
+
+    Institutions with fewer than ``MIN_CELL`` scores on a theme are left out of it and
+    named under the figure and in its caption.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> distribution_figure(load_report_data("data/processed"))  # doctest: +SKIP
+    """
+    waves = _waves(data)
+    scores = data.scores[data.scores["wave"] == waves[-1]] if waves else data.scores
+    fig = score_distribution(scores, data.instrument, lang=lang)
+    notes = [t.get_text() for t in fig.texts]
+    caption = " ".join([text("distribution_caption", lang, wave=waves[-1] if waves else 1),
+                        *notes])
+    return figure(fig, alt=text("comparison_alt", lang), caption=caption)
+
+
 def latest_responses(data: ReportData) -> pd.DataFrame:
     """Responses of the latest wave (the current picture)."""
     if data.responses.empty:
@@ -223,10 +440,9 @@ def variation_table(data: ReportData, institution: str, lang: str = "nl") -> pd.
 
 def own_fragments_block(data: ReportData, lang: str = "nl") -> HTML:
     """The institution's own coded fragments, hindering first; a note when there are none."""
-    from .reporting import text
-
     if data.fragments.empty:
-        return HTML(f"<p>{html.escape(text('no_fragments', lang))}</p>")
+        key = "no_fragments" if fragments_supplied(data) else "no_fragments_supplied"
+        return HTML(f"<p>{html.escape(text(key, lang))}</p>")
     parts = []
     labels = {"nl": {"hindering": "Belemmerend", "stimulating": "Stimulerend",
                      "neutral": "Neutraal"},
@@ -245,16 +461,18 @@ def accounting_lines(data: ReportData, institution: str, lang: str = "nl") -> HT
     log = data.cleaning_log
     raw = int(log["rows_in"].iloc[0])
     rejected = int(log["rejected"].sum())
-    own = len(data.responses)
-    text = {
-        "nl": f"Deze instelling: {own} interviews in de analyse. Hele bestand: {raw} rijen "
-        f"gelezen = {raw - rejected} behouden + {rejected} afgewezen (met reden in "
+    own, waves = len(data.responses), len(_waves(data))
+    over = {"nl": f" over {waves} metingen", "en": f" over {waves} waves"}[lang] \
+        if waves > 1 else ""
+    line = {
+        "nl": f"Deze instelling: {own} interviews in de analyse{over}. Hele bestand: {raw} "
+        f"rijen gelezen = {raw - rejected} behouden + {rejected} afgewezen (met reden in "
         "rejected_rows.csv).",
-        "en": f"This institution: {own} interviews in the analysis. Whole file: {raw} rows "
-        f"read = {raw - rejected} kept + {rejected} rejected (with reasons in "
+        "en": f"This institution: {own} interviews in the analysis{over}. Whole file: {raw} "
+        f"rows read = {raw - rejected} kept + {rejected} rejected (with reasons in "
         "rejected_rows.csv).",
     }[lang]
-    return HTML(f"<p>{html.escape(text)}</p>")
+    return HTML(f"<p>{html.escape(line)}</p>")
 
 
 def _percent(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -287,8 +505,6 @@ def documents_tables(data: ReportData, lang: str = "nl") -> tuple[pd.DataFrame, 
 
 def sub_question(number: int, lang: str = "nl") -> HTML:
     """Heading with the study's sub-question ``number`` (1-4), as the guide words it."""
-    from .reporting import text
-
     question = load_study()["sub_questions"][number - 1][lang]
     return HTML(f"<h2>{text('sq', lang, n=number)}</h2><p><em>{html.escape(question)}</em></p>")
 
@@ -318,6 +534,51 @@ def factor_table(data: ReportData, valence: str, lang: str = "nl") -> pd.DataFra
                           names[2]: counts["interviews"],
                           names[3]: [book[c].recommendation for c in counts["code"]]})
     return table if counts["interviews"].notna().any() else table.drop(columns=names[2])
+
+
+def factor_block(data: ReportData, valence: str, lang: str = "nl") -> HTML:
+    """:func:`factor_table` as HTML, or one sentence when there is nothing to count.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> factor_block(load_report_data("data/processed"), "hindering")  # doctest: +SKIP
+    """
+    if not fragments_supplied(data):
+        return HTML(f"<p>{html.escape(text('no_fragments_supplied', lang))}</p>")
+    factors = factor_table(data, valence, lang)
+    if factors.empty:
+        return HTML(f"<p>{html.escape(text('no_fragments_valence', lang))}</p>")
+    return table(factors)
+
+
+def study_recommendation_blocks(data: ReportData, lang: str = "nl"):
+    """Yield the study report's five recommendations, in the guide's order, as HTML.
+
+    Each: heading, the Bloem for R1, and the quotes whose primary code supports it. When
+    no coded fragments were supplied, one sentence says so first and each recommendation
+    shows what the guide found instead of an empty list of quotes.
+
+    Examples
+    --------
+    >>> from readiness_analysis.reporting import load_report_data
+    >>> blocks = list(study_recommendation_blocks(load_report_data("data/processed")))
+    ... # doctest: +SKIP
+    """
+    from .reporting import quotes_by_recommendation
+
+    supplied = fragments_supplied(data)
+    if not supplied:
+        yield HTML(f"<p>{html.escape(text('no_fragments_supplied', lang))}</p>")
+    study = {r["id"]: r for r in load_study()["recommendations"]}
+    for rec_id, fragments in quotes_by_recommendation(data):
+        parts = [recommendation_heading(rec_id, lang).data, recommendation_extra(rec_id, lang).data]
+        if supplied:
+            parts.append(quotes(fragments).data)
+        else:
+            found = html.escape(study[rec_id]["summary"][lang])
+            parts.append(f"<p><strong>{_WORDS[lang]['study_says']}:</strong> {found}</p>")
+        yield HTML("".join(parts))
 
 
 def factors_by_institution(data: ReportData, lang: str = "nl") -> pd.DataFrame:
