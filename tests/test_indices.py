@@ -103,8 +103,12 @@ def test_summary_statistics_by_hand():
     assert row["sd"] == pytest.approx(np.sqrt(10 / 3))
     assert row["agree"] == 0.5
     weighted = summarise_scores(scores, ["institution"], weighted=True).iloc[0]
+    assert weighted["n"] == 4 and weighted["n_teachers"] == 6
     assert weighted["mean"] == pytest.approx((1 + 2 + 4 + 15) / 6)
     assert weighted["agree"] == pytest.approx(4 / 6)
+    # as the repeated scores 1, 2, 4, 5, 5, 5
+    assert weighted["sd"] == pytest.approx(np.std([1, 2, 4, 5, 5, 5], ddof=1))
+    assert (weighted["q1"], weighted["median"], weighted["q3"]) == (2.5, 4.5, 5.0)
 
 
 def test_one_respondent_has_no_sd():
@@ -120,16 +124,19 @@ def test_empty_scores_give_an_empty_summary():
 
 
 def _naive_summary(scores, by, agree_from, weighted):
-    """The summary computed group by group with numpy: the reference for the fast one."""
+    """The summary computed group by group with numpy: the reference for the fast one.
+
+    Weighted, each score is repeated n_teachers times (frequency weights).
+    """
     rows = []
     valid = scores.dropna(subset=["score"])
     for key, group in valid.groupby([*by, "theme"], observed=True, sort=True):
         x = group["score"].to_numpy()
-        w = group["n_teachers"].to_numpy(dtype=float) if weighted else np.ones_like(x)
-        rows.append([*key, len(x), int(group["n_teachers"].sum()), np.average(x, weights=w),
+        if weighted:
+            x = np.repeat(x, group["n_teachers"].to_numpy())
+        rows.append([*key, len(group), int(group["n_teachers"].sum()), np.mean(x),
                      np.std(x, ddof=1) if len(x) > 1 else np.nan, np.median(x),
-                     np.quantile(x, 0.25), np.quantile(x, 0.75),
-                     np.average(x >= agree_from, weights=w)])
+                     np.quantile(x, 0.25), np.quantile(x, 0.75), np.mean(x >= agree_from)])
     columns = [*by, "theme", "n", "n_teachers", "mean", "sd", "median", "q1", "q3", "agree"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -148,13 +155,16 @@ def test_summary_matches_group_by_group_computation(by, weighted):
     assert fast["theme"].tolist()[:3] == ["vision", "tools", READINESS]  # instrument order
 
 
-@pytest.mark.parametrize("knob", ["_DENSE_MAX_IDS", "_QUANTILE_CHUNK_ROWS"])
-def test_summary_is_the_same_along_the_other_code_paths(monkeypatch, knob):
-    # hashed instead of dense group ids; quantiles in many chunks instead of one
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("knob", ["_DENSE_MAX_IDS", "_QUANTILE_CHUNK_ROWS",
+                                  "_HISTOGRAM_MAX_CELLS"])
+def test_summary_is_the_same_along_the_other_code_paths(monkeypatch, knob, weighted):
+    # hashed instead of dense group ids; quantiles in many chunks instead of one;
+    # weighted quantiles over np.unique cells instead of a dense histogram
     scores = _random_scores(seed=3)
-    default = summarise_scores(scores, ["institution", "wave"])
+    default = summarise_scores(scores, ["institution", "wave"], weighted=weighted)
     monkeypatch.setattr(indices, knob, 7)
-    other = summarise_scores(scores, ["institution", "wave"])
+    other = summarise_scores(scores, ["institution", "wave"], weighted=weighted)
     pd.testing.assert_frame_equal(default, other)
     assert len(default) > 10
 
@@ -281,7 +291,7 @@ def test_no_interval_for_tiny_or_constant_groups(values, note, method):
 
 
 def test_all_missing_or_empty_scores_give_no_groups():
-    columns = ["institution", "theme", "n", "mean", *CI_COLUMNS]
+    columns = ["institution", "theme", "n", "n_teachers", "mean", *CI_COLUMNS]
     missing = bootstrap_means(_scores([np.nan, np.nan, np.nan]), ["institution"], seed=1)
     assert missing.empty and missing.columns.tolist() == columns
     empty = bootstrap_means(_scores([]), ["institution"], seed=1)
@@ -402,7 +412,8 @@ def test_wave_change_of_one_wave_is_empty_with_columns():
     out = wave_change(_scores(SAMPLE), seed=1)
     assert out.empty
     assert out.columns.tolist() == ["institution", "theme", "wave_from", "wave_to", "n_from",
-                                    "n_to", "mean_from", "mean_to", "diff", *CI_COLUMNS]
+                                    "n_to", "n_teachers_from", "n_teachers_to", "mean_from",
+                                    "mean_to", "diff", *CI_COLUMNS]
 
 
 def test_wave_change_without_interval_says_why():

@@ -58,6 +58,7 @@ _MAX_BATCH_CELLS = 2_000_000  # resamples x n per scipy batch: bounds the bootst
 _CI_COLUMNS = ["ci_low", "ci_high", "ci_method", "ci_note"]
 _DENSE_MAX_IDS = 50_000_000  # key combinations counted with bincount; more are factorized
 _QUANTILE_CHUNK_ROWS = 2_000_000  # scores sorted at once for quantiles: bounds their memory
+_HISTOGRAM_MAX_CELLS = 4_000_000  # groups x distinct scores summed densely (weighted quantiles)
 
 
 # --------------------------------------------------------------------------- scores
@@ -163,32 +164,61 @@ def summarise_scores(
     Parameters
     ----------
     scores : DataFrame
-        As returned by :func:`theme_scores`.
+        As returned by :func:`theme_scores`: ``score``, ``theme``, the ``by`` columns and
+        ``n_teachers`` (teachers in the interview; 1 per row when the column is absent).
     by : list of str
         Grouping columns besides ``theme``, e.g. ``["institution", "wave"]`` or
         ``["wave"]`` for the pooled figures.
     agree_from : float
         A score at or above this counts as agreeing (4 = "mee eens").
     weighted : bool
-        Weight each row (interview) by its ``n_teachers`` for mean and share agreeing.
+        Treat ``n_teachers`` as frequency weights: every statistic counts each teacher,
+        as if each row (interview) were repeated ``n_teachers`` times.
 
     Returns
     -------
     DataFrame
-        One row per group and theme with ``n`` (respondents with a score),
-        ``n_teachers``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``agree``; groups
-        in sorted order, themes in instrument order. Groups without any score are left
-        out.
+        One row per group and theme with ``n`` (rows, i.e. interviews, with a score),
+        ``n_teachers`` (teachers in those rows: the sum of the weights, the weighted n),
+        ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``agree``; groups in sorted order,
+        themes in instrument order. Groups without any score are left out. ``n`` is the
+        unit of suppression (:func:`suppress_small_cells`) whether weighted or not.
+
+    Raises
+    ------
+    ValueError
+        When ``weighted`` and an ``n_teachers`` of a scored row is missing or negative.
 
     Notes
     -----
-    With weights :math:`w_i` (``n_teachers`` when ``weighted``, else 1):
-    ``mean`` :math:`= \sum w_i x_i / \sum w_i` and ``agree`` :math:`= \sum w_i
-    [x_i \ge a] / \sum w_i`. ``sd`` (``ddof=1``, NaN for one score) and the quartiles
-    (linear interpolation, numpy's default) are always unweighted. Everything is
-    computed on whole columns (``np.bincount`` over group ids, one ``groupby.quantile``),
-    never in a Python loop over groups. For confidence intervals of the means see
+    Unweighted, every statistic is that of the scores of the group; ``sd`` has
+    ``ddof=1`` (NaN for one score) and the quartiles interpolate linearly (numpy's
+    default, Hyndman & Fan type 7).
+
+    Weighted, :math:`w_i` = ``n_teachers`` are frequency weights: every statistic equals
+    the unweighted one of the data with row :math:`i` repeated :math:`w_i` times, so
+    mean, SD, quartiles and share fit together. With :math:`W = \sum w_i`:
+
+    - ``mean`` :math:`\bar x_w = \sum w_i x_i / W`; ``agree`` :math:`= \sum w_i
+      [x_i \ge a] / W`;
+    - ``sd`` :math:`= \sqrt{\sum w_i (x_i - \bar x_w)^2 / (W - 1)}`, NaN when
+      :math:`W \le 1` (one interview of three teachers has SD 0);
+    - quantile :math:`p` is :math:`x_{(k)} + f\,(x_{(k+1)} - x_{(k)})` with
+      :math:`(W - 1)\,p = k + f` and :math:`x_{(k)}` the :math:`k`-th (from 0) of the
+      repeated sorted scores, as R ``Hmisc::wtd.quantile(x, w, type = "quantile",
+      normwt = FALSE)``. (numpy's ``np.quantile(..., weights=w)`` offers only
+      ``method="inverted_cdf"``, a different definition.)
+
+    Rows of weight 0 count for ``n`` only. Everything is computed on whole columns
+    (``np.bincount`` over group ids; unweighted quartiles by one ``groupby.quantile``,
+    weighted ones from a weighted histogram of the distinct scores per group), never in
+    a Python loop over groups. For confidence intervals of the means see
     :func:`bootstrap_means`.
+
+    References
+    ----------
+    Hyndman, R. J. & Fan, Y. (1996). Sample quantiles in statistical packages. *The
+    American Statistician*, 50(4), 361-365.
 
     Examples
     --------
@@ -196,25 +226,40 @@ def summarise_scores(
     ...                    "institution": ["X"] * 3, "n_teachers": [1, 1, 2]})
     >>> summarise_scores(df, ["institution"])[["n", "mean", "agree"]].to_dict("records")
     [{'n': 3, 'mean': 3.0, 'agree': 0.3333333333333333}]
+    >>> w = summarise_scores(df, ["institution"], weighted=True)  # as 2, 3, 4, 4
+    >>> w[["n", "n_teachers", "mean", "median", "agree"]].to_dict("records")
+    [{'n': 3, 'n_teachers': 4, 'mean': 3.25, 'median': 3.5, 'agree': 0.5}]
     """
     keys = [*by, "theme"]
     columns = [*keys, "n", "n_teachers", "mean", "sd", "median", "q1", "q3", "agree"]
     g = _grouping(scores, keys)
     if g.size == 0:
         return pd.DataFrame(columns=columns)
-    quartiles = g.quantiles({"median": 0.5, "q1": 0.25, "q3": 0.75})
-    teachers = np.nan_to_num(scores["n_teachers"].to_numpy(dtype=float)[g.rows])
-    w = teachers if weighted else None
-    sum_w = g.sum(w)
+    w = _teachers(scores, g.rows, weighted=True) if weighted else None
+    quartiles = g.quantiles({"median": 0.5, "q1": 0.25, "q3": 0.75}, w)  # before: peak memory
+    teachers = w if weighted else _teachers(scores, g.rows, weighted=False)
     table = g.labels.assign(
         n=g.n,
         n_teachers=np.rint(g.sum(teachers)).astype(np.int64),
-        mean=g.sum(g.x if w is None else w * g.x) / sum_w,
-        sd=g.sd(),
-        agree=g.sum(g.x >= agree_from if w is None else w * (g.x >= agree_from)) / sum_w,
+        mean=g.mean(w),
+        sd=g.sd(w),
+        agree=g.share(g.x >= agree_from, w),
     )
-    table = table.join(quartiles)
-    return table[columns]
+    return table.join(quartiles)[columns]
+
+
+def _teachers(scores: pd.DataFrame, rows: np.ndarray, *, weighted: bool) -> np.ndarray:
+    """``n_teachers`` of the kept rows as floats (missing as 0; 1 without the column).
+
+    As weights (``weighted``) they must be counts: a missing or negative one is refused.
+    """
+    if "n_teachers" not in scores:
+        return np.ones(np.count_nonzero(rows))
+    teachers = scores["n_teachers"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    if weighted and not np.all(teachers >= 0):  # False for NaN too
+        raise ValueError("n_teachers must be a count >= 0 in every scored row to weight by "
+                         "it; clean the export with clean_scan or fill missing counts with 1")
+    return np.nan_to_num(teachers)
 
 
 class _Grouping:
@@ -224,7 +269,8 @@ class _Grouping:
     ``rows`` marks the kept rows of the frame (a score and no missing key); ``x`` their
     scores; ``labels`` one row of key values per group. Groups follow the order
     ``groupby(sort=True)`` gives: category order for categoricals, sorted values
-    otherwise. Groups without scores do not exist.
+    otherwise. Groups without scores do not exist. Methods taking ``w`` (one frequency
+    weight per kept row, or None) give the statistic of the rows repeated ``w`` times.
     """
 
     def __init__(self, ids: np.ndarray, rows: np.ndarray, x: np.ndarray,
@@ -239,35 +285,50 @@ class _Grouping:
             return self.n.astype(float)
         return np.bincount(self.ids, weights=values, minlength=self.size)
 
-    def mean(self) -> np.ndarray:
-        """Unweighted mean score per group."""
-        return self.sum(self.x) / self.n
-
-    def sd(self) -> np.ndarray:
-        """Sample SD (ddof=1, two-pass) per group; NaN for groups of one."""
-        deviation = self.x - self.mean()[self.ids]
+    def share(self, flags: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        """(Weighted) share of kept rows with ``flags`` per group; NaN without weight."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.n > 1, np.sqrt(self.sum(deviation**2) / (self.n - 1)), np.nan)
+            return self.sum(flags if w is None else w * flags) / self.sum(w)
 
-    def quantiles(self, names: dict[str, float]) -> pd.DataFrame:
-        """Named quantiles per group: ``groupby.quantile`` (linear interpolation).
+    def mean(self, w: np.ndarray | None = None) -> np.ndarray:
+        """(Weighted) mean score per group; NaN for a group of weight 0."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.sum(self.x if w is None else w * self.x) / self.sum(w)
 
-        Done in chunks of whole groups of about ``_QUANTILE_CHUNK_ROWS`` scores, which
-        bounds the memory of its sort.
+    def sd(self, w: np.ndarray | None = None) -> np.ndarray:
+        """Sample SD (ddof=1, two-pass) per group; NaN for groups of (weight) one or less."""
+        deviation = self.x - self.mean(w)[self.ids]
+        squares = deviation**2 if w is None else w * deviation**2
+        size = self.n if w is None else self.sum(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(size > 1, np.sqrt(self.sum(squares) / (size - 1)), np.nan)
+
+    def quantiles(self, names: dict[str, float], w: np.ndarray | None = None) -> pd.DataFrame:
+        """Named quantiles per group, interpolated linearly (numpy's default, type 7).
+
+        Unweighted: ``groupby.quantile`` in chunks of whole groups of about
+        ``_QUANTILE_CHUNK_ROWS`` scores, which bounds the memory of its sort. Weighted:
+        :func:`_weighted_quantiles` (one weighted histogram, no sort of the rows).
         """
         levels = list(names.values())
-        sizes = np.diff(self._chunk_edges(_QUANTILE_CHUNK_ROWS))
-        if len(sizes) == 1:
-            q = _group_quantiles(self.ids, self.x, levels)
+        if w is None:
+            parts = [_group_quantiles(ids, x, levels) for ids, x in self._chunks()]
+            q = parts[0] if len(parts) == 1 else pd.concat(parts).sort_index()
         else:
-            chunk_of_row = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)[self.ids]
-            parts = []
-            for chunk in range(len(sizes)):
-                rows = np.flatnonzero(chunk_of_row == chunk)
-                parts.append(_group_quantiles(self.ids.take(rows), self.x.take(rows), levels))
-            q = pd.concat(parts).sort_index()
+            q = _weighted_quantiles(self.ids, self.x, w, levels, self.size)
         return pd.DataFrame({name: q[level].to_numpy() for name, level in names.items()},
                             index=self.labels.index)
+
+    def _chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(ids, x)`` of whole groups, about ``_QUANTILE_CHUNK_ROWS`` rows at a time."""
+        sizes = np.diff(self._chunk_edges(_QUANTILE_CHUNK_ROWS))
+        if len(sizes) == 1:
+            yield self.ids, self.x
+            return
+        chunk_of_row = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)[self.ids]
+        for chunk in range(len(sizes)):
+            rows = np.flatnonzero(chunk_of_row == chunk)
+            yield self.ids.take(rows), self.x.take(rows)
 
     def _chunk_edges(self, rows: int) -> np.ndarray:
         """Edges of ranges of group ids with about ``rows`` scores each (whole groups)."""
@@ -275,9 +336,10 @@ class _Grouping:
         cuts = np.searchsorted(cumulative, np.arange(rows, cumulative[-1], rows), side="right")
         return np.unique(np.concatenate([[0], cuts, [self.size]]))
 
-    def extremes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Minimum and maximum score per group."""
-        both = pd.Series(self.x).groupby(self.ids).agg(["min", "max"])
+    def extremes(self, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Minimum and maximum score per group (of rows with weight > 0 when weighted)."""
+        x = self.x if w is None else np.where(w > 0, self.x, np.nan)
+        both = pd.Series(x).groupby(self.ids).agg(["min", "max"])
         return both["min"].to_numpy(), both["max"].to_numpy()
 
     def split(self, *values: np.ndarray) -> Iterator[tuple[tuple, list[np.ndarray]]]:
@@ -295,6 +357,55 @@ class _Grouping:
 def _group_quantiles(ids: np.ndarray, x: np.ndarray, levels: list[float]) -> pd.DataFrame:
     """Quantiles of ``x`` per id: one row per id (sorted), one column per level."""
     return pd.Series(x).groupby(ids, sort=False).quantile(levels).unstack(-1).sort_index()
+
+
+def _weighted_quantiles(ids: np.ndarray, x: np.ndarray, w: np.ndarray, levels: list[float],
+                        size: int) -> pd.DataFrame:
+    """Type-7 quantiles per id of ``x`` with each value repeated ``w`` times.
+
+    One row per id 0..size-1, one column per level, as :func:`_group_quantiles`; NaN
+    for an id of weight 0. The weights are summed per (id, distinct score) cell -
+    with ``np.bincount`` when there are at most ``_HISTOGRAM_MAX_CELLS`` cells (scores
+    take few distinct values), else over ``np.unique`` of the cells - which lists the
+    cells sorted by id, then score, for :func:`_cell_quantiles`.
+    """
+    codes, values = pd.factorize(x, sort=True)
+    cell = ids * len(values) + codes
+    if size * len(values) <= _HISTOGRAM_MAX_CELLS:
+        weight = np.bincount(cell, weights=w, minlength=size * len(values))
+        cell = np.flatnonzero(weight)
+        weight = weight[cell]
+    else:
+        cell, inverse = np.unique(cell, return_inverse=True)
+        weight = np.bincount(inverse, weights=w)
+    group, code = np.divmod(cell, len(values))
+    return _cell_quantiles(group, values[code], weight, levels).reindex(range(size))
+
+
+def _cell_quantiles(ids: np.ndarray, x: np.ndarray, w: np.ndarray,
+                    levels: list[float]) -> pd.DataFrame:
+    """Type-7 quantiles per id of cells sorted by (id, x), each repeated ``w`` times.
+
+    Element ``k`` (0-based) of a group's repeated sorted scores is its first cell whose
+    cumulative weight exceeds ``k`` (sums of whole numbers are exact in float64 below
+    2**53); quantile ``p`` interpolates between elements ``floor(h)`` and the next, with
+    ``h = (W - 1) p`` and ``W`` the group's weight.
+    """
+    if len(ids) == 0:
+        return pd.DataFrame(columns=levels, dtype=float)
+    cum = np.cumsum(w)
+    starts = np.flatnonzero(np.diff(ids, prepend=-1))
+    ends = np.append(starts[1:], len(ids)) - 1
+    before = np.where(starts > 0, cum[starts - 1], 0.0)
+    total = cum[ends] - before
+    out = {}
+    for p in levels:
+        h = np.maximum((total - 1) * p, 0.0)
+        k = np.floor(h)
+        low, high = (x[np.clip(np.searchsorted(cum, before + j, side="right"), starts, ends)]
+                     for j in (k, np.minimum(k + 1, np.maximum(total - 1, 0.0))))
+        out[p] = np.where(total > 0, low + (h - k) * (high - low), np.nan)
+    return pd.DataFrame(out, index=ids[starts])
 
 
 def _grouping(scores: pd.DataFrame, keys: list[str]) -> _Grouping:
@@ -382,7 +493,7 @@ def bootstrap_means(
     ----------
     scores : DataFrame
         As returned by :func:`theme_scores` (``score``, ``theme``, the ``by`` columns
-        and, when ``weighted``, ``n_teachers``).
+        and ``n_teachers``, 1 per row when absent).
     by : sequence of str
         Grouping columns besides ``theme``: ``["institution", "wave"]`` per institution,
         ``["wave"]`` for the pooled figures.
@@ -396,14 +507,16 @@ def bootstrap_means(
     confidence_level : float
         Two-sided coverage, 0.95 for a 95 % interval.
     weighted : bool
-        Bootstrap the ``n_teachers``-weighted mean, as ``summarise_scores(weighted=True)``.
+        Bootstrap the ``n_teachers``-weighted mean, as ``summarise_scores(weighted=True)``,
+        resampling interviews (rows), not teachers; see Notes.
 
     Returns
     -------
     DataFrame
         One row per group and theme, as :func:`summarise_scores` (groups without any
         score left out; all-missing or empty input gives an empty frame with these
-        columns): the ``by`` columns, ``theme``, ``n``, ``mean``, ``ci_low``,
+        columns): the ``by`` columns, ``theme``, ``n`` (rows, i.e. interviews),
+        ``n_teachers`` (teachers in them, the weighted n), ``mean``, ``ci_low``,
         ``ci_high``, ``ci_method`` (the method actually used) and ``ci_note`` (empty, or
         why the interval is NaN or why another method was used). Merge it onto a
         summary with ``on=[*by, "theme"]``.
@@ -423,8 +536,14 @@ def bootstrap_means(
     which is then practically the same. Work and memory per group grow with
     ``n_resamples * n``; resamples are processed in batches of at most 2 million values.
 
-    With ``weighted``, respondents are resampled with their weight and the statistic
-    is :math:`\sum w_i x_i / \sum w_i` (weights ``n_teachers``).
+    With ``weighted``, the resampling units are the interviews (rows): each is drawn
+    with replacement together with its weight :math:`w_i` = ``n_teachers``, and the
+    statistic is the weighted mean :math:`\sum w_i x_i / \sum w_i`, the ``mean`` of
+    ``summarise_scores(weighted=True)``. The teachers of one interview answered together,
+    so the interview is the cluster: resampling teachers one by one (the repeated rows)
+    would treat them as independent and give too narrow an interval. Hence ``n``,
+    ``MIN_BOOTSTRAP_N`` and the BCa jackknife count interviews. A weight of 0 gives no
+    interval (a note); a missing or negative one raises ``ValueError``.
 
     No interval (NaN, with the reason in ``ci_note``) when a group has fewer than
     ``MIN_BOOTSTRAP_N`` (3) scores - with 1 score there is nothing to resample and with
@@ -449,11 +568,11 @@ def bootstrap_means(
     """
     keys = [*by, "theme"]
     rows = []
-    for key, x, w in _groups(scores, keys, weighted):
+    for key, x, w, teachers in _groups(scores, keys, weighted):
         interval = _interval([(x, w)], rng=_group_rng(seed, keys, key), method=method,
                              n_resamples=n_resamples, level=confidence_level)
-        rows.append([*key, len(x), _mean(x, w), *interval])
-    return pd.DataFrame(rows, columns=[*keys, "n", "mean", *_CI_COLUMNS])
+        rows.append([*key, len(x), teachers, _mean(x, w), *interval])
+    return pd.DataFrame(rows, columns=[*keys, "n", "n_teachers", "mean", *_CI_COLUMNS])
 
 
 def wave_change(
@@ -483,7 +602,9 @@ def wave_change(
     -------
     DataFrame
         One row per group, theme and pair of consecutive waves: the ``by`` columns,
-        ``theme``, ``wave_from``, ``wave_to``, ``n_from``, ``n_to``, ``mean_from``,
+        ``theme``, ``wave_from``, ``wave_to``, ``n_from``, ``n_to`` (rows, i.e.
+        interviews), ``n_teachers_from``, ``n_teachers_to`` (teachers in them, the
+        weighted n), ``mean_from``,
         ``mean_to``, ``diff`` (``mean_to - mean_from``), ``ci_low``, ``ci_high``,
         ``ci_method``, ``ci_note``. Empty, with these columns, when no group has scores
         in two waves.
@@ -496,7 +617,8 @@ def wave_change(
     pseudonymised per export and not linked across waves - so
     :func:`scipy.stats.bootstrap` resamples each wave separately
     (``paired=False``) and the statistic is the difference of the two (weighted)
-    means; BCa's acceleration uses the jackknife of each sample. NaN with a note when a
+    means; BCa's acceleration uses the jackknife of each sample. Weighted, interviews
+    are resampled with their ``n_teachers``, as in :func:`bootstrap_means`. NaN with a note when a
     wave has fewer than ``MIN_BOOTSTRAP_N`` scores or both waves are constant. The
     generator of a row is seeded as in :func:`bootstrap_means`, from the ``by`` values,
     theme and both waves.
@@ -514,37 +636,35 @@ def wave_change(
     pair = ["wave_from", "wave_to"]
     rows = []
     for key, waves in _waves(scores, keys, weighted):
-        for (wave_a, a, wa), (wave_b, b, wb) in itertools.pairwise(waves):
+        for (wave_a, a, wa, ta), (wave_b, b, wb, tb) in itertools.pairwise(waves):
             rng = _group_rng(seed, [*keys, *pair], (*key, wave_a, wave_b))
             interval = _interval([(a, wa), (b, wb)], rng=rng, method=method,
                                  n_resamples=n_resamples, level=confidence_level)
             mean_a, mean_b = _mean(a, wa), _mean(b, wb)
-            rows.append([*key, wave_a, wave_b, len(a), len(b), mean_a, mean_b,
+            rows.append([*key, wave_a, wave_b, len(a), len(b), ta, tb, mean_a, mean_b,
                          mean_b - mean_a, *interval])
-    columns = [*keys, *pair, "n_from", "n_to", "mean_from", "mean_to", "diff", *_CI_COLUMNS]
+    columns = [*keys, *pair, "n_from", "n_to", "n_teachers_from", "n_teachers_to",
+               "mean_from", "mean_to", "diff", *_CI_COLUMNS]
     return pd.DataFrame(rows, columns=columns)
 
 
 def _groups(scores: pd.DataFrame, keys: list[str], weighted: bool) -> Iterator[tuple]:
-    """Yield ``(key, scores, weights)`` per group, sorted; NaN scores dropped.
+    """Yield ``(key, scores, weights, teachers)`` per group, sorted; NaN scores dropped.
 
-    Weights are ``n_teachers`` as floats, or None when unweighted.
+    Weights are ``n_teachers`` as floats, or None when unweighted; ``teachers`` is
+    their sum (an int) either way.
     """
     g = _grouping(scores, keys)
-    if not weighted:
-        for key, (x,) in g.split(g.x):
-            yield key, x, None
-        return
-    w = scores["n_teachers"].to_numpy(dtype=float)[g.rows]
-    for key, (x, wx) in g.split(g.x, w):
-        yield key, x, wx
+    teachers = _teachers(scores, g.rows, weighted=weighted)
+    for key, (x, t) in g.split(g.x, teachers):
+        yield key, x, t if weighted else None, int(np.rint(t.sum()))
 
 
 def _waves(scores: pd.DataFrame, keys: list[str], weighted: bool) -> Iterator[tuple]:
-    """Yield ``(key, [(wave, scores, weights), ...])``, waves with scores in order."""
+    """Yield ``(key, [(wave, scores, weights, teachers), ...])``, waves in order."""
     groups = _groups(scores, [*keys, "wave"], weighted)
     for key, parts in itertools.groupby(groups, key=lambda group: group[0][:-1]):
-        yield key, [(k[-1], x, w) for k, x, w in parts]
+        yield key, [(k[-1], x, w, t) for k, x, w, t in parts]
 
 
 def _mean(x: np.ndarray, w: np.ndarray | None) -> float:
@@ -595,7 +715,7 @@ def _no_interval_reason(samples: list[tuple[np.ndarray, np.ndarray | None]]) -> 
     if any(len(x) < MIN_BOOTSTRAP_N for x, _ in samples):
         return f"fewer than {MIN_BOOTSTRAP_N} scores{where}"
     if any(w is not None and not (np.all(np.isfinite(w)) and np.all(w > 0)) for _, w in samples):
-        return "weights (n_teachers) missing or not positive"
+        return "weights (n_teachers) not positive"
     if all(np.all(x == x[0]) for x, _ in samples):
         return "all scores equal: no variation to resample"
     return ""
@@ -623,7 +743,11 @@ def _mean_statistic(
 
 
 def team_variation(
-    scores: pd.DataFrame, by: Sequence[str] = ("institution", "wave"), *, min_n: int = MIN_CELL
+    scores: pd.DataFrame,
+    by: Sequence[str] = ("institution", "wave"),
+    *,
+    min_n: int = MIN_CELL,
+    weighted: bool = False,
 ) -> pd.DataFrame:
     """How far apart a team's scores lie per theme, and which themes divide it most.
 
@@ -634,13 +758,16 @@ def team_variation(
     by : sequence of str
         The team: grouping columns besides ``theme`` (default per institution and wave).
     min_n : int
-        Themes with fewer scores than this get no rank (their spread says little and
-        would be suppressed in a report anyway).
+        Themes with fewer scores (interviews) than this get no rank (their spread says
+        little and would be suppressed in a report anyway).
+    weighted : bool
+        Treat ``n_teachers`` as frequency weights, as ``summarise_scores(weighted=True)``.
 
     Returns
     -------
     DataFrame
-        One row per team and theme: the ``by`` columns, ``theme``, ``n``, ``mean``,
+        One row per team and theme: the ``by`` columns, ``theme``, ``n`` (rows, i.e.
+        interviews), ``n_teachers`` (teachers in them, the weighted n), ``mean``,
         ``sd``, ``q1``, ``q3``, ``iqr``, ``min``, ``max``, ``range`` and ``rank``
         (nullable integer; 1 = divides the team most). Sorted per team by rank, unranked
         rows last in theme order.
@@ -648,10 +775,13 @@ def team_variation(
     Notes
     -----
     ``sd`` has ``ddof=1``; ``iqr = q3 - q1`` with linear-interpolation quartiles (as in
-    :func:`summarise_scores`); ``range = max - min``. All unweighted: the unit is the
-    response. Within a team, themes are ranked by ``sd`` (largest first), ties broken by
-    ``iqr`` (largest first); themes equal on both (to 10 decimals) share the lower rank
-    (1, 1, 3). The readiness index is listed but not ranked: it is not a theme.
+    :func:`summarise_scores`); ``range = max - min``. Unweighted the unit is the row
+    (interview); ``weighted``, every statistic is that of the rows repeated
+    ``n_teachers`` times, exactly as in :func:`summarise_scores` (``min`` and ``max``
+    over rows of weight > 0). Within a team, themes are ranked by ``sd`` (largest
+    first), ties broken by ``iqr`` (largest first); themes equal on both (to 10
+    decimals) share the lower rank (1, 1, 3). The readiness index is listed but not
+    ranked: it is not a theme. ``min_n`` counts interviews (``n``), weighted or not.
 
     Examples
     --------
@@ -664,13 +794,17 @@ def team_variation(
     1     b  3  0.577  0.5    1.0     2
     """
     keys = [*by, "theme"]
-    columns = [*keys, "n", "mean", "sd", "q1", "q3", "iqr", "min", "max", "range", "rank"]
+    columns = [*keys, "n", "n_teachers", "mean", "sd", "q1", "q3", "iqr", "min", "max",
+               "range", "rank"]
     g = _grouping(scores, keys)
     if g.size == 0:
         return pd.DataFrame(columns=columns)
-    low, high = g.extremes()
-    table = g.labels.assign(n=g.n, mean=g.mean(), sd=g.sd(), min=low, max=high)
-    table = table.join(g.quantiles({"q1": 0.25, "q3": 0.75}))
+    teachers = _teachers(scores, g.rows, weighted=weighted)
+    w = teachers if weighted else None
+    low, high = g.extremes(w)
+    table = g.labels.assign(n=g.n, n_teachers=np.rint(g.sum(teachers)).astype(np.int64),
+                            mean=g.mean(w), sd=g.sd(w), min=low, max=high)
+    table = table.join(g.quantiles({"q1": 0.25, "q3": 0.75}, w))
     table["iqr"] = table["q3"] - table["q1"]
     table["range"] = table["max"] - table["min"]
     table["position"] = np.arange(len(table))
