@@ -66,18 +66,24 @@ def test_every_raw_row_is_kept_or_rejected_with_its_row_number(tmp_path, instrum
         encoding="utf-8",
     )
     result = _clean(path, instrument)
-    assert len(result.responses) + len(result.rejected) == 7 == result.n_raw
+    # read = kept + rejected + blank: the blank row is set aside, not rejected
+    assert len(result.responses) + len(result.rejected) + result.n_blank == 7 == result.n_raw
+    assert result.n_blank == 1
     reasons = dict(zip(result.rejected["source_row"], result.rejected["reason"], strict=True))
+    assert 4 not in reasons
     assert reasons[3] == "respondent_id is empty"
-    assert reasons[4] == "blank row"
     assert reasons[5] == "value '7' is outside the scale 1-5"
     assert reasons[6].startswith("unknown answer 'heel goed'")
-    assert reasons[7] == "duplicate respondent_id in this wave"
+    assert reasons[7] == ("duplicate respondent_id in this wave: same respondent_id and wave "
+                          "as row 2")
     kept = result.responses.set_index(result.responses.index)
     assert kept["def_3"].tolist() == [4.0, 3.0]
     assert kept["def_1"].isna().tolist() == [False, True] and kept["def_2"].tolist() == [5.0, 4.0]
     log = result.log
-    assert log["rows_out"].iloc[-1] == 2 and log["rejected"].sum() == 5
+    assert log["rows_out"].iloc[-1] == 2 and log["rejected"].sum() == 4
+    assert log.loc[log["step"] == "drop blank rows", ["rejected", "blank", "detail"]].values.tolist(
+    ) == [[0, 1, "row 4"]]
+    assert (log["rows_out"] == log["rows_in"] - log["rejected"] - log["blank"]).all()
 
 
 def test_pseudonyms_replace_identifiers(tmp_path, instrument):
@@ -217,8 +223,12 @@ def test_excel_with_blank_rows_and_trailing_spaces(tmp_path, instrument):
     result = _clean(tmp_path / "s.xlsx", instrument)
     assert result.responses["def_1"].tolist() == [4.0, 1.0]
     assert set(result.responses["institution"]) == {"Instelling A"}
-    assert result.rejected["source_row"].tolist() == [3]
-    assert result.rejected["reason"].tolist() == ["blank row"]
+    assert result.rejected.empty and not result.problems
+    assert result.n_blank == 1 and result.n_raw == 3
+    assert [str(w) for w in result.warnings if "blank" in w.message] == [
+        f"{tmp_path / 's.xlsx'}: 1 blank row set aside (row 3): not a respondent, so neither "
+        "kept nor rejected (nothing to do; spreadsheet programs often leave empty rows below "
+        "the data)"]
 
 
 def test_one_respondent_all_missing_answers(tmp_path, instrument):

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from readiness_analysis import ingest
 from readiness_analysis.clean import clean_scan, pseudonym
 from readiness_analysis.contracts import validate_responses
-from readiness_analysis.errors import Problem
+from readiness_analysis.errors import DataValidationError, Problem
 from readiness_analysis.ingest import RawTable, read_scan
 from readiness_analysis.instrument import load_instrument
 
@@ -121,8 +121,11 @@ def test_valid_answers_read_back_unchanged(table, sep, encoding, blanks, crlf, r
     data = [i for i, row in enumerate(_cells(raw.frame)) if any(v is not None for v in row)]
     assert [_cells(raw.frame)[i] for i in data] == expected
     assert [raw.rows[i] for i in data] == numbers
-    # the blank lines are rows too (cleaning rejects them as blank rows)
+    # the blank lines are rows too: cleaning sets them aside, neither kept nor rejected
     assert len(raw.frame) == numbers[-1] - 1
+    result = clean_scan(raw, INSTRUMENT, key=KEY)
+    assert result.n_blank == len(raw.frame) - len(rows)
+    assert len(result.responses) + len(result.rejected) == len(rows)
 
 
 @PROPERTY
@@ -214,9 +217,23 @@ def test_every_row_is_kept_or_rejected_whatever_the_cells(data, n, items, unread
     problems = tuple(Problem("t.csv", r, None, "row has 9 cells, the header has 4")
                      for r in sorted(unreadable) if r < 2 + n + len(unreadable))
     raw = RawTable(frame, numbers, "t.csv", problems)
+    blank = [all(v is None or not str(v).split() for v in row)
+             for row in frame.itertuples(index=False)]
+    if all(blank) and not problems:  # nothing but blank rows: the file is refused
+        with pytest.raises(DataValidationError, match="only blank rows"):
+            clean_scan(raw, INSTRUMENT, key=KEY)
+        return
     result = clean_scan(raw, INSTRUMENT, key=KEY)
-    assert len(result.responses) + len(result.rejected) == raw.n_rows == result.n_raw
-    assert result.log["rejected"].sum() == len(result.rejected)
+    # rows read = kept + rejected + blank; blank rows are set aside, never rejected
+    assert (len(result.responses) + len(result.rejected) + result.n_blank
+            == raw.n_rows == result.n_raw)
+    assert result.n_blank == sum(blank)
+    blank_rows = {row for row, empty in zip(numbers, blank, strict=True) if empty}
+    assert not set(result.rejected["source_row"]) & blank_rows
+    log = result.log
+    assert log["rejected"].sum() == len(result.rejected)
+    assert (log["rows_out"] == log["rows_in"] - log["rejected"] - log["blank"]).all()
+    assert log["rows_out"].iloc[-1] == len(result.responses)
     assert result.rejected["source_row"].is_unique
     assert set(result.rejected["source_row"]) <= set(numbers) | {p.row for p in problems}
     answers = result.responses[INSTRUMENT.item_ids].to_numpy(dtype=float)

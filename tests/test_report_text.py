@@ -61,7 +61,8 @@ def test_every_step_clean_emits_has_a_dutch_and_an_english_label(rejecting_build
     for lang in ("nl", "en"):
         assert emitted <= set(STEP_LABELS[lang]), emitted - set(STEP_LABELS[lang])
     # the fixture trips every labelled rejection step, so the labels are all in use
-    assert set(log.loc[log["rejected"] > 0, "step"]) == set(STEP_LABELS["nl"]) - {"note"}
+    acted = (log["rejected"] > 0) | (log["blank"] > 0)  # blank rows: set aside, not rejected
+    assert set(log.loc[acted, "step"]) == set(STEP_LABELS["nl"]) - {"note"}
     assert "note" in emitted
 
 
@@ -117,14 +118,16 @@ def test_dutch_rejection_table_shows_no_english_step_identifiers(rejecting_build
 def test_rejection_table_accounts_for_every_rejected_row(rejecting_build):
     data = reporting.load_report_data(rejecting_build)
     table = sections.rejection_steps(data, "nl")
-    assert table["Afgewezen"].sum() == len(BAD_ROWS)
+    assert table["Afgewezen"].sum() + table["Leeg"].sum() == len(BAD_ROWS)
+    assert table["Leeg"].sum() == 1  # the blank row: set aside, not rejected
     assert table["Stap"].iloc[0] == "Bestand inlezen (onleesbare rijen)"
 
 
 def test_unknown_step_keeps_its_identifier(rejecting_build):
     data = reporting.load_report_data(rejecting_build)
     log = pd.DataFrame({"step": ["read", "a future step"], "rows_in": [5, 5],
-                        "rows_out": [5, 4], "rejected": [0, 1], "detail": ["", ""]})
+                        "rows_out": [5, 4], "rejected": [0, 1], "blank": [0, 0],
+                        "detail": ["", ""]})
     table = sections.rejection_steps(dataclasses.replace(data, cleaning_log=log), "nl")
     assert table["Stap"].tolist() == ["a future step"]
     assert step_label("a future step", "en") == "a future step"
@@ -249,3 +252,15 @@ def test_untested_themes_are_explained_in_dutch(rejecting_build):
     assert set(table["Toelichting"]) == {"minder dan twee instellingen: niets te vergelijken"}
     english = sections.group_differences(dataclasses.replace(data, scores=one), "en")
     assert english["Note"].str.contains("nothing to compare").all()
+
+
+@pytest.mark.parametrize("lang, interviews, teachers", [
+    ("nl", "aandeel interviews", "aandeel docenten"),
+    ("en", "share of interviews", "share of teachers")])
+def test_reading_guide_says_what_weighted_figures_count(lang, interviews, teachers):
+    from readiness_analysis.reporting import reading_guide
+
+    plain, weighted = reading_guide(lang).data, reading_guide(lang, weighted=True).data
+    assert interviews in plain and teachers not in plain
+    assert teachers in weighted and interviews not in weighted
+    assert "bootstrap over interviews" in weighted and "{" not in plain + weighted

@@ -1,8 +1,9 @@
 """Validate and recode a raw scan table, accounting for every row.
 
-Every raw row ends in exactly one of two tables: ``responses`` (valid, recoded,
-pseudonymised) or ``rejected`` (with the reason and where it was found). The
-``log`` records each step with row counts, so that raw rows = kept + rejected.
+Every raw row ends in exactly one of three places: ``responses`` (valid, recoded,
+pseudonymised), ``rejected`` (with the reason and where it was found), or the blank rows
+set aside (every cell empty: not a respondent, as Excel leaves below a table). The ``log``
+records each step with row counts, so that rows read = kept + rejected + blank.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, Problem
-from .ingest import RawTable
+from .ingest import RawTable, plural
 from .institutions import unify_institutions
 from .instrument import Instrument
 
@@ -37,7 +38,34 @@ META_SYNONYMS = {
 MAX_COUNT = 1_000_000
 #: Unknown, personal or missing columns beyond this many are summarised in one warning.
 MAX_LISTED = 10
-_PERSONAL = re.compile(r"(^|_)(naam|name|e-?mail|mail|telefoon|phone)($|_)", re.IGNORECASE)
+#: Rows of unknown columns whose values are checked for e-mail addresses and phone
+#: numbers (fewer when there are many columns: at most ``SAMPLE_CELLS`` cells in all).
+SAMPLE_ROWS = 200
+SAMPLE_CELLS = 1_000_000
+# Headers of personal data in Dutch and English survey exports (MS Forms, Qualtrics,
+# LimeSurvey, hand-made sheets), searched in the header folded to lower-case words
+# ("E-mailadres" -> "e mailadres", "Student-/personeelsnummer" -> "student personeelsnummer").
+_PERSONAL = re.compile(
+    r"email|\be mail|\bmail\b|mailadres"
+    r"|(voor|achter|roep|bij|meisjes|gebruikers|login|volledige ?)naam|tussenvoegsel"
+    r"|(first|last|sur|full|given|family|middle|user|nick) ?name"
+    r"|telefoon|\b(tele)?phone\b|phone ?(number|nr)|\bmobiel\b|\bmobile (phone|number)|\bgsm\b"
+    r"|geboorte|birth|\bdob\b|postcode|\bzip\b|zip ?code|postal ?code"
+    r"|\b(huis|woon|thuis|post)?adres\b|\baddress\b|woonplaats|\bstraat|\bstreet\b|huisnummer"
+    r"|\bip\b|\bip ?(adres|address|addr)\b|latitude|longitude|\bbsn\b|burgerservicenummer"
+    r"|(student|leerling|personeels|medewerker|werknemer|employee|staff)s? ?(nummer|nr|number|id)\b"
+)
+# A bare "naam"/"name" is a person's name, unless the header names a thing.
+_NAME = re.compile(r"\b(naam|namen|name|names)\b")
+_THING = re.compile(
+    r"\b(school|instelling|opleiding|organisatie|organisation|organization|institution|"
+    r"institute|team|afdeling|department|course|cursus|vak|programme|program|bestand|file|"
+    r"project|locatie|location|bedrijf|company|sector|college|item|vraag|question)\b"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+_PHONE = re.compile(r"(\+|00)\d{8,14}|0\d{9}")  # after removing spaces, dashes, brackets
+_PHONE_SEPARATORS = re.compile(r"[\s\-()./]")
+_PERSONAL_HINT = "personal data are not needed for the analysis: leave them out of the export"
 
 
 @dataclass
@@ -53,11 +81,19 @@ class CleanResult:
     rejected : DataFrame
         ``source_file``, ``source_row``, ``column``, ``reason`` per rejected row.
     log : DataFrame
-        ``step``, ``rows_in``, ``rows_out``, ``rejected``, ``detail`` per step.
+        ``step``, ``rows_in``, ``rows_out``, ``rejected``, ``blank``, ``detail`` per step;
+        in each step ``rows_out = rows_in - rejected - blank``.
     problems : list of Problem
         Every problem that rejected a row, one per row and column.
     warnings : list of Problem
-        Problems that did not reject a row (unknown or dropped columns).
+        Problems that did not reject a row (unknown or dropped columns, missing items,
+        blank rows set aside).
+
+    Notes
+    -----
+    Rows read = kept + rejected + blank: ``n_raw == len(responses) + len(rejected) +
+    n_blank``. Blank rows (every cell empty) are not respondents: they are neither kept
+    nor rejected, and are not problems.
     """
 
     responses: pd.DataFrame
@@ -70,6 +106,11 @@ class CleanResult:
     def n_raw(self) -> int:
         """Number of rows read from the raw file."""
         return int(self.log["rows_in"].iloc[0]) if len(self.log) else 0
+
+    @property
+    def n_blank(self) -> int:
+        """Number of blank rows set aside (neither kept nor rejected)."""
+        return int(self.log["blank"].sum()) if "blank" in self.log else 0
 
 
 def pseudonym(identifier: str, key: bytes) -> str:
@@ -112,14 +153,15 @@ def clean_scan(
     Raises
     ------
     DataValidationError
-        When the file as a whole cannot be used: it has no data rows, a required column
-        is missing, no column matches an item of the instrument, or two columns hold the
-        same item or meta column (both are named).
+        When the file as a whole cannot be used: it has no data rows (or only blank
+        ones), a required column is missing, no column matches an item of the instrument,
+        or two columns hold the same item or meta column (both are named).
 
     Notes
     -----
     Rows the reader could not read (``raw.problems``) count as read and are rejected
-    first; ``raw.notes`` go into the log. Unknown, personal and missing columns beyond
+    first; ``raw.notes`` go into the log. Blank rows are set aside next (logged, and one
+    warning, but neither kept nor rejected). Unknown, personal and missing columns beyond
     :data:`MAX_LISTED` are summarised in one warning each, and an item column with numbers
     outside the scale gets one warning besides the rejected rows.
 
@@ -127,10 +169,11 @@ def clean_scan(
     --------
     >>> from readiness_analysis.instrument import load_instrument
     >>> from readiness_analysis.ingest import RawTable
-    >>> frame = pd.DataFrame({"respondent_id": ["r1"], "institution": ["X"], "def_1": ["4"]})
-    >>> result = clean_scan(RawTable(frame, [2], "s.csv"), load_instrument(), key=b"k")
-    >>> result.responses["def_1"].tolist(), len(result.rejected)
-    ([4.0], 0)
+    >>> frame = pd.DataFrame({"respondent_id": ["r1", None], "institution": ["X", None],
+    ...                       "def_1": ["4", None]})
+    >>> result = clean_scan(RawTable(frame, [2, 3], "s.csv"), load_instrument(), key=b"k")
+    >>> result.responses["def_1"].tolist(), len(result.rejected), result.n_blank
+    ([4.0], 0, 1)
     """
     if raw.n_rows == 0:
         raise DataValidationError(
@@ -145,7 +188,7 @@ def clean_scan(
     for problem in warnings:
         acc.note(f"column {problem.column!r}: {problem.message}" if problem.column
                  else problem.message)
-    acc.reject_where(frame.isna().all(axis=1), "blank row", None, "drop blank rows")
+    warnings += _set_aside_blank_rows(raw, frame, columns, acc)
     acc.reject_where(_header_rows(frame), "extra header row (survey tool export)",
                      "respondent_id", "drop extra header rows")
     for column in REQUIRED:
@@ -177,6 +220,75 @@ def _blank(column: pd.Series) -> pd.Series:
     return pd.Series(blank[codes], index=column.index)
 
 
+def _cells_where(cells: np.ndarray, test, na: bool) -> np.ndarray:
+    """``test`` of each cell of a 2-D object array (each distinct value tested once)."""
+    codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=True)
+    table = np.array([bool(test(u)) for u in uniques] + [na], dtype=bool)
+    return table[codes].reshape(cells.shape)
+
+
+def _blank_rows(raw: RawTable, frame: pd.DataFrame, columns: dict) -> pd.Series:
+    """Rows whose every cell, in used and ignored columns alike, is empty or white space."""
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:  # few rows stay candidates after the first column
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = frame[column] if len(rows) == len(frame) else frame[column].iloc[rows]
+        blank[rows] = _blank(cells).to_numpy()
+    others = [i for i, header in enumerate(raw.frame.columns) if header not in columns]
+    rows = np.flatnonzero(blank)
+    if others and len(rows):
+        cells = raw.frame.iloc[rows, others].to_numpy(dtype=object)
+        blank[rows] = _cells_where(cells, lambda u: not str(u).split(), na=True).all(axis=1)
+    return pd.Series(blank, index=frame.index)
+
+
+def _set_aside_blank_rows(raw: RawTable, frame: pd.DataFrame, columns: dict,
+                          acc: _Accounting) -> list[Problem]:
+    """Set aside blank rows (logged, not rejected); one warning naming them.
+
+    A file of nothing but blank rows is an error, as a file without data rows is.
+    """
+    blank = _blank_rows(raw, frame, columns)
+    if not blank.any():
+        acc.set_aside(blank, "drop blank rows", "")
+        return []
+    rows = [raw.rows[i] for i in np.flatnonzero(blank.to_numpy())]
+    where = _row_ranges(rows)
+    if blank.all() and not raw.problems:
+        raise DataValidationError([Problem(
+            raw.source, rows[0], None,
+            f"the file has a header but only blank rows ({where})",
+            "export the scan again with its answers")])
+    acc.set_aside(blank, "drop blank rows", where)
+    what = "not a respondent" if len(rows) == 1 else "not respondents"
+    return [Problem(
+        raw.source, None, None,
+        f"{plural(len(rows), 'blank row')} set aside ({where}): {what}, so neither kept "
+        "nor rejected",
+        "nothing to do; spreadsheet programs often leave empty rows below the data")]
+
+
+def _row_ranges(rows: list[int], limit: int = MAX_LISTED) -> str:
+    """Spreadsheet rows as ranges: ``row 4``, ``rows 4, 7-9``, at most ``limit`` ranges.
+
+    Examples
+    --------
+    >>> _row_ranges([4]), _row_ranges([4, 7, 8, 9])
+    ('row 4', 'rows 4, 7-9')
+    """
+    ranges: list[list[int]] = []
+    for row in sorted(rows):
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1][1] = row
+        else:
+            ranges.append([row, row])
+    shown = [f"{a}-{b}" if b > a else f"{a}" for a, b in ranges[:limit]]
+    more = ", …" if len(ranges) > limit else ""
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(shown) + more
+
+
 def _id_text(value) -> str:
     """Identifier as text; 17.0 from a spreadsheet is the same respondent as "17"."""
     if isinstance(value, float) and value.is_integer():
@@ -184,8 +296,80 @@ def _id_text(value) -> str:
     return str(value).strip()
 
 
+def _id_texts(column: pd.Series) -> pd.Series:
+    """:func:`_id_text` of each cell (each distinct cell once), as the pseudonyms see them.
+
+    Duplicates are found on these, so that " r1 " and "r1", or 17.0 and "17", which get
+    the same pseudonym, are one respondent.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.array([*(_id_text(u) for u in uniques), None], dtype=object)
+    return pd.Series(table[codes], index=column.index, dtype="string")
+
+
 def _norm_header(text: str) -> str:
     return " ".join(str(text).split()).casefold()
+
+
+def _words(header: object) -> str:
+    """A header as lower-case words of letters and digits: ``E-mailadres`` -> ``e mailadres``."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(header).casefold()).split())
+
+
+def _personal_header(header: object) -> bool:
+    """Whether a column header names personal data (a name, e-mail, phone, address …).
+
+    Examples
+    --------
+    >>> [_personal_header(h) for h in ("E-mailadres", "Student-/personeelsnummer", "IP-adres")]
+    [True, True, True]
+    >>> [_personal_header(h) for h in ("Naam school", "Opmerkingen", "n_teachers", "wave")]
+    [False, False, False, False]
+    """
+    words = _words(header)
+    return bool(_PERSONAL.search(words) or (_NAME.search(words) and not _THING.search(words)))
+
+
+def _looks_personal(value: object) -> str | None:
+    """``"e-mail addresses"`` or ``"phone numbers"`` when a cell looks like one, else None."""
+    text = str(value).strip()
+    if "@" in text:
+        return "e-mail addresses" if _EMAIL.fullmatch(text) else None
+    if any(c.isdigit() for c in text) and _PHONE.fullmatch(_PHONE_SEPARATORS.sub("", text)):
+        return "phone numbers"
+    return None
+
+
+def _personal_values(raw: RawTable, headers: list) -> dict:
+    """Headers whose sampled values are mostly e-mail addresses or phone numbers.
+
+    Returns each such header with what its values look like; the values themselves are
+    never shown. At most :data:`SAMPLE_ROWS` rows (and :data:`SAMPLE_CELLS` cells) are read.
+    """
+    if not headers or not len(raw.frame):
+        return {}
+    position = {h: i for i, h in enumerate(raw.frame.columns)}
+    rows = max(1, min(SAMPLE_ROWS, SAMPLE_CELLS // len(headers)))
+    cells = raw.frame.iloc[:rows, [position[h] for h in headers]].to_numpy(dtype=object)
+    filled = (~_cells_where(cells, lambda u: not str(u).split(), na=True)).sum(axis=0)
+    kinds: dict = {}
+    for kind in ("e-mail addresses", "phone numbers"):
+        hits = _cells_where(cells, lambda u, k=kind: _looks_personal(u) == k, na=False)
+        for header, n_hits, n_filled in zip(headers, hits.sum(axis=0), filled, strict=True):
+            if n_hits and 2 * n_hits >= n_filled:
+                kinds.setdefault(header, kind)
+    return kinds
+
+
+def _lookup(instrument: Instrument) -> dict[str, str]:
+    """Normalised header -> meta column or item id (by id, synonym or question text)."""
+    lookup = {c: c for c in META_COLUMNS}
+    lookup.update({syn: col for col, syns in META_SYNONYMS.items() for syn in syns})
+    for item in instrument.items:
+        lookup[_norm_header(item.id)] = item.id
+        for text in item.text.values():
+            lookup[_norm_header(text)] = item.id
+    return lookup
 
 
 def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Problem]]:
@@ -195,12 +379,7 @@ def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Pr
     personal and missing columns are warnings, summarised in one line each when there
     are more than :data:`MAX_LISTED`.
     """
-    lookup = {c: c for c in META_COLUMNS}
-    lookup.update({syn: col for col, syns in META_SYNONYMS.items() for syn in syns})
-    for item in instrument.items:
-        lookup[_norm_header(item.id)] = item.id
-        for text in item.text.values():
-            lookup[_norm_header(text)] = item.id
+    lookup = _lookup(instrument)
     mapping: dict = {}
     where: dict[str, tuple[int, str]] = {}
     clashes, personal, unknown = [], [], []
@@ -215,54 +394,87 @@ def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Pr
         elif target is not None:
             mapping[header] = target
             where[target] = (position, str(header))
-        elif _PERSONAL.search(str(header)):
+        elif _personal_header(header):
             personal.append(header)
         else:
             unknown.append(header)
     if clashes:
         raise DataValidationError(clashes)
+    _require(raw, instrument, mapping)
+    return mapping, _column_problems(raw, instrument, mapping, personal, unknown)
+
+
+def _require(raw: RawTable, instrument: Instrument, mapping: dict) -> None:
+    """The required columns and at least one item column, or an error naming what is not."""
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         raise DataValidationError(
-            [
-                Problem(raw.source, 1, c, "required column missing", "add it to the header")
-                for c in missing
-            ]
-        )
+            [Problem(raw.source, 1, c, "required column missing", "add it to the header")
+             for c in missing])
     if not any(v in instrument.item_ids for v in mapping.values()):
-        raise DataValidationError(
-            [
-                Problem(
-                    raw.source,
-                    1,
-                    None,
-                    f"no column matches an item of instrument {instrument.id}",
-                    "wrong instrument? pass the right one with --instrument",
-                )
-            ]
-        )
-    absent = [item for item in instrument.item_ids if item not in mapping.values()]
-    warnings = [
-        *_column_warnings(raw.source, personal, "personal data column dropped",
-                          "personal data columns dropped", None),
-        *_column_warnings(raw.source, unknown, "unknown column ignored",
-                          "unknown columns ignored", "check the instrument"),
-        *_column_warnings(raw.source, absent, "item column missing: all answers NA",
-                          "item columns missing (all their answers NA)", None),
-    ]
-    return mapping, warnings
+        raise DataValidationError([Problem(
+            raw.source, 1, None, f"no column matches an item of instrument {instrument.id}",
+            "wrong instrument? pass the right one with --instrument")])
+
+
+def _column_problems(raw: RawTable, instrument: Instrument, mapping: dict,
+                     personal: list, unknown: list) -> list[Problem]:
+    """Warnings for personal (by header or by value), unknown and missing item columns."""
+    by_value = _personal_values(raw, unknown)
+    warnings = _column_warnings(raw.source, personal, "personal data column dropped",
+                                "personal data columns dropped", _PERSONAL_HINT)
+    for kind in ("e-mail addresses", "phone numbers"):
+        warnings += _column_warnings(
+            raw.source, [c for c in by_value if by_value[c] == kind],
+            f"personal data column dropped: its values look like {kind}",
+            f"personal data columns dropped (their values look like {kind})", _PERSONAL_HINT)
+    unknown = [c for c in unknown if c not in by_value]
+    return [*warnings,
+            *_column_warnings(raw.source, unknown, "unknown column ignored",
+                              "unknown columns ignored", "check the instrument"),
+            *_missing_items(raw.source, instrument, set(mapping.values()))]
 
 
 def _column_warnings(source, columns, one: str, many: str, hint) -> list[Problem]:
     """One warning per column, or one summary line when there are many columns."""
     if len(columns) <= MAX_LISTED:
         return [Problem(source, 1, str(c), one, hint) for c in columns]
-    shown = ", ".join(str(c) for c in columns[:MAX_LISTED])
-    return [Problem(source, 1, None, f"{len(columns):,} {many}: {shown}, …", hint)]
+    return [Problem(source, 1, None, f"{len(columns):,} {many}: {_listing(columns)}", hint)]
+
+
+def _listing(names: list, limit: int = MAX_LISTED) -> str:
+    """``a, b, c``; after ``limit`` names an ellipsis."""
+    return ", ".join(str(n) for n in names[:limit]) + (", …" if len(names) > limit else "")
+
+
+def _missing_items(source: str, instrument: Instrument, found: set) -> list[Problem]:
+    """One warning when items are missing: how many were found, which themes have none.
+
+    A partial instrument is legitimate, so this is a warning; the answers of a missing
+    item are NA.
+    """
+    absent = [item for item in instrument.item_ids if item not in found]
+    if not absent:
+        return []
+    total = len(instrument.item_ids)
+    empty = [t for t in instrument.theme_ids if not found & set(instrument.items_of(t))]
+    message = (f"{total - len(absent)} of the instrument's {plural(total, 'item')} found; "
+               f"{plural(len(absent), 'item column')} missing (all their answers NA): "
+               f"{_listing(absent)}")
+    if empty:
+        message += (f"; {plural(len(empty), 'theme')} without any item (no scores): "
+                    f"{_listing(empty)}")
+    hint = (f"a partial scan is fine; if these items were asked, name their columns by the "
+            f"item ids or question texts of instrument {instrument.id}")
+    return [Problem(source, 1, None, message, hint)]
+
+
+#: A row's problem: (column, message, hint).
+_RowProblem = tuple[str, str, str | None]
 
 
 class _Accounting:
-    """Tracks which rows are rejected, why, and the row counts per step."""
+    """Tracks which rows are rejected or set aside, why, and the row counts per step."""
 
     def __init__(self, raw: RawTable, frame: pd.DataFrame) -> None:
         self.raw, self.frame = raw, frame
@@ -281,38 +493,47 @@ class _Accounting:
                  "reason": "; ".join(p.message for p in found)}
             )
         self.steps.append({"step": "read", "rows_in": len(frame) + len(unreadable),
-                           "rows_out": len(frame), "rejected": len(unreadable),
+                           "rows_out": len(frame), "rejected": len(unreadable), "blank": 0,
                            "detail": raw.source})
 
-    def _step(self, step: str, rows_out: int, rejected: int, detail: str = "") -> None:
+    def _step(self, step: str, rows_out: int, rejected: int, detail: str = "",
+              blank: int = 0) -> None:
         rows_in = self.steps[-1]["rows_out"]
         self.steps.append(
             {"step": step, "rows_in": rows_in, "rows_out": rows_out, "rejected": rejected,
-             "detail": detail}
+             "blank": blank, "detail": detail}
         )
 
     def note(self, detail: str) -> None:
         """Log a change that rejects no row (a dropped column, a merged spelling)."""
         self._step("note", self.steps[-1]["rows_out"], 0, detail)
 
-    def reject(self, problems: dict[int, list[tuple[str, str]]], step: str) -> None:
-        """Reject the still-kept rows in ``problems`` (row index → [(column, message)])."""
+    def set_aside(self, mask: pd.Series, step: str, detail: str) -> None:
+        """Set aside the still-kept rows where ``mask`` holds: blank, so not rejected."""
+        hit = self.kept & mask
+        self.kept[hit] = False
+        self._step(step, int(self.kept.sum()), 0, detail, blank=int(hit.sum()))
+
+    def reject(self, problems: dict[int, list[_RowProblem]], step: str) -> None:
+        """Reject the still-kept rows in ``problems`` (row index → [(column, message, hint)])."""
         alive = set(self.kept.index[self.kept.to_numpy()])
         hit = [idx for idx in problems if idx in alive]
         for idx in hit:
             row = self.raw.rows[idx]
-            self.problems += [Problem(self.raw.source, row, c or None, m) for c, m in problems[idx]]
+            self.problems += [Problem(self.raw.source, row, c or None, m, h)
+                              for c, m, h in problems[idx]]
             self.reasons.append(
                 {"source_file": self.raw.source, "source_row": row,
-                 "column": ";".join(c for c, _ in problems[idx]),
-                 "reason": "; ".join(m for _, m in problems[idx])}
+                 "column": ";".join(c for c, _, _ in problems[idx]),
+                 "reason": "; ".join(m for _, m, _ in problems[idx])}
             )
         self.kept[hit] = False
         self._step(step, int(self.kept.sum()), len(hit))
 
-    def reject_where(self, mask: pd.Series, reason: str, column: str | None, step: str) -> None:
+    def reject_where(self, mask: pd.Series, reason: str, column: str | None, step: str,
+                     hint: str | None = None) -> None:
         """Reject the rows where ``mask`` holds, all for the same reason."""
-        self.reject({idx: [(column or "", reason)] for idx in mask[mask].index}, step)
+        self.reject({idx: [(column or "", reason, hint)] for idx in mask[mask].index}, step)
 
     def rejected_frame(self) -> pd.DataFrame:
         cols = ["source_file", "source_row", "column", "reason"]
@@ -341,13 +562,13 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
     for item in instrument.items:
         cells = frame[item.id] if item.id in frame else pd.Series(pd.NA, index=frame.index)
         values, bad, outside = _parse_cells(cells, labels, missing, lo, hi)
-        for idx, message in bad.items():
-            problems.setdefault(idx, []).append((item.id, message))
+        for idx, (message, hint) in bad.items():
+            problems.setdefault(idx, []).append((item.id, message, hint))
         if outside:
             warnings.append(Problem(
                 acc.raw.source, 1, item.id,
-                f"{outside[0]} values outside the scale {lo}-{hi} (from {outside[1]:g} to "
-                f"{outside[2]:g}): their rows are rejected",
+                f"{plural(outside[0], 'value')} outside the scale {lo}-{hi} (from "
+                f"{outside[1]:g} to {outside[2]:g}): their rows are rejected",
                 f"is this column on another scale? recode it to {lo}-{hi}"))
         answers[item.id] = lo + hi - values if item.reverse else values
     acc.reject(dict(sorted(problems.items())), "check answers")
@@ -357,7 +578,7 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
 def _parse_cells(cells: pd.Series, labels, missing, lo, hi):
     """Parse each distinct cell once.
 
-    Returns values (NaN = missing), error messages by row, and for numbers outside the
+    Returns values (NaN = missing), (message, hint) by row, and for numbers outside the
     scale their count, lowest and highest value (None when there are none).
     """
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
@@ -377,7 +598,12 @@ def _parse_cells(cells: pd.Series, labels, missing, lo, hi):
     return values, errors, outside
 
 
-def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, str | None, float | None]:
+def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, tuple | None, float | None]:
+    """A cell's value, its problem as (message, hint) or None, and a number outside the scale.
+
+    The third value is the number when it is a whole number outside the scale (for the
+    column's warning), else None.
+    """
     text = _norm_header(cell)
     if text in missing:
         return np.nan, None, None
@@ -386,11 +612,17 @@ def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, str | None, float
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            return np.nan, f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label", None
-    if not np.isfinite(number) or number != int(number) or not lo <= number <= hi:
+            return np.nan, (f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label",
+                            None), None
+    if not np.isfinite(number) or not lo <= number <= hi:
         whole = np.isfinite(number) and number == int(number)
-        return np.nan, f"value {cell!r} is outside the scale {lo}-{hi}", (
+        return np.nan, (f"value {cell!r} is outside the scale {lo}-{hi}", None), (
             number if whole else None)
+    if number != int(number):
+        return np.nan, (
+            f"{cell!r} is not one of the scale's answers {lo}-{hi} (whole numbers or labels)",
+            f"enter a whole number from {lo} to {hi} or a scale label; the instrument has "
+            "no answers in between"), None
     return float(number), None, None
 
 
@@ -413,7 +645,7 @@ def _as_number(value) -> float:
 
 def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
     meta = pd.DataFrame(index=frame.index)
-    meta["respondent_id"] = frame["respondent_id"].astype(object).astype("string")
+    meta["respondent_id"] = _id_texts(frame["respondent_id"])
     names, changes = unify_institutions(frame["institution"], aliases)
     meta["institution"] = names.astype("string")
     for old, new in sorted(changes.items()):
@@ -424,10 +656,18 @@ def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
         acc.reject_where(bad, f"{column} must be a whole number from 1 to {MAX_COUNT:,}",
                          column, f"check {column}")
         meta[column] = number.where(~bad, 1).astype("int64")
-    kept = meta.loc[acc.kept]
-    dup = pd.Series(
-        meta.index.isin(kept.index[kept.duplicated(["respondent_id", "wave"])]), index=meta.index
-    )
-    reason = "duplicate respondent_id in this wave"
-    acc.reject_where(dup, reason, "respondent_id", "drop duplicates")
+    acc.reject(_duplicates(meta.loc[acc.kept], acc.raw.rows), "drop duplicates")
     return meta
+
+
+def _duplicates(kept: pd.DataFrame, rows) -> dict[int, list[_RowProblem]]:
+    """Each later row with a respondent_id and wave seen before, naming the first row."""
+    position = pd.Series(kept.index, index=kept.index)
+    first = position.groupby([kept["respondent_id"], kept["wave"]], sort=False,
+                             dropna=False).transform("first")
+    later = first[first != position]
+    return {idx: [("respondent_id",
+                   f"duplicate respondent_id in this wave: same respondent_id and wave as "
+                   f"row {rows[first[idx]]}",
+                   "keep one of the two rows, or give them different waves")]
+            for idx in later.index}

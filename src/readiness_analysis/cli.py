@@ -117,6 +117,7 @@ class _Checked:
     read: int | None = None  # rows read; None when the file as a whole cannot be used
     kept: int = 0
     rejected: int = 0
+    blank: int = 0  # blank rows set aside: neither kept nor rejected
 
     @property
     def invalid(self) -> bool:
@@ -147,11 +148,13 @@ def _check(path: Path, instrument) -> _Checked:
     except DataValidationError as exc:
         return _Checked(path, list(exc.problems))
     return _Checked(path, result.problems, result.warnings, result.n_raw,
-                    len(result.responses), len(result.rejected))
+                    len(result.responses), len(result.rejected), result.n_blank)
 
 
 def _show(found: _Checked, out: Path | None) -> None:
     """The first problems of one file, a summary of the rest, and its row counts."""
+    from .ingest import plural  # here, not at the top: the CLI imports light
+
     lines = [f"{p} [warning]" for p in found.warnings] + [str(p) for p in found.problems]
     for line in lines[:SHOWN_PROBLEMS]:
         print(line)
@@ -161,11 +164,13 @@ def _show(found: _Checked, out: Path | None) -> None:
         print(f"… {len(lines) - SHOWN_PROBLEMS:,} more not shown ({where})")
         _show_kinds(found.problems)
     if found.read is None:
-        print(f"{found.path}: the file cannot be used as it is ({len(found.problems):,} "
-              "problems)", file=sys.stderr)
+        print(f"{found.path}: the file cannot be used as it is "
+              f"({plural(len(found.problems), 'problem')})", file=sys.stderr)
         return
-    print(f"{found.path}: {found.read:,} rows read: {found.kept:,} valid rows, "
-          f"{found.rejected:,} rejected ({len(found.problems):,} problems)", file=sys.stderr)
+    blank = f", {found.blank:,} blank (not respondents)" if found.blank else ""
+    print(f"{found.path}: {plural(found.read, 'row')} read: "
+          f"{plural(found.kept, 'valid row')}, {found.rejected:,} rejected{blank} "
+          f"({plural(len(found.problems), 'problem')})", file=sys.stderr)
     if found.rejected:
         print("hint: correct these rows in the export and validate again; a build leaves "
               "rejected rows out of every report", file=sys.stderr)
@@ -190,8 +195,10 @@ def _problem_kind(problem: Problem) -> str:
 
 
 def _show_kinds(problems: list[Problem]) -> None:
+    from .ingest import plural
+
     kinds = Counter(_problem_kind(p) for p in problems)
-    print(f"{len(problems):,} problems by column and kind:")
+    print(f"{plural(len(problems), 'problem')} by column and kind:")
     for kind, count in kinds.most_common(SHOWN_KINDS):
         print(f"  {count:>9,}  {kind}")
     rest = kinds.most_common()[SHOWN_KINDS:]

@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import ReadinessError
+from .ingest import plural
 from .instrument import Instrument
 
 __all__ = ["ContractError", "responses_schema", "validate_responses"]
@@ -80,7 +81,7 @@ def validate_responses(responses: pd.DataFrame, instrument: Instrument) -> pd.Da
         values = ", ".join(map(str, cases["failure_case"].head(5)))
         raise ContractError(
             f"responses: rule {first['check']} fails on column {column} ({values}); "
-            f"{len(cases)} failures in all",
+            f"{plural(len(cases), 'failure')} in all",
             column=column,
             hint="this is a bug in cleaning or a hand-edited processed file: rebuild",
         ) from None

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .errors import DataValidationError, Problem
 
-__all__ = ["SCAN_STEMS", "RawTable", "RowNumbers", "find_scan_file", "read_scan"]
+__all__ = ["SCAN_STEMS", "RawTable", "RowNumbers", "find_scan_file", "plural", "read_scan"]
 
 SCAN_STEMS = ("scan_responses",)
 SUFFIXES = (".csv", ".xlsx", ".sav")
@@ -78,6 +78,29 @@ _MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and ``noun`` in the right number: "1 problem", "2 problems", "1,000 rows".
+
+    Parameters
+    ----------
+    count : int
+        How many; written with thousands separators.
+    noun : str
+        The singular form.
+    nouns : str, optional
+        The plural form, when it is not ``noun + "s"``.
+
+    Examples
+    --------
+    >>> plural(1, "problem"), plural(0, "problem"), plural(2_000, "value")
+    ('1 problem', '0 problems', '2,000 values')
+    >>> plural(3, "entry", "entries")
+    '3 entries'
+    """
+    word = noun if count == 1 else (nouns if nouns is not None else noun + "s")
+    return f"{count:,} {word}"
 
 
 class RowNumbers(Sequence):
@@ -496,8 +519,8 @@ def _read_csv(path: Path) -> RawTable:
     notes = [f"read {path.name}: encoding {encoding}, delimiter {sep!r}"]
     if decoder is not None and decoder.fallback_lines:
         n = decoder.fallback_lines
-        were = "line was not UTF-8 and was" if n == 1 else "lines were not UTF-8 and were"
-        notes.append(f"{n:,} {were} read as cp1252 (the file mixes encodings)")
+        were = "was not UTF-8 and was" if n == 1 else "were not UTF-8 and were"
+        notes.append(f"{plural(n, 'line')} {were} read as cp1252 (the file mixes encodings)")
     total = len(frame) + len(problems)
     rows = range(2, 2 + total) if not problems else RowNumbers(readable)
     return RawTable(frame.reset_index(drop=True), rows, str(path),

@@ -69,13 +69,20 @@ TEXT = {
         "synthetic": "Let op: de scan-antwoorden in deze rapportage zijn synthetisch "
         "(gegenereerd demonstratiemateriaal), niet de antwoorden van echte docenten of "
         "scholen.",
+        "guide_share": "'% (helemaal) mee eens' is het aandeel interviews met een themascore "
+        "van 4 of hoger.",
+        "guide_share_weighted": "De cijfers zijn gewogen naar het aantal docenten: elk "
+        "interview telt zo vaak mee als er docenten aan deelnamen, zodat elke docent even zwaar "
+        "weegt. Gemiddelde, SD en middelste helft (Q1–Q3) zijn dus over docenten berekend. "
+        "'% (helemaal) mee eens' is het aandeel docenten met een themascore van 4 of hoger.",
+        "guide_ci": "bootstrap",
+        "guide_ci_weighted": "bootstrap over interviews",
         "guide": "Leeswijzer: de scan heeft vijf antwoordmogelijkheden, van 1 (helemaal mee "
         "oneens) tot 5 (helemaal mee eens); hoger is altijd gunstiger, want negatief "
         "geformuleerde vragen zijn omgepoold. Een themascore is het gemiddelde van de "
         "beantwoorde vragen van dat thema. n is het aantal interviews (een interview kan "
-        "meerdere docenten omvatten). '% (helemaal) mee eens' is het aandeel interviews "
-        "met een themascore van 4 of hoger. SD is de standaarddeviatie: hoe groter, hoe meer "
-        "de antwoorden uiteenlopen. Het 95%-betrouwbaarheidsinterval (95%-BI, bootstrap) "
+        "meerdere docenten omvatten). {share} SD is de standaarddeviatie: hoe groter, hoe "
+        "meer de antwoorden uiteenlopen. Het 95%-betrouwbaarheidsinterval (95%-BI, {ci}) "
         "geeft aan hoe zeker het gemiddelde is: hoe breder, hoe onzekerder. Een streepje (–) "
         "betekent: minder dan {min_cell} interviews, dus niet getoond om de privacy te beschermen.",
         "instrument_note": "Gebruikt instrument: {title} (versie {version}). {note}",
@@ -137,7 +144,8 @@ TEXT = {
         "comparison_alt": "Boxplots van de themascores per instelling.",
         "frequencies": "Factoren in de interviews",
         "accounting": "Data-verantwoording",
-        "accounting_line": "{raw} rijen gelezen, {kept} behouden, {rejected} afgewezen.",
+        "accounting_line": "{raw} rijen gelezen, {kept} behouden, {rejected} afgewezen, "
+        "{blank} leeg (geen respondenten).",
         "reliability": "Betrouwbaarheid per thema",
         "reliability_pooled": "Betrouwbaarheid per thema (alle instellingen samen)",
         "reliability_pooled_note": "Deze tabel is berekend op de antwoorden van alle "
@@ -169,17 +177,25 @@ TEXT = {
         "figure_suppressed": "Niet in de figuur (minder dan {min_cell} respondenten): {what}.",
         "all_themes": "alle thema's",
         "distribution_caption": "Themascores per instelling, meting {wave}.",
+        "distribution_unweighted": "De boxplots zijn ongewogen: één score per interview.",
     },
     "en": {
         "synthetic": "Note: the scan answers shown here are synthetic (generated "
         "demonstration data), not the answers of real teachers or schools.",
+        "guide_share": "'% (strongly) agree' is the share of interviews with a theme score "
+        "of 4 or more.",
+        "guide_share_weighted": "The figures are weighted by the number of teachers: each "
+        "interview counts as often as it had teachers, so every teacher weighs the same. Mean, "
+        "SD and middle half (Q1–Q3) are therefore computed over teachers. '% (strongly) agree' "
+        "is the share of teachers with a theme score of 4 or more.",
+        "guide_ci": "bootstrap",
+        "guide_ci_weighted": "bootstrap over interviews",
         "guide": "How to read this: the scan has five answers, from 1 (strongly disagree) "
         "to 5 (strongly agree); higher is always better, because negatively worded "
         "questions are reversed. A theme score is the mean of the answered questions of "
         "the theme. n is the number of interviews (one interview may hold several "
-        "teachers). '% (strongly) agree' is the share of interviews with a theme score of 4 "
-        "or more. SD is the standard deviation: the larger, the more answers differ. The 95% "
-        "confidence interval (95% CI, bootstrap) shows how certain the mean is: the wider, the "
+        "teachers). {share} SD is the standard deviation: the larger, the more answers differ. "
+        "The 95% confidence interval (95% CI, {ci}) shows how certain the mean is: the wider, the "
         "less certain. A dash "
         "(–) means fewer than {min_cell} interviews, not shown to protect privacy.",
         "instrument_note": "Instrument used: {title} (version {version}). {note}",
@@ -239,7 +255,8 @@ TEXT = {
         "comparison_alt": "Box plots of theme scores per institution.",
         "frequencies": "Factors in the interviews",
         "accounting": "Data accounting",
-        "accounting_line": "{raw} rows read, {kept} kept, {rejected} rejected.",
+        "accounting_line": "{raw} rows read, {kept} kept, {rejected} rejected, {blank} blank "
+        "(not respondents).",
         "reliability": "Reliability per theme",
         "reliability_pooled": "Reliability per theme (all institutions together)",
         "reliability_pooled_note": "This table is computed on the answers of all institutions "
@@ -271,6 +288,7 @@ TEXT = {
         "figure_suppressed": "Not in the figure (fewer than {min_cell} respondents): {what}.",
         "all_themes": "all themes",
         "distribution_caption": "Theme scores per institution, wave {wave}.",
+        "distribution_unweighted": "The box plots are unweighted: one score per interview.",
     },
 }
 
@@ -323,8 +341,8 @@ def text(key: str, lang: str = "nl", **values: object) -> str:
 
     Examples
     --------
-    >>> text("accounting_line", "en", raw=3, kept=2, rejected=1)
-    '3 rows read, 2 kept, 1 rejected.'
+    >>> text("accounting_line", "en", raw=4, kept=2, rejected=1, blank=1)
+    '4 rows read, 2 kept, 1 rejected, 1 blank (not respondents).'
     """
     return TEXT[lang][key].format(**values) if values else TEXT[lang][key]
 
@@ -348,11 +366,13 @@ def quotes(fragments: pd.DataFrame) -> HTML:
 
 
 def accounting(data: ReportData, lang: str = "nl") -> HTML:
-    """One line that accounts for every raw row: read = kept + rejected."""
+    """One line that accounts for every raw row: read = kept + rejected + blank."""
     log = data.cleaning_log
     raw = int(log["rows_in"].iloc[0])
     rejected = int(log["rejected"].sum())
-    return paragraph("accounting_line", lang, raw=raw, kept=raw - rejected, rejected=rejected)
+    blank = int(log["blank"].sum())
+    return paragraph("accounting_line", lang, raw=raw, kept=raw - rejected - blank,
+                     rejected=rejected, blank=blank)
 
 
 @dataclass(frozen=True)
@@ -380,6 +400,11 @@ class ReportData:
     def synthetic(self) -> bool:
         """Whether the scan answers were made by the synthetic generator."""
         return bool(self.provenance.get("synthetic"))
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the summaries weight interviews by their number of teachers."""
+        return bool(self.provenance.get("weighted"))
 
     def institution_summary(self, institution: str) -> pd.DataFrame:
         """Summary rows of one institution (all waves)."""
@@ -558,9 +583,20 @@ def figure(fig: plt.Figure, alt: str, caption: str = "") -> HTML:
     )
 
 
-def reading_guide(lang: str = "nl") -> HTML:
-    """How to read the numbers: scale, theme score, n, share agreeing, SD, dashes."""
-    return HTML(f"<p class='caption'>{html.escape(text('guide', lang, min_cell=MIN_CELL))}</p>")
+def reading_guide(lang: str = "nl", weighted: bool = False) -> HTML:
+    """How to read the numbers: scale, theme score, n, share agreeing, SD, dashes.
+
+    With ``weighted``, it says that the figures count teachers, not interviews.
+
+    Examples
+    --------
+    >>> "aandeel docenten" in reading_guide("nl", weighted=True).data
+    True
+    """
+    suffix = "_weighted" if weighted else ""
+    guide = text("guide", lang, min_cell=MIN_CELL, share=text(f"guide_share{suffix}", lang),
+                 ci=text(f"guide_ci{suffix}", lang))
+    return HTML(f"<p class='caption'>{html.escape(guide)}</p>")
 
 
 def instrument_note(data: ReportData, lang: str = "nl") -> HTML:

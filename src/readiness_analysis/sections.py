@@ -399,7 +399,8 @@ def distribution_figure(data: ReportData, lang: str = "nl") -> HTML:
     """Box plots of the theme scores per institution in the latest wave (study report).
 
     Institutions with fewer than ``MIN_CELL`` scores on a theme are left out of it and
-    named under the figure and in its caption.
+    named under the figure and in its caption. The boxes are per interview, also in a
+    weighted build (the caption says so then).
 
     Examples
     --------
@@ -411,6 +412,7 @@ def distribution_figure(data: ReportData, lang: str = "nl") -> HTML:
     fig = score_distribution(scores, data.instrument, lang=lang)
     notes = [t.get_text() for t in fig.texts]
     caption = " ".join([text("distribution_caption", lang, wave=waves[-1] if waves else 1),
+                        *([text("distribution_unweighted", lang)] if data.weighted else []),
                         *notes])
     return figure(fig, alt=text("comparison_alt", lang), caption=caption)
 
@@ -461,16 +463,17 @@ def accounting_lines(data: ReportData, institution: str, lang: str = "nl") -> HT
     log = data.cleaning_log
     raw = int(log["rows_in"].iloc[0])
     rejected = int(log["rejected"].sum())
+    blank = int(log["blank"].sum())  # set aside: not respondents
     own, waves = len(data.responses), len(_waves(data))
     over = {"nl": f" over {waves} metingen", "en": f" over {waves} waves"}[lang] \
         if waves > 1 else ""
     line = {
         "nl": f"Deze instelling: {own} interviews in de analyse{over}. Hele bestand: {raw} "
-        f"rijen gelezen = {raw - rejected} behouden + {rejected} afgewezen (met reden in "
-        "rejected_rows.csv).",
+        f"rijen gelezen = {raw - rejected - blank} behouden + {rejected} afgewezen (met "
+        f"reden in rejected_rows.csv) + {blank} lege rijen (geen respondenten).",
         "en": f"This institution: {own} interviews in the analysis{over}. Whole file: {raw} "
-        f"rows read = {raw - rejected} kept + {rejected} rejected (with reasons in "
-        "rejected_rows.csv).",
+        f"rows read = {raw - rejected - blank} kept + {rejected} rejected (with reasons in "
+        f"rejected_rows.csv) + {blank} blank rows (not respondents).",
     }[lang]
     return HTML(f"<p>{html.escape(line)}</p>")
 
@@ -706,7 +709,7 @@ def agreement_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
 
 
 def rejection_steps(data: ReportData, lang: str = "nl") -> pd.DataFrame:
-    """Cleaning steps that rejected rows (empty when none did), with readable headers.
+    """Cleaning steps that rejected or set aside rows (empty when none did), readable headers.
 
     Steps are shown by their label in ``lang`` (:func:`reporting.step_label`), not by the
     identifier in ``cleaning_log.csv``; an unknown step shows its identifier.
@@ -716,12 +719,14 @@ def rejection_steps(data: ReportData, lang: str = "nl") -> pd.DataFrame:
     >>> from readiness_analysis.reporting import load_report_data
     >>> rejection_steps(load_report_data("data/processed"), "en")  # doctest: +SKIP
     """
-    log = data.cleaning_log[data.cleaning_log["rejected"] > 0]
-    names = {"nl": ("Stap", "Rijen ervoor", "Rijen erna", "Afgewezen"),
-             "en": ("Step", "Rows before", "Rows after", "Rejected")}[lang]
+    log = data.cleaning_log
+    log = log[(log["rejected"] > 0) | (log["blank"] > 0)]
+    names = {"nl": ("Stap", "Rijen ervoor", "Rijen erna", "Afgewezen", "Leeg"),
+             "en": ("Step", "Rows before", "Rows after", "Rejected", "Blank")}[lang]
     steps = [step_label(step, lang) for step in log["step"]]
     return pd.DataFrame({names[0]: steps, names[1]: log["rows_in"].values,
-                         names[2]: log["rows_out"].values, names[3]: log["rejected"].values})
+                         names[2]: log["rows_out"].values, names[3]: log["rejected"].values,
+                         names[4]: log["blank"].values})
 
 
 def change_table(data: ReportData, lang: str = "nl") -> pd.DataFrame:
