@@ -408,7 +408,7 @@ def test_empty_selection_is_dropped_with_a_warning_naming_file_and_segment(tmp_p
     with pytest.warns(CodingWarning) as caught:
         result = read_refi_qdpx(path)
     text = str(caught[0].message)
-    assert f"{path}: 1 problems in coded segments" in text
+    assert f"{path}: 1 problem in coded segments" in text
     assert "segment p#5e000000-0000-4000-8000-000000000002 ('interview_noord'" in text
     assert "empty segment (start equals end)" in text
     assert len(result.segments) == 3

@@ -55,6 +55,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import CodingError, Problem
+from .ingest import plural
 
 __all__ = [
     "QDA_NAMESPACE",
@@ -789,7 +790,7 @@ def _report(problems: list[Problem], path: Path, strict: bool) -> None:
         raise CodingError(first.message + suffix, hint=first.hint, file=path, row=first.row)
     lines = "\n".join(f"  {problem}" for problem in problems)
     warnings.warn(
-        CodingWarning(f"{path}: {len(problems)} problems in coded segments:\n{lines}"),
+        CodingWarning(f"{path}: {plural(len(problems), 'problem')} in coded segments:\n{lines}"),
         stacklevel=4,
     )
 
