@@ -264,3 +264,16 @@ def test_reading_guide_says_what_weighted_figures_count(lang, interviews, teache
     assert interviews in plain and teachers not in plain
     assert teachers in weighted and interviews not in weighted
     assert "bootstrap over interviews" in weighted and "{" not in plain + weighted
+
+
+def test_missing_processed_data_under_a_relative_path_names_the_working_folder(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(reporting.ReadinessError) as info:
+        reporting.load_report_data("../data/processed")
+    message = str(info.value)
+    assert "processed data missing: responses.parquet" in message
+    assert f"relative to the working folder {tmp_path}" in message
+    with pytest.raises(reporting.ReadinessError) as info:
+        reporting.load_report_data(tmp_path / "absent")
+    assert "relative to the working folder" not in str(info.value)

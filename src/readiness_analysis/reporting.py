@@ -433,9 +433,12 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
     d = Path(processed_dir)
     for name in PROCESSED_FILES:
         if not (d / name).is_file():
+            where = "" if d.is_absolute() else (
+                f"; {d} is relative to the working folder {Path.cwd()}: run the notebook from "
+                "notebooks/ or pass an absolute processed_dir")
             raise ReadinessError(
                 f"processed data missing: {name}", file=d,
-                hint="run `readiness build` (or `make report`) first",
+                hint=f"run `readiness build` (or `make report`) first{where}",
             )
     provenance = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
     data = ReportData(
