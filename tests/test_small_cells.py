@@ -128,7 +128,7 @@ def test_reports_say_what_the_pooled_figures_cover(small_build):
         assert "telt alleen instellingen met minstens 3 respondenten" in _page(small_build, rel)
     data = reporting.load_report_data(small_build / "p", "Instelling A")
     note = sections.pooled_note(data, "en").data
-    assert "counts only institutions with at least 3" in note and "1 institution(s)" in note
+    assert "counts only institutions with at least 3" in note and "1 institution," in note
 
 
 # --- ranking ------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ TEXT = {
         "why_not_supplied": "er zijn geen gecodeerde interviewfragmenten aangeleverd",
         "why_no_hindering": "er zijn geen belemmerende interviewfragmenten",
         "pooled_note": "'Alle instellingen' telt alleen instellingen met minstens {min_cell} "
-        "respondenten op een thema mee ({scope}: {k} instelling(en), {n} respondenten{left}).",
+        "respondenten op een thema mee ({scope}: {institutions}, {n} respondenten{left}).",
         "pooled_left": "; {x} respondenten van kleinere instellingen niet meegeteld",
         "latest": "laatste meting",
         "figure_suppressed": "Niet in de figuur (minder dan {min_cell} respondenten): {what}.",
@@ -282,7 +282,7 @@ TEXT = {
         "why_not_supplied": "no coded interview fragments were supplied",
         "why_no_hindering": "there are no hindering interview fragments",
         "pooled_note": "'All institutions' counts only institutions with at least {min_cell} "
-        "respondents on a theme ({scope}: {k} institution(s), {n} respondents{left}).",
+        "respondents on a theme ({scope}: {institutions}, {n} respondents{left}).",
         "pooled_left": "; {x} respondents of smaller institutions left out",
         "latest": "latest wave",
         "figure_suppressed": "Not in the figure (fewer than {min_cell} respondents): {what}.",

@@ -15,6 +15,7 @@ from . import documents
 from .clock import build_time
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
+from .ingest import plural
 from .plots import score_distribution, theme_labels, theme_profile
 from .reporting import (
     ReportData,
@@ -312,7 +313,10 @@ def pooled_note(data: ReportData, lang: str = "nl") -> HTML:
     if len(waves) > 1:
         scope += f" ({text('wave_column', lang).lower()} {waves[-1]})"
     line = text("pooled_note", lang, min_cell=MIN_CELL, scope=scope,
-                k=int(pooled["n_institutions"].max()), n=int(pooled["n"].max()),
+                institutions=plural(int(pooled["n_institutions"].max()),
+                                    *{"nl": ("instelling", "instellingen"),
+                                      "en": ("institution", "institutions")}[lang]),
+                n=int(pooled["n"].max()),
                 left=text("pooled_left", lang, x=left) if left else "")
     return HTML(f"<p class='caption'>{html.escape(line)}</p>")
 
