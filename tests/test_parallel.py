@@ -63,7 +63,7 @@ def test_parallel_build_of_12_institutions_isolates_the_failing_one(tmp_path, ca
     assert 'href="institutions/instelling-e.html"' not in index
     assert 'href="institutions/instelling-l.html"' in index
     # stderr is not a terminal here: plain progress lines, no bar, then the summary
-    assert "\r" not in err and "rendering 13 of 13 reports, 0 up to date (why: new 13)" in err
+    assert "\r" not in err and "rendering 13 of 13 reports, 0 up to date (why: new (13))" in err
     progress = [line for line in err.splitlines() if re.match(r"\[\d+/13\] ", line)]
     assert len(progress) == 13
     assert all(re.search(r"\| \d+:\d\d elapsed, ~\d+:\d\d left$", line) for line in progress)

@@ -321,6 +321,12 @@ def _rel(job: ReportJob, reports: Path) -> str:
     return os.path.relpath(job.output, reports)
 
 
+# What each fingerprint part (see readiness_analysis.incremental) means, for the line
+# that says why reports render again.
+_CHANGED = {"own": "own data changed", "pooled": "pooled figures changed",
+            "shared": "shared inputs changed", "data": "study data changed"}
+
+
 def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],
          reports: Path) -> str:
     """Why reports render again, counted: new, failed before, or the input parts that changed.
@@ -331,7 +337,7 @@ def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, d
     >>> entry = {"status": "ok", "input_parts": {"notebook": "1", "data": "1"}}
     >>> _why([job, job], [Fingerprint.of({"notebook": "2", "data": "1"})] * 2,
     ...      {"s.html": entry}, Path("r"))
-    'notebook 2'
+    'notebook changed (2)'
     """
     counts: Counter[str] = Counter()
     for job, fingerprint in zip(jobs, prints, strict=True):
@@ -343,10 +349,9 @@ def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, d
         else:
             before = entry.get("input_parts") or {}
             changed = [k for k, v in fingerprint.parts.items() if before.get(k) != v]
-            counts.update(changed or ["file changed"])
-    return ", ".join(f"{reason} {n}" for reason, n in counts.most_common())
-
-
+            counts.update([_CHANGED.get(k, f"{k} changed") for k in changed]
+                          or ["report file changed since"])
+    return ", ".join(f"{reason} ({n})" for reason, n in counts.most_common())
 
 def _input_notes(raw: Path) -> list[str]:
     """What the build goes without, said before it starts (optional inputs that are absent)."""

@@ -396,13 +396,31 @@ def _finish(job: ReportJob, outcome: RenderOutcome, reports_dir: Path) -> Report
 
 
 def index_body(results: list[ReportResult], *, lang: str, synthetic_note: str | None) -> str:
-    """HTML body of ``reports/index.html``: every report with its status."""
+    """HTML body of ``reports/index.html``: every report with its status.
+
+    When the reports are not all in one language (``--institution`` with another
+    ``--lang`` than the earlier build), each title says its language.
+
+    Examples
+    --------
+    >>> nl = ReportResult(None, "Studierapport", "study.html", "ok", None, {"lang": "nl"})
+    >>> from dataclasses import replace
+    >>> en = replace(nl, title="Instelling A", parameters={"lang": "en"})
+    >>> "Instelling A (en)" in index_body([nl, en], lang="nl", synthetic_note=None)
+    True
+    >>> "(nl)" in index_body([nl], lang="nl", synthetic_note=None)
+    False
+    """
     labels = {
         "nl": ("Rapporten", ["Rapport", "Status", "Melding"], {"ok": "klaar", "failed": "mislukt"}),
         "en": ("Reports", ["Report", "Status", "Message"], {"ok": "done", "failed": "failed"}),
     }[lang]
+    languages = {(r.parameters or {}).get("lang", lang) for r in results}
     entries = [
-        {**asdict(r), "status_label": labels[2].get(r.status, r.status)} for r in results
+        {**asdict(r), "status_label": labels[2].get(r.status, r.status),
+         "title": r.title if len(languages) < 2
+         else f"{r.title} ({(r.parameters or {}).get('lang', lang)})"}
+        for r in results
     ]
     return _env().get_template("index_body.html.j2").render(
         heading=labels[0], headers=labels[1], entries=entries, synthetic=synthetic_note
