@@ -95,6 +95,7 @@ def build(
     progress: bool = True,
     weighted: bool = False,
     cell_timeout: int | None = None,
+    invalid_answers: str = "reject",
 ) -> BuildResult:
     """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
@@ -127,6 +128,10 @@ def build(
     cell_timeout : int, optional
         Seconds one notebook cell may run; a report with a cell that runs longer fails
         with a message naming the cell, the other reports still render. Default: no limit.
+    invalid_answers : {"reject", "missing"}
+        An invalid item answer rejects its row (default) or is set to missing with a
+        located warning (see :func:`readiness_analysis.clean.clean_scan`). Recorded in
+        ``provenance.json``; changing it renders every report again.
 
     Returns
     -------
@@ -151,7 +156,8 @@ def build(
     _check_notebooks(notebooks)
     inst = load_instrument(instrument)
     removed = remove_stale_temporaries(reports, processed_dir)
-    prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted)
+    prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted,
+                       invalid_answers=invalid_answers)
     chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
     every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
     selected = [j for j in every if j.institution is None or j.institution in chosen]

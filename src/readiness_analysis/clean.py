@@ -21,7 +21,7 @@ from .ingest import RawTable, plural
 from .institutions import unify_institutions
 from .instrument import Instrument
 
-__all__ = ["META_COLUMNS", "CleanResult", "clean_scan", "pseudonym"]
+__all__ = ["INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "clean_scan", "pseudonym"]
 
 META_COLUMNS = ("respondent_id", "institution", "n_teachers", "wave")
 REQUIRED = ("respondent_id", "institution")
@@ -34,6 +34,9 @@ META_SYNONYMS = {
     "n_teachers": ("aantal docenten", "docenten", "teachers"),
     "wave": ("meting", "ronde", "meetmoment"),
 }
+#: What :func:`clean_scan` does with an invalid item answer: reject its row (default), or
+#: set the cell to missing (NA) and keep the row, with a located warning.
+INVALID_ANSWERS = ("reject", "missing")
 #: Largest ``n_teachers`` or ``wave`` accepted (larger is a typing error, not a count).
 MAX_COUNT = 1_000_000
 #: Unknown, personal or missing columns beyond this many are summarised in one warning.
@@ -87,7 +90,8 @@ class CleanResult:
         Every problem that rejected a row, one per row and column.
     warnings : list of Problem
         Problems that did not reject a row (unknown or dropped columns, missing items,
-        blank rows set aside).
+        blank rows set aside, and with ``invalid_answers="missing"`` each invalid answer
+        set to missing, located by row and column).
 
     Notes
     -----
@@ -131,6 +135,7 @@ def clean_scan(
     *,
     key: bytes,
     aliases: dict[str, str] | None = None,
+    invalid_answers: str = "reject",
 ) -> CleanResult:
     """Validate, recode and pseudonymise a raw scan table.
 
@@ -145,6 +150,14 @@ def clean_scan(
     aliases : dict, optional
         Institution spellings mapped to one name (see
         :func:`readiness_analysis.institutions.load_aliases`).
+    invalid_answers : {"reject", "missing"}
+        What an invalid item answer (off the scale, not a whole number, not a scale
+        label) does. ``"reject"`` (default): its row is rejected. ``"missing"``: the cell
+        becomes NA and the row is kept unless something else rejects it; each such cell
+        is a located warning (the same message, with "set to missing"), and the log gets
+        one step ``set invalid answers to missing`` with the number of cells. Problems
+        of the meta columns (respondent_id, institution, n_teachers, wave, duplicates)
+        reject rows either way.
 
     Returns
     -------
@@ -156,6 +169,8 @@ def clean_scan(
         When the file as a whole cannot be used: it has no data rows (or only blank
         ones), a required column is missing, no column matches an item of the instrument,
         or two columns hold the same item or meta column (both are named).
+    ValueError
+        When ``invalid_answers`` is not one of :data:`INVALID_ANSWERS`.
 
     Notes
     -----
@@ -163,7 +178,13 @@ def clean_scan(
     first; ``raw.notes`` go into the log. Blank rows are set aside next (logged, and one
     warning, but neither kept nor rejected). Unknown, personal and missing columns beyond
     :data:`MAX_LISTED` are summarised in one warning each, and an item column with numbers
-    outside the scale gets one warning besides the rejected rows.
+    outside the scale gets one warning besides the rejected rows (or the cells set to
+    missing).
+
+    With ``invalid_answers="missing"`` only the cells of rows that are kept in the end
+    are set to missing and reported: a row rejected for a meta column is rejected for
+    that reason only. A row whose every answer was invalid is kept with all items NA,
+    as a row with only empty answers is (a respondent with no scores).
 
     Examples
     --------
@@ -175,6 +196,9 @@ def clean_scan(
     >>> result.responses["def_1"].tolist(), len(result.rejected), result.n_blank
     ([4.0], 0, 1)
     """
+    if invalid_answers not in INVALID_ANSWERS:
+        raise ValueError(f"invalid_answers must be one of {', '.join(INVALID_ANSWERS)}, "
+                         f"not {invalid_answers!r}")
     if raw.n_rows == 0:
         raise DataValidationError(
             [Problem(raw.source, 2, None, "the file has a header but no data rows",
@@ -194,11 +218,14 @@ def clean_scan(
     for column in REQUIRED:
         acc.reject_where(_blank(frame[column]), f"{column} is empty", column,
                          f"require {column}")
-    answers, scale_warnings = _recode_answers(frame, instrument, acc)
+    answers, scale_warnings, invalid = _recode_answers(frame, instrument, acc,
+                                                       invalid_answers)
     for problem in scale_warnings:
         acc.note(f"column {problem.column!r}: {problem.message}")
     warnings += scale_warnings
     meta = _meta(frame, acc, aliases)
+    if invalid_answers == "missing":
+        warnings += acc.set_missing(invalid)
     keep = acc.kept
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
     responses["respondent_id"] = [pseudonym(_id_text(r), key) for r in responses["respondent_id"]]
@@ -530,6 +557,21 @@ class _Accounting:
         self.kept[hit] = False
         self._step(step, int(self.kept.sum()), len(hit))
 
+    def set_missing(self, problems: dict[int, list[_RowProblem]]) -> list[Problem]:
+        """Log the invalid answers of the still-kept rows as set to missing; their warnings.
+
+        ``problems`` maps a row index to its invalid answers ``[(column, message, hint)]``
+        (the cells are already NA). Rows no longer kept are skipped: they were rejected
+        for another reason. Logs one step, rejecting nothing, with the number of cells.
+        """
+        alive = set(self.kept.index[self.kept.to_numpy()])
+        found = [Problem(self.raw.source, self.raw.rows[idx], c or None,
+                         f"{m}; set to missing", h)
+                 for idx in sorted(problems) if idx in alive for c, m, h in problems[idx]]
+        self._step("set invalid answers to missing", int(self.kept.sum()), 0,
+                   plural(len(found), "cell"))
+        return found
+
     def reject_where(self, mask: pd.Series, reason: str, column: str | None, step: str,
                      hint: str | None = None) -> None:
         """Reject the rows where ``mask`` holds, all for the same reason."""
@@ -545,11 +587,16 @@ class _Accounting:
         return pd.DataFrame(self.steps)
 
 
-def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accounting):
+def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accounting,
+                    invalid_answers: str = "reject"):
     """Map labels and numbers onto the scale; reject rows with values off the scale.
 
-    Returns the recoded answers and one warning per item column with numbers outside
-    the scale (a column on another scale, such as 1-7, shows up here).
+    With ``invalid_answers="missing"`` no row is rejected here: the invalid cells are NA
+    in the answers and returned by row, for :meth:`_Accounting.set_missing`.
+
+    Returns the recoded answers, one warning per item column with numbers outside the
+    scale (a column on another scale, such as 1-7, shows up here), and the invalid
+    answers by row index (``[(column, message, hint)]``).
     """
     labels = {
         _norm_header(lab): value
@@ -559,6 +606,8 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
     missing = set(instrument.missing)
     lo, hi = instrument.scale_min, instrument.scale_max
     answers, problems, warnings = {}, {}, []
+    consequence = ("their cells are set to missing" if invalid_answers == "missing"
+                   else "their rows are rejected")
     for item in instrument.items:
         cells = frame[item.id] if item.id in frame else pd.Series(pd.NA, index=frame.index)
         values, bad, outside = _parse_cells(cells, labels, missing, lo, hi)
@@ -568,11 +617,12 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
             warnings.append(Problem(
                 acc.raw.source, 1, item.id,
                 f"{plural(outside[0], 'value')} outside the scale {lo}-{hi} (from "
-                f"{outside[1]:g} to {outside[2]:g}): their rows are rejected",
+                f"{outside[1]:g} to {outside[2]:g}): {consequence}",
                 f"is this column on another scale? recode it to {lo}-{hi}"))
         answers[item.id] = lo + hi - values if item.reverse else values
-    acc.reject(dict(sorted(problems.items())), "check answers")
-    return pd.DataFrame(answers, index=frame.index), warnings
+    if invalid_answers == "reject":
+        acc.reject(dict(sorted(problems.items())), "check answers")
+    return pd.DataFrame(answers, index=frame.index), warnings, problems
 
 
 def _parse_cells(cells: pd.Series, labels, missing, lo, hi):

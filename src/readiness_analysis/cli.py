@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="weight interviews by their number of teachers (n_teachers)")
     b.add_argument("--cell-timeout", type=_positive, metavar="SECONDS",
                    help="fail a report whose notebook cell runs longer (default: no limit)")
+    _invalid_answers_flag(b)
 
     v = sub.add_parser("validate", help="check scan exports without writing anything")
     v.add_argument("files", nargs="+", type=Path)
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--problems-out", type=Path, metavar="CSV",
                    help=f"write every problem to this CSV file (the screen shows the first "
                    f"{SHOWN_PROBLEMS} per file)")
+    _invalid_answers_flag(v)
 
     s = sub.add_parser("synth", help="write synthetic scan data (default: the study design)")
     s.add_argument("--out", default="data/raw/scan_responses.csv", type=Path,
@@ -70,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2023,
                    help="random seed; the same seed gives the same bytes (default: 2023)")
     return parser
+
+
+def _invalid_answers_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--invalid-answers {reject,missing}`` (default: reject) to a subcommand."""
+    parser.add_argument("--invalid-answers", choices=["reject", "missing"], default="reject",
+                        help="an invalid item answer (off the scale, not a scale label) "
+                        "rejects its row (reject, the default) or is set to missing with a "
+                        "warning, keeping the row (missing)")
 
 
 class _Version(argparse.Action):
@@ -100,6 +110,7 @@ def _build(args) -> int:
         instrument=args.instrument, institutions=args.institution, lang=args.lang,
         jobs=args.jobs, force=args.force, scheduler=args.scheduler, progress=args.progress,
         weighted=args.weighted, cell_timeout=args.cell_timeout,
+        invalid_answers=args.invalid_answers,
     )
     print(f"{result.summary()}; open {result.reports_dir / 'index.html'}")
     for failed in result.failed:
@@ -130,7 +141,7 @@ def _validate(args) -> int:
     instrument = load_instrument(args.instrument)
     if args.problems_out is not None:
         _check_output(args.problems_out, args.files)
-    checked = [_check(path, instrument) for path in args.files]
+    checked = [_check(path, instrument, args.invalid_answers) for path in args.files]
     for found in checked:
         _show(found, args.problems_out)
     if args.problems_out is not None:
@@ -139,12 +150,13 @@ def _validate(args) -> int:
     return 1 if any(found.invalid for found in checked) else 0
 
 
-def _check(path: Path, instrument) -> _Checked:
+def _check(path: Path, instrument, invalid_answers: str = "reject") -> _Checked:
     from .clean import clean_scan
     from .ingest import read_scan
 
     try:
-        result = clean_scan(read_scan(path), instrument, key=b"validate-only")
+        result = clean_scan(read_scan(path), instrument, key=b"validate-only",
+                            invalid_answers=invalid_answers)
     except DataValidationError as exc:
         return _Checked(path, list(exc.problems))
     return _Checked(path, result.problems, result.warnings, result.n_raw,

@@ -97,6 +97,7 @@ def prepare(
     codebook: Codebook | None = None,
     weighted: bool = False,
     seed: int = 2023,
+    invalid_answers: str = "reject",
 ) -> Prepared:
     """Run the data stages and write the processed files.
 
@@ -117,6 +118,10 @@ def prepare(
         Weight interviews by ``n_teachers`` in the summaries.
     seed : int
         Seed of the bootstrap confidence intervals (same seed, same intervals).
+    invalid_answers : {"reject", "missing"}
+        An invalid item answer rejects its row (default) or is set to missing with a
+        warning (see :func:`readiness_analysis.clean.clean_scan`). Recorded in
+        ``provenance.json``.
 
     Examples
     --------
@@ -130,7 +135,8 @@ def prepare(
     scan_file = find_scan_file(raw_dir)
     inputs = _hash_inputs(raw_dir, scan_file)
     aliases = load_aliases(raw_dir)
-    result = clean_scan(read_scan(scan_file), instrument, key=pseudonym_key(out), aliases=aliases)
+    result = clean_scan(read_scan(scan_file), instrument, key=pseudonym_key(out), aliases=aliases,
+                        invalid_answers=invalid_answers)
     validate_responses(result.responses, instrument)
     scores = theme_scores(result.responses, instrument)
     agree = instrument.agree_from or instrument.scale_max
@@ -151,7 +157,8 @@ def prepare(
     _write_csv(build_evidence(fragments), out / "evidence.csv")
     _write_parquet(documents, out / "documents.parquet")
     _write_csv(coder_agreement, out / "agreement.csv")
-    provenance = _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted)
+    provenance = _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted,
+                             invalid_answers)
     _write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n",
                 out / "provenance.json")
     if _hash_inputs(raw_dir, scan_file) != inputs:
@@ -305,7 +312,8 @@ def _documents(raw_dir: Path, aliases: dict[str, str]) -> pd.DataFrame:
     return documents
 
 
-def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted) -> dict:
+def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted,
+                invalid_answers: str = "reject") -> dict:
     sidecar = scan_file.with_suffix(".synthetic.json")
     synthetic = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
     return {
@@ -318,6 +326,7 @@ def _provenance(raw_dir, scan_file, inputs, instrument, codebook, weighted) -> d
                        "source": instrument.source},
         "codebook": {"id": codebook.id, "version": codebook.version},
         "weighted": weighted,
+        "invalid_answers": invalid_answers,
     }
 
 

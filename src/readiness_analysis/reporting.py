@@ -307,6 +307,7 @@ STEP_LABELS = {
         "check n_teachers": "Aantal docenten controleren",
         "check wave": "Meting controleren",
         "drop duplicates": "Dubbele respondenten verwijderen",
+        "set invalid answers to missing": "Ongeldige antwoorden leeg gemaakt",
     },
     "en": {
         "read": "Read the file (unreadable rows)",
@@ -319,6 +320,7 @@ STEP_LABELS = {
         "check n_teachers": "Check the number of teachers",
         "check wave": "Check the wave",
         "drop duplicates": "Remove duplicate respondents",
+        "set invalid answers to missing": "Invalid answers set to missing",
     },
 }
 
