@@ -21,7 +21,8 @@ from .ingest import RawTable, plural
 from .institutions import unify_institutions
 from .instrument import Instrument
 
-__all__ = ["INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "clean_scan", "pseudonym"]
+__all__ = ["INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "clean_scan", "pseudonym",
+           "row_account"]
 
 META_COLUMNS = ("respondent_id", "institution", "n_teachers", "wave")
 REQUIRED = ("respondent_id", "institution")
@@ -109,12 +110,31 @@ class CleanResult:
     @property
     def n_raw(self) -> int:
         """Number of rows read from the raw file."""
-        return int(self.log["rows_in"].iloc[0]) if len(self.log) else 0
+        return row_account(self.log)["raw"]
 
     @property
     def n_blank(self) -> int:
         """Number of blank rows set aside (neither kept nor rejected)."""
-        return int(self.log["blank"].sum()) if "blank" in self.log else 0
+        return row_account(self.log)["blank"]
+
+
+def row_account(log: pd.DataFrame) -> dict[str, int]:
+    """Rows read, kept, rejected and set aside as blank, from a cleaning log.
+
+    The one place that states the account: ``raw = kept + rejected + blank``. Works on
+    :attr:`CleanResult.log` and on ``cleaning_log.csv`` read back.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"rows_in": [10, 10], "rejected": [1, 2], "blank": [0, 3]})
+    >>> row_account(log)
+    {'raw': 10, 'kept': 4, 'rejected': 3, 'blank': 3}
+    """
+    if log.empty:
+        return {"raw": 0, "kept": 0, "rejected": 0, "blank": 0}
+    raw, rejected = int(log["rows_in"].iloc[0]), int(log["rejected"].sum())
+    blank = int(log["blank"].sum())
+    return {"raw": raw, "kept": raw - rejected - blank, "rejected": rejected, "blank": blank}
 
 
 def pseudonym(identifier: str, key: bytes) -> str:

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML
 
+from .clean import row_account
 from .coding import code_frequencies, load_codebook
 from .errors import ReadinessError
 from .indices import MIN_CELL, suppress_small_cells
@@ -369,12 +370,7 @@ def quotes(fragments: pd.DataFrame) -> HTML:
 
 def accounting(data: ReportData, lang: str = "nl") -> HTML:
     """One line that accounts for every raw row: read = kept + rejected + blank."""
-    log = data.cleaning_log
-    raw = int(log["rows_in"].iloc[0])
-    rejected = int(log["rejected"].sum())
-    blank = int(log["blank"].sum())
-    return paragraph("accounting_line", lang, raw=raw, kept=raw - rejected - blank,
-                     rejected=rejected, blank=blank)
+    return paragraph("accounting_line", lang, **row_account(data.cleaning_log))
 
 
 @dataclass(frozen=True)

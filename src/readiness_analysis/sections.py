@@ -12,6 +12,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import documents
+from .clean import row_account
 from .clock import build_time
 from .findings import MIN_FRAGMENTS, SCAN_WEIGHT, rank_recommendations
 from .indices import MIN_CELL, suppress_small_cells
@@ -464,19 +465,17 @@ def own_fragments_block(data: ReportData, lang: str = "nl") -> HTML:
 
 def accounting_lines(data: ReportData, institution: str, lang: str = "nl") -> HTML:
     """Row accounting: this institution's kept interviews and the whole file's account."""
-    log = data.cleaning_log
-    raw = int(log["rows_in"].iloc[0])
-    rejected = int(log["rejected"].sum())
-    blank = int(log["blank"].sum())  # set aside: not respondents
+    rows = row_account(data.cleaning_log)
+    raw, kept, rejected, blank = rows["raw"], rows["kept"], rows["rejected"], rows["blank"]
     own, waves = len(data.responses), len(_waves(data))
     over = {"nl": f" over {waves} metingen", "en": f" over {waves} waves"}[lang] \
         if waves > 1 else ""
     line = {
         "nl": f"Deze instelling: {own} interviews in de analyse{over}. Hele bestand: {raw} "
-        f"rijen gelezen = {raw - rejected - blank} behouden + {rejected} afgewezen (met "
+        f"rijen gelezen = {kept} behouden + {rejected} afgewezen (met "
         f"reden in rejected_rows.csv) + {blank} lege rijen (geen respondenten).",
         "en": f"This institution: {own} interviews in the analysis{over}. Whole file: {raw} "
-        f"rows read = {raw - rejected - blank} kept + {rejected} rejected (with reasons in "
+        f"rows read = {kept} kept + {rejected} rejected (with reasons in "
         f"rejected_rows.csv) + {blank} blank rows (not respondents).",
     }[lang]
     return HTML(f"<p>{html.escape(line)}</p>")
