@@ -9,10 +9,9 @@ Usage (from the repository root)::
 The file is written by ``readiness_analysis.synth.write_large_scan`` (200 institutions,
 2 waves): the shipped instrument's columns (respondent_id, institution, n_teachers, wave
 and 34 items holding 1-5 or empty, about 90 bytes a row). Reading runs in a fresh
-child process; on Linux its peak resident memory is reset after the imports
-(``/proc/self/clear_refs``), so the figure is what reading itself needed. Nothing is
-asserted: ``tests/test_hardening.py`` checks a 60 MB file (set ``READINESS_BIG_CSV_MB``
-to run it larger).
+child process (``measure_read.py``), so the peak memory is what reading itself needed.
+Nothing is asserted here: ``tests/test_hardening.py`` runs the same measurement on a
+1 GB file and asserts on it.
 """
 
 from __future__ import annotations
@@ -22,48 +21,11 @@ import json
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 from readiness_analysis.synth import write_large_scan
 
-CHILD = textwrap.dedent("""
-    import gc, json, os, resource, sys, time
-    from readiness_analysis.ingest import read_scan
-
-    def status(key):
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
-
-    def maxrss():
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
-
-    def peak():
-        return status("VmHWM:") if linux else maxrss()
-
-    gc.collect()
-    linux = os.path.exists("/proc/self/clear_refs")
-    if linux:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    before = status("VmRSS:") if linux else maxrss()
-    start = time.perf_counter()
-    raw = read_scan(sys.argv[1])
-    figures = {"read_s": time.perf_counter() - start, "read_peak_mb": peak() - before,
-               "rows": len(raw.frame),
-               "frame_mb": raw.frame.memory_usage(deep=True).sum() / 2**20}
-    if sys.argv[2] == "clean":
-        from readiness_analysis.clean import clean_scan
-        from readiness_analysis.instrument import load_instrument
-        start = time.perf_counter()
-        result = clean_scan(raw, load_instrument(), key=b"bench")
-        figures.update(clean_s=time.perf_counter() - start, clean_peak_mb=peak() - before,
-                       kept=len(result.responses), rejected=len(result.rejected))
-    print(json.dumps(figures))
-""")
+MEASURE = Path(__file__).with_name("measure_read.py")
 
 
 def main() -> None:
@@ -77,7 +39,7 @@ def main() -> None:
         if args.path is None:
             rows = write_large_scan(path, args.mb, institutions=200, waves=2)
             print(f"wrote {path.stat().st_size / 2**20:,.0f} MB, {rows:,} rows")
-        out = subprocess.run([sys.executable, "-c", CHILD, str(path),
+        out = subprocess.run([sys.executable, str(MEASURE), str(path),
                               "clean" if args.clean else "read"],
                              capture_output=True, text=True, check=True)
         figures = json.loads(out.stdout)

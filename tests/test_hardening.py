@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import zipfile
@@ -458,53 +457,23 @@ def test_nul_bytes_and_control_characters_stay_data(tmp_path, instrument):
 # 30-40 s to read); READINESS_BIG_CSV_MB shrinks it for a quick local run.
 BIG_MB = float(os.environ.get("READINESS_BIG_CSV_MB", "1024"))
 
-_MEASURE = textwrap.dedent("""
-    import gc, json, os, resource, sys, time
-    from readiness_analysis.ingest import read_scan
-
-    def status(key):  # Linux: current (VmRSS) and peak (VmHWM) resident memory in MB
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
-
-    def maxrss():
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
-
-    gc.collect()
-    linux = os.path.exists("/proc/self/clear_refs")
-    if linux:  # reset the peak, so that the imports' own peak does not hide ours
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    before = status("VmRSS:") if linux else maxrss()
-    start = time.perf_counter()
-    raw = read_scan(sys.argv[1])
-    seconds = time.perf_counter() - start
-    frame = raw.frame
-    print(json.dumps({
-        "seconds": seconds, "peak_mb": (status("VmHWM:") if linux else maxrss()) - before,
-        "rows": len(frame), "first": frame.iloc[0].astype(str).tolist(),
-        "last": frame.iloc[-1].astype(str).tolist(), "last_row": raw.rows[-1],
-        "categorical": int((frame.dtypes == "category").sum()),
-        "frame_mb": frame.memory_usage(deep=True).sum() / 2**20}))
-""")
+MEASURE = Path(__file__).parents[1] / "benchmarks" / "measure_read.py"
 
 
 def test_a_large_csv_is_streamed_in_bounded_memory(tmp_path, instrument):
     path = tmp_path / "scan_responses.csv"
     n = write_large_scan(path, BIG_MB)
     size_mb = path.stat().st_size / 2**20
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
+    out = subprocess.run([sys.executable, str(MEASURE), str(path)], capture_output=True,
                          text=True, timeout=900, check=True)  # a hang guard, not a timing
     figures = __import__("json").loads(out.stdout)
-    print(f"\n{size_mb:.0f} MB, {n:,} rows: {figures['seconds']:.1f} s, peak "
-          f"+{figures['peak_mb']:.0f} MB, frame {figures['frame_mb']:.0f} MB")
+    print(f"\n{size_mb:.0f} MB, {n:,} rows: {figures['read_s']:.1f} s, peak "
+          f"+{figures['read_peak_mb']:.0f} MB, frame {figures['frame_mb']:.0f} MB")
     assert figures["rows"] == n and figures["last_row"] == n + 1
     assert figures["first"][:4] == ["r0", "Instelling A", "1", "1"]
     assert figures["last"][0] == f"r{n - 1}"
     assert figures["categorical"] == len(instrument.item_ids) + 3  # all but respondent_id
-    assert figures["peak_mb"] < 2.5 * size_mb  # reading it whole as text needed about 7x
+    assert figures["read_peak_mb"] < 2.5 * size_mb  # reading it whole as text needed about 7x
 
 
 def test_chunked_reading_gives_the_same_table_as_one_chunk(tmp_path, monkeypatch):
