@@ -20,7 +20,7 @@ from .clock import build_time
 from .coding import DEFAULT_CODEBOOK
 from .errors import ReadinessError
 from .incremental import Fingerprint, fingerprints, previous_entries, up_to_date
-from .institutions import load_aliases, normalise_institution
+from .institutions import institution_key, load_aliases, normalise_institution
 from .instrument import load_instrument
 from .pipeline import DOCUMENTS_FILE, FRAGMENTS_FILE, Prepared, file_sha256, prepare
 from .progress import Progress
@@ -385,8 +385,8 @@ def _choose(available: list[str], wanted: list[str] | None,
     """
     if not wanted:
         return available
-    by_key = {normalise_institution(a).casefold(): a for a in available}
-    found = {w: by_key.get(normalise_institution(w, aliases).casefold()) for w in wanted}
+    by_key = {institution_key(a): a for a in available}
+    found = {w: by_key.get(institution_key(normalise_institution(w, aliases))) for w in wanted}
     unknown = [w for w, name in found.items() if name is None]
     if unknown:
         raise ReadinessError(

@@ -19,12 +19,20 @@ import yaml
 from .errors import DataValidationError, InstrumentError, Problem
 from .instrument import load_yaml
 
-__all__ = ["ALIAS_FILE", "load_aliases", "normalise_institution", "unify_institutions"]
+__all__ = ["ALIAS_FILE", "institution_key", "load_aliases", "normalise_institution",
+           "unify_institutions"]
 
 ALIAS_FILE = "institution_aliases.yaml"
 
 
-def _key(name: str) -> str:
+def institution_key(name: str) -> str:
+    """The form in which two spellings of one name are equal: white space and case folded.
+
+    Examples
+    --------
+    >>> institution_key("  ROC  van Amsterdam") == institution_key("roc van amsterdam")
+    True
+    """
     return " ".join(str(name).split()).casefold()
 
 
@@ -76,7 +84,7 @@ def _parse(data, source: str) -> dict[str, str]:
     table = {}
     for canonical, spellings in data.items():
         for spelling in [canonical, *spellings]:
-            table[_key(spelling)] = " ".join(str(canonical).split())
+            table[institution_key(spelling)] = " ".join(str(canonical).split())
     return table
 
 
@@ -91,7 +99,7 @@ def normalise_institution(name: str, aliases: dict[str, str] | None = None) -> s
     'Instelling A'
     """
     clean = " ".join(str(name).split())
-    return (aliases or {}).get(_key(clean), clean)
+    return (aliases or {}).get(institution_key(clean), clean)
 
 
 def unify_institutions(
@@ -124,8 +132,8 @@ def unify_institutions(
         counts[spelling] = counts.get(spelling, 0) + int(n)
     best: dict[str, str] = {}
     for spelling, _ in Counter(counts).most_common():  # ties keep first-seen order
-        best.setdefault(_key(spelling), spelling)
-    final = [best[_key(m)] for m in mapped]
+        best.setdefault(institution_key(spelling), spelling)
+    final = [best[institution_key(m)] for m in mapped]
     table = np.array([*final, None], dtype=object)
     unified = pd.Series(table[codes], index=names.index, dtype=object).astype(object)
     unified = unified.where(unified.notna(), names.astype(object))
