@@ -85,7 +85,7 @@ class Clock:
 
 
 def make_data(base: Path, institutions: int, respondents: int) -> Path:
-    from readiness_analysis.synth import SynthDesign, write_synthetic_scan
+    from readiness_analysis.io.synth import SynthDesign, write_synthetic_scan
 
     raw = base / "raw"
     write_synthetic_scan(raw / "scan_responses.csv",
@@ -107,8 +107,9 @@ def breakdown(processed: Path, institution: str, out: Path) -> None:
     """Where the time of one institution report goes, cold and warm."""
     import papermill
 
-    from readiness_analysis.kernel import WarmKernel
-    from readiness_analysis.render import ReportJob, notebook_html, parameterized_notebook
+    from readiness_analysis.build.jobs import ReportJob
+    from readiness_analysis.build.kernel import WarmKernel
+    from readiness_analysis.build.render import notebook_html, parameterized_notebook
 
     out.mkdir(parents=True, exist_ok=True)
     job = ReportJob(institution, NOTEBOOKS / "institution_report.ipynb", out / "x.html",
@@ -236,7 +237,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         base = Path(tmp)
         snapshot(base / "tree")
-        from readiness_analysis.pipeline import prepare
+        from readiness_analysis.build.prepare import prepare
 
         raw = make_data(base, args.institutions, args.respondents)
         with Clock() as prep:

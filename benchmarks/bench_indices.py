@@ -24,8 +24,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from readiness_analysis.indices import summarise_scores, theme_scores
-from readiness_analysis.instrument import Instrument, Item, Theme
+from readiness_analysis.spec.instrument import Instrument, Item, Theme
+from readiness_analysis.stats.scores import summarise_scores, theme_scores
 
 THEMES = 10
 ITEMS_PER_THEME = 4

@@ -6,11 +6,11 @@ Usage (from the repository root)::
     python benchmarks/bench_ingest.py --mb 250 --clean
     python benchmarks/bench_ingest.py --path big.csv  # an existing file
 
-The file is written by ``readiness_analysis.synth.write_large_scan`` (200 institutions,
+The file is written by ``readiness_analysis.io.synth.write_large_scan`` (200 institutions,
 2 waves): the shipped instrument's columns (respondent_id, institution, n_teachers, wave
 and 34 items holding 1-5 or empty, about 90 bytes a row). Reading runs in a fresh
 child process (``measure_read.py``), so the peak memory is what reading itself needed.
-Nothing is asserted here: ``tests/test_hardening.py`` runs the same measurement on a
+Nothing is asserted here: ``tests/e2e/test_hostile_input.py`` runs the same measurement on a
 1 GB file and asserts on it.
 """
 
@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from readiness_analysis.synth import write_large_scan
+from readiness_analysis.io.synth import write_large_scan
 
 MEASURE = Path(__file__).with_name("measure_read.py")
 

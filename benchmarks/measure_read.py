@@ -3,7 +3,7 @@
 Usage: ``python benchmarks/measure_read.py FILE [read|clean]``. Run it as a child
 process: on Linux its peak resident memory is reset after the imports
 (``/proc/self/clear_refs``), so the peak is what reading itself needed. Used by
-``bench_ingest.py`` (prints the figures) and ``tests/test_hardening.py`` (asserts on them).
+``bench_ingest.py`` (prints the figures) and ``tests/e2e/test_hostile_input.py`` (asserts on them).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import resource
 import sys
 import time
 
-from readiness_analysis.ingest import read_scan
+from readiness_analysis.io.scan import read_scan
 
 LINUX = os.path.exists("/proc/self/clear_refs")
 
@@ -55,8 +55,8 @@ def main(path: str, mode: str = "read") -> dict:
         "frame_mb": frame.memory_usage(deep=True).sum() / 2**20,
     }
     if mode == "clean":
-        from readiness_analysis.clean import clean_scan
-        from readiness_analysis.instrument import load_instrument
+        from readiness_analysis.io.clean import clean_scan
+        from readiness_analysis.spec.instrument import load_instrument
 
         start = time.perf_counter()
         result = clean_scan(raw, load_instrument(), key=b"bench")

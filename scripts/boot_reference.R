@@ -1,6 +1,6 @@
 # Reference bootstrap intervals for readiness_analysis.indices, computed with R boot.
 #
-# Writes tests/fixtures/indices/boot_reference.json, read by tests/test_indices.py (the
+# Writes tests/fixtures/indices/boot_reference.json, read by tests/stats/test_bootstrap.py (the
 # tests never call R). Each case holds its data and the 95 % percentile and BCa intervals
 # of boot::boot.ci from R = 200000 resamples:
 #   one_sample   mean of 12 scores                       (bootstrap_means)

@@ -1,7 +1,7 @@
 # Reference values for readiness_analysis.compare, computed with base R, sandwich, lmtest
 # and car.
 #
-# Writes fixture files used by tests/test_compare.py (the tests never call R):
+# Writes fixture files used by tests/stats/test_compare.py (the tests never call R):
 #   tests/fixtures/compare/<name>.csv     public R data sets as long "scores" tables with the
 #                                         columns respondent_id, institution, wave, theme,
 #                                         score (missing scores as empty cells)

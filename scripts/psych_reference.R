@@ -1,6 +1,6 @@
 # Reference values for readiness_analysis.reliability, computed with R psych.
 #
-# Writes two fixture files used by tests/test_reliability.py (the tests never call R):
+# Writes two fixture files used by tests/stats/test_reliability.py (the tests never call R):
 #   tests/fixtures/psych/bfi_items.csv   item subsets of psych's public `bfi` data set
 #                                        (2800 respondents, missing values left as empty cells)
 #   tests/fixtures/psych/reference.json  psych::alpha and psych::omega(nfactors = 1) results

@@ -1,6 +1,6 @@
 # Reference values for readiness_analysis.structure, computed with R psych and GPArotation.
 #
-# Writes fixture files used by tests/test_structure.py (the tests never call R):
+# Writes fixture files used by tests/stats/test_structure.py (the tests never call R):
 #   tests/fixtures/structure/bfi25.csv       the 25 personality items of psych's public `bfi`
 #                                            data set (2800 respondents, missing answers as
 #                                            empty cells)

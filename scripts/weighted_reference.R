@@ -1,7 +1,7 @@
 # Reference frequency-weighted statistics for readiness_analysis (weighted=True), computed
 # with R Hmisc.
 #
-# Writes tests/fixtures/weighted_reference.json, read by tests/test_weighted.py (the tests
+# Writes tests/fixtures/weighted_reference.json, read by tests/stats/test_scores.py (the tests
 # never call R). With normwt = FALSE, Hmisc treats the weights as frequency weights
 # (counts), which is the package's definition of n_teachers-weighting: each statistic
 # equals the unweighted one of the data with row i repeated w_i times.

@@ -1,25 +1,56 @@
-"""Shared fixtures: the repository's demo data and one demo build per test session."""
+"""Shared fixtures: the repository's paths, the instrument, and one demo build per session.
+
+Paths are fixtures so that a test says what it reads in its signature; the same paths as
+constants, for the few uses at import time, are in ``tests/paths.py``. Reference results
+of R and published examples are read through ``tests/references.py``.
+"""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from readiness_analysis.build import build
-from readiness_analysis.instrument import load_instrument
+from readiness_analysis.build.pipeline import build
+from readiness_analysis.spec.codebook import load_codebook
+from readiness_analysis.spec.instrument import load_instrument
 
-ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT / "data" / "raw"
-NOTEBOOKS = ROOT / "notebooks"
-STUDY_TEXT = ROOT.parent / "shared" / "study" / "handreiking-blended-learning.txt"
+from .paths import NOTEBOOKS, RAW, ROOT, STUDY_TEXT
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository: the folder holding pyproject.toml."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """The demo raw data (data/raw); read it, never write it (see ``raw_copy``)."""
+    return RAW
+
+
+@pytest.fixture(scope="session")
+def notebooks_dir() -> Path:
+    """The report notebooks (notebooks/)."""
+    return NOTEBOOKS
+
+
+@pytest.fixture(scope="session")
+def study_text() -> Path:
+    """The published study's text file (mark the test ``helpers.needs_study_text``)."""
+    return STUDY_TEXT
 
 
 @pytest.fixture(scope="session")
 def instrument():
     return load_instrument()
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    return load_codebook()
 
 
 @pytest.fixture
@@ -37,10 +68,3 @@ def demo_build(tmp_path_factory):
     result = build(RAW, base / "processed", base / "reports", notebooks_dir=NOTEBOOKS, jobs=2)
     return result, base
 
-
-BUILD_TIME = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
-
-
-def without_build_time(page: bytes) -> bytes:
-    """A report with its provenance date (the only thing that varies between builds) masked."""
-    return BUILD_TIME.sub(b"<build time>", page)

@@ -1,16 +1,17 @@
+"""``readiness validate``, ``synth`` and the CLI's errors: one line each, no traceback."""
+
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from readiness_analysis.cli import main
-from readiness_analysis.errors import ReadinessError
-
-from .conftest import RAW
+from readiness_analysis.core.errors import ReadinessError
 
 
-def test_validate_good_file_exits_zero(capsys):
-    assert main(["validate", str(RAW / "scan_responses.csv")]) == 0
+def test_validate_good_file_exits_zero(capsys, raw_dir):
+    assert main(["validate", str(raw_dir / "scan_responses.csv")]) == 0
     assert "14 valid rows, 0 rejected" in capsys.readouterr().err
 
 
@@ -104,7 +105,7 @@ def test_problems_csv_never_overwrites_a_checked_file(tmp_path, capsys):
     assert path.read_bytes() == before
 
 
-def test_synth_refuses_to_overwrite_without_force(tmp_path, capsys):
+def test_synth_refuses_to_overwrite_without_force(tmp_path, capsys, raw_dir):
     out = tmp_path / "scan.csv"
     out.write_text("my own data\n")
     assert main(["synth", "--out", str(out)]) == 2
@@ -114,11 +115,11 @@ def test_synth_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert out.read_text() == "my own data\n"
     assert not out.with_suffix(".synthetic.json").exists()
     assert main(["synth", "--out", str(out), "--force"]) == 0
-    assert out.read_bytes() == (RAW / "scan_responses.csv").read_bytes()
+    assert out.read_bytes() == (raw_dir / "scan_responses.csv").read_bytes()
 
 
 def test_build_options_reach_the_api(monkeypatch, tmp_path):
-    from readiness_analysis import build as build_module
+    from readiness_analysis.build import pipeline as build_module
 
     seen = {}
 
@@ -141,3 +142,62 @@ def test_version_is_printed_on_stdout(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert re.fullmatch(r"readiness \S+\n", capsys.readouterr().out)
+
+
+def test_lang_choices_are_the_catalogue_languages(capsys):
+    from readiness_analysis.report.text import languages
+
+    with pytest.raises(SystemExit):
+        main(["build", "--lang", "xx"])
+    assert f"choose from {', '.join(repr(lang) for lang in languages())}" in (
+        capsys.readouterr().err)
+
+
+# --- --invalid-answers (what cleaning does with them: tests/io/test_clean.py) -------------
+
+
+@pytest.fixture
+def bad_scan(tmp_path) -> Path:
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id,institution,def_1,def_2\nr1,A,7,2\nr2,A,3,abc\nr3,A,4,4\n")
+    return path
+
+
+def test_validate_exits_zero_when_only_answers_were_invalid(bad_scan, capsys):
+    assert main(["validate", str(bad_scan)]) == 1
+    capsys.readouterr()
+    assert main(["validate", "--invalid-answers", "missing", str(bad_scan)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{bad_scan}:2:def_1: value '7' is outside the scale 1-5; set to missing" in out
+    assert f"{bad_scan}:3:def_2: unknown answer 'abc'" in out
+    assert "3 valid rows, 0 rejected" in err
+
+
+def test_validate_still_fails_on_meta_problems_under_missing(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id,institution,def_1\nr1,,7\nr2,A,3\n")
+    assert main(["validate", "--invalid-answers", "missing", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert ":2:institution: institution is empty" in out and ":2:def_1:" not in out
+
+
+def test_validate_rejects_an_unknown_mode(bad_scan):
+    with pytest.raises(SystemExit):
+        main(["validate", "--invalid-answers", "drop", str(bad_scan)])
+
+
+def test_build_flag_reaches_the_api(monkeypatch):
+    from readiness_analysis.build import pipeline as build_module
+    from readiness_analysis.core.errors import ReadinessError
+
+    seen = {}
+
+    def fake_build(*args, **kwargs):
+        seen.update(kwargs)
+        raise ReadinessError("stop here")
+
+    monkeypatch.setattr(build_module, "build", fake_build)
+    assert main(["build", "--invalid-answers", "missing"]) == 2
+    assert seen["invalid_answers"] == "missing"
+    assert main(["build"]) == 2
+    assert seen["invalid_answers"] == "reject"

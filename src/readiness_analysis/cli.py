@@ -7,9 +7,11 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-from .errors import DataValidationError, Problem, ReadinessError
+from readiness_analysis.core.errors import DataValidationError, Problem, ReadinessError
+from readiness_analysis.core.words import plural
 
 __all__ = ["main"]
 
@@ -37,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--institution", action="append",
                    help="render only this one, and the study report (repeatable; case and "
                         "white space do not matter)")
-    b.add_argument("--lang", choices=["nl", "en"], default="nl",
-                   help="report language (default: nl)")
+    b.add_argument("--lang", choices=_languages(), default="nl",
+                   help="report language: a catalogue file in report/locale (default: nl)")
     b.add_argument("--jobs", type=_positive, default=1,
                    help="reports rendered in parallel (worker processes; default: 1)")
     b.add_argument("--force", action="store_true",
@@ -74,6 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _languages() -> list[str]:
+    """The report languages: one per catalogue file, as ``report.text.languages()`` says.
+
+    Read from the folder listing, without importing the report layer (and pandas with it),
+    so that ``readiness --help`` stays fast.
+
+    Examples
+    --------
+    >>> {"en", "nl"} <= set(_languages())
+    True
+    """
+    folder = resources.files("readiness_analysis.report") / "locale"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
+                  if p.name.endswith(".yaml"))
+
+
 def _invalid_answers_flag(parser: argparse.ArgumentParser) -> None:
     """Add ``--invalid-answers {reject,missing}`` (default: reject) to a subcommand."""
     parser.add_argument("--invalid-answers", choices=["reject", "missing"], default="reject",
@@ -89,9 +107,9 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        from . import __version__
+        from readiness_analysis.core.version import package_version
 
-        print(f"{parser.prog} {__version__}")
+        print(f"{parser.prog} {package_version()}")
         parser.exit()
 
 
@@ -103,7 +121,7 @@ def _positive(value: str) -> int:
 
 
 def _build(args) -> int:
-    from .build import build
+    from readiness_analysis.build.pipeline import build
 
     result = build(
         args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
@@ -136,7 +154,7 @@ class _Checked:
 
 
 def _validate(args) -> int:
-    from .instrument import load_instrument
+    from readiness_analysis.spec.instrument import load_instrument
 
     instrument = load_instrument(args.instrument)
     if args.problems_out is not None:
@@ -151,8 +169,8 @@ def _validate(args) -> int:
 
 
 def _check(path: Path, instrument, invalid_answers: str = "reject") -> _Checked:
-    from .clean import clean_scan
-    from .ingest import read_scan
+    from readiness_analysis.io.clean import clean_scan
+    from readiness_analysis.io.scan import read_scan
 
     try:
         result = clean_scan(read_scan(path), instrument, key=b"validate-only",
@@ -165,8 +183,6 @@ def _check(path: Path, instrument, invalid_answers: str = "reject") -> _Checked:
 
 def _show(found: _Checked, out: Path | None) -> None:
     """The first problems of one file, a summary of the rest, and its row counts."""
-    from .ingest import plural  # here, not at the top: the CLI imports light
-
     lines = [f"{p} [warning]" for p in found.warnings] + [str(p) for p in found.problems]
     for line in lines[:SHOWN_PROBLEMS]:
         print(line)
@@ -207,8 +223,6 @@ def _problem_kind(problem: Problem) -> str:
 
 
 def _show_kinds(problems: list[Problem]) -> None:
-    from .ingest import plural
-
     kinds = Counter(_problem_kind(p) for p in problems)
     print(f"{plural(len(problems), 'problem')} by column and kind:")
     for kind, count in kinds.most_common(SHOWN_KINDS):
@@ -230,7 +244,7 @@ def _write_problems(out: Path, checked: list[_Checked]) -> None:
     """Every problem of every file as CSV, defused for spreadsheet programs."""
     import pandas as pd
 
-    from .pipeline import excel_safe
+    from readiness_analysis.core.files import write_csv
 
     rows = [{"file": p.file, "row": p.row, "column": p.column, "severity": severity,
              "problem": p.message, "hint": p.hint}
@@ -239,12 +253,11 @@ def _write_problems(out: Path, checked: list[_Checked]) -> None:
             for p in problems]
     frame = pd.DataFrame(rows, columns=["file", "row", "column", "severity", "problem", "hint"])
     frame["row"] = frame["row"].astype("Int64")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    excel_safe(frame).to_csv(out, index=False, lineterminator="\n")
+    write_csv(out, frame)
 
 
 def _synth(args) -> int:
-    from .synth import SynthDesign, write_synthetic_scan
+    from readiness_analysis.io.synth import SynthDesign, write_synthetic_scan
 
     design = SynthDesign(args.institutions, args.respondents, args.waves, args.seed)
     path = write_synthetic_scan(args.out, design, overwrite=args.force)

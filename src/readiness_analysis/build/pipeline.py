@@ -1,0 +1,460 @@
+"""The whole pipeline: raw data → processed data → reports, index and manifest.
+
+Builds are incremental: a report whose inputs did not change since the last build is
+kept, not rendered again (see :mod:`readiness_analysis.build.incremental` for what counts as
+an input, and :class:`readiness_analysis.build.jobs.ReportResult` for the manifest fields).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+
+from readiness_analysis.build.batch import render_all
+from readiness_analysis.build.incremental import (
+    Fingerprint,
+    fingerprints,
+    previous_entries,
+    up_to_date,
+)
+from readiness_analysis.build.jobs import ReportJob, ReportResult, slugify
+from readiness_analysis.build.prepare import Prepared, prepare
+from readiness_analysis.build.progress import Progress
+from readiness_analysis.core.clock import build_time
+from readiness_analysis.core.errors import ReadinessError
+from readiness_analysis.core.files import file_sha256, write_json
+from readiness_analysis.core.tables import DOCUMENTS_FILE, FRAGMENTS_FILE
+from readiness_analysis.core.version import package_version
+from readiness_analysis.io.institutions import institution_key, load_aliases, normalise_institution
+from readiness_analysis.io.qda_fragments import find_qda_export
+from readiness_analysis.report.page import index_body, write_page
+from readiness_analysis.report.text import DEFAULT_LANGUAGE, languages, text
+from readiness_analysis.spec.codebook import DEFAULT_CODEBOOK
+from readiness_analysis.spec.instrument import load_instrument
+
+__all__ = ["BuildResult", "build", "default_notebooks_dir", "remove_stale_temporaries"]
+
+STUDY_NOTEBOOK = "study_report.ipynb"
+INSTITUTION_NOTEBOOK = "institution_report.ipynb"
+# Temporary files of the atomic writers: ``.<name>.tmp`` and ``.<name>.<8 random>.tmp``
+# (tempfile.mkstemp), where <name> is a file the build writes.
+_TEMPORARY = re.compile(r"\.(?P<name>.+\.(?:html|json|csv|parquet))(?:\.[a-z0-9_]{8})?\.tmp",
+                        re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Outcome of :func:`build`: one result per selected report; ``ok`` when none failed."""
+
+    reports: list[ReportResult]
+    reports_dir: Path
+    wall_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every report rendered (or was up to date)."""
+        return all(r.status == "ok" for r in self.reports)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        """The reports that failed."""
+        return [r for r in self.reports if r.status != "ok"]
+
+    @property
+    def rendered(self) -> list[ReportResult]:
+        """The reports this build rendered successfully."""
+        return [r for r in self.reports if r.rendered and r.status == "ok"]
+
+    @property
+    def skipped(self) -> list[ReportResult]:
+        """The reports kept from an earlier build because their inputs had not changed."""
+        return [r for r in self.reports if not r.rendered]
+
+    def summary(self) -> str:
+        """One line: how many reports rendered, failed and were skipped, and the wall time.
+
+        Examples
+        --------
+        >>> ok = ReportResult(None, "Study", "study.html", "ok", None, {})
+        >>> BuildResult([ok, replace(ok, rendered=False)], Path("r"), 3.21).summary()
+        '2 reports: 1 rendered, 0 failed, 1 skipped (up to date) in 3.2 s'
+        """
+        return (f"{len(self.reports)} reports: {len(self.rendered)} rendered, "
+                f"{len(self.failed)} failed, {len(self.skipped)} skipped (up to date) "
+                f"in {self.wall_s:.1f} s")
+
+
+def build(
+    raw_dir: str | Path = "data/raw",
+    processed_dir: str | Path = "data/processed",
+    reports_dir: str | Path = "reports",
+    *,
+    notebooks_dir: str | Path | None = None,
+    instrument: str | Path | None = None,
+    institutions: list[str] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    jobs: int = 1,
+    force: bool = False,
+    scheduler: str | None = None,
+    progress: bool = True,
+    weighted: bool = False,
+    cell_timeout: int | None = None,
+    invalid_answers: str = "reject",
+) -> BuildResult:
+    """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir, reports_dir : path
+        Where the inputs, processed data and reports are.
+    notebooks_dir : path, optional
+        Where the report notebooks are; default: see :func:`default_notebooks_dir`.
+    instrument : path, optional
+        Instrument YAML; default: the one shipped with the package.
+    institutions : list of str, optional
+        Render only these institution reports (the study report is always rendered); the
+        other reports of earlier builds stay in the manifest and index as they were.
+    lang : str
+        Report language: one of :func:`readiness_analysis.report.text.languages` (the
+        catalogue files present; ``nl`` and ``en`` ship with the package).
+    jobs : int
+        Reports rendered at the same time: worker processes (one warm kernel each), or
+        the workers of ``scheduler="local"``.
+    force : bool
+        Render every report, also those whose inputs did not change.
+    scheduler : str, optional
+        Render on Dask: a scheduler address, or ``"local"`` for a local cluster
+        (needs ``pip install readiness-analysis[dask]``).
+    progress : bool
+        Show progress on stderr.
+    weighted : bool
+        Weight interviews by their number of teachers (``n_teachers``) in the summaries.
+        Recorded in ``provenance.json``; changing it renders every report again.
+    cell_timeout : int, optional
+        Seconds one notebook cell may run; a report with a cell that runs longer fails
+        with a message naming the cell, the other reports still render. Default: no limit.
+    invalid_answers : {"reject", "missing"}
+        An invalid item answer rejects its row (default) or is set to missing with a
+        located warning (see :func:`readiness_analysis.io.clean.clean_scan`). Recorded in
+        ``provenance.json``; changing it renders every report again.
+
+    Returns
+    -------
+    BuildResult
+
+    Notes
+    -----
+    A build first removes temporary files that an interrupted build left in the report
+    and processed folders (see :func:`remove_stale_temporaries`).
+
+    Examples
+    --------
+    >>> result = build("data/raw", "data/processed", "reports", jobs=2)  # doctest: +SKIP
+    >>> result.ok, result.summary()  # doctest: +SKIP
+    (True, '4 reports: 4 rendered, 0 failed, 0 skipped (up to date) in 9.8 s')
+    """
+    start = time.perf_counter()
+    if lang not in languages():
+        raise ReadinessError(f"unknown language {lang!r}",
+                             hint=f"use one of: {', '.join(languages())}")
+    reports = Path(reports_dir)
+    notebooks = default_notebooks_dir() if notebooks_dir is None else Path(notebooks_dir)
+    _check_notebooks(notebooks)
+    inst = load_instrument(instrument)
+    removed = remove_stale_temporaries(reports, processed_dir)
+    prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted,
+                       invalid_answers=invalid_answers)
+    chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
+    every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
+    selected = [j for j in every if j.institution is None or j.institution in chosen]
+    plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
+    inputs = _inputs(prepared, every)
+
+    def record(position: int, result: ReportResult) -> None:
+        i = plan.todo[position]
+        plan.done[i] = replace(result, inputs=inputs, input_hash=plan.prints[i].digest,
+                               input_parts=plan.prints[i].parts)
+
+    bar = Progress(len(plan.todo), enabled=progress)
+    if removed:
+        bar.note(f"removed {len(removed)} temporary files left by an interrupted build")
+    for line in _input_notes(Path(raw_dir)):
+        bar.note(line)
+    bar.note(plan.line())
+    try:
+        render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
+                   scheduler=scheduler, progress=bar, on_result=record,
+                   cell_timeout=cell_timeout)
+    finally:  # also when interrupted: what finished is recorded, the rest renders next time
+        results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
+        listed = _with_unselected(every, selected, results, plan.previous, reports)
+        _write_index(reports, listed, lang, prepared)
+        _write_manifest(reports, listed)
+    return BuildResult(results, reports, round(time.perf_counter() - start, 2))
+
+
+@dataclass
+class _Plan:
+    """Which of the selected reports are up to date (``done``) and which render (``todo``)."""
+
+    jobs: list[ReportJob]
+    prints: list[Fingerprint]
+    previous: dict[str, dict]
+    done: dict[int, ReportResult]
+    todo: list[int]
+    why: str
+
+    @classmethod
+    def make(cls, jobs: list[ReportJob], processed: Path, instrument_source: str,
+             reports: Path, force: bool) -> _Plan:
+        prints = fingerprints(jobs, processed, instrument_source=instrument_source,
+                              codebook_source=f"<package>/{DEFAULT_CODEBOOK}")
+        previous = previous_entries(reports)
+        done = _kept(jobs, prints, {} if force else previous, reports)
+        todo = [i for i in range(len(jobs)) if i not in done]
+        why = "forced" if force else _why([jobs[i] for i in todo], [prints[i] for i in todo],
+                                          previous, reports)
+        return cls(jobs, prints, previous, done, todo, why)
+
+    def line(self) -> str:
+        """What this build renders and why, in one line."""
+        total, todo = len(self.jobs), len(self.todo)
+        if not todo:
+            return f"all {total} reports up to date: nothing to render"
+        return f"rendering {todo} of {total} reports, {total - todo} up to date (why: {self.why})"
+
+
+def _has_notebooks(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK))
+
+
+def default_notebooks_dir() -> Path:
+    """The report notebook folder to use when none is given.
+
+    ``./notebooks`` when it holds both report notebooks; otherwise the ``notebooks``
+    folder of the repository this package is installed from (an editable install:
+    ``src/readiness_analysis`` → ``notebooks``), when that holds them; otherwise
+    ``./notebooks``, which the build then reports as missing.
+
+    Examples
+    --------
+    >>> default_notebooks_dir().name
+    'notebooks'
+    """
+    here = Path("notebooks")
+    if _has_notebooks(here):
+        return here
+    beside = _checkout_notebooks()
+    return beside if _has_notebooks(beside) else here
+
+
+def _checkout_notebooks() -> Path:
+    """The ``notebooks`` folder of the source checkout the package runs from."""
+    package = Path(str(resources.files("readiness_analysis"))).resolve()
+    return package.parents[1] / "notebooks"  # src/readiness_analysis -> the checkout
+
+
+def _check_notebooks(notebooks: Path) -> None:
+    for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK):
+        if not (notebooks / name).is_file():
+            raise ReadinessError(
+                f"report notebook {name} not found", file=notebooks,
+                hint="run from the project folder or pass --notebooks",
+            )
+
+
+def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path) -> list[Path]:
+    """Delete temporary files an interrupted build left behind; return the deleted paths.
+
+    Only files named as the atomic writers name them are deleted: ``.<name>.tmp`` and
+    ``.<name>.<8 random characters>.tmp``, where ``<name>`` ends in ``.html``, ``.json``,
+    ``.csv`` or ``.parquet``. The report folder is searched with its subfolders, the
+    processed folder without. Nothing else is touched, and a folder that does not exist
+    is no error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in (".index.html.k3_x9a0q.tmp", ".manifest.json.tmp", "notes.tmp"):
+    ...     _ = (folder / name).write_text("")
+    >>> [p.name for p in remove_stale_temporaries(folder, folder / "none")]
+    ['.index.html.k3_x9a0q.tmp', '.manifest.json.tmp']
+    >>> sorted(p.name for p in folder.iterdir())
+    ['notes.tmp']
+    """
+    reports, processed = Path(reports_dir), Path(processed_dir)
+    candidates = [*(reports.rglob(".*.tmp") if reports.is_dir() else ()),
+                  *(processed.glob(".*.tmp") if processed.is_dir() else ())]
+    removed = []
+    for path in sorted(set(candidates)):
+        if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _inputs(prepared: Prepared, jobs: list[ReportJob]) -> dict[str, str]:
+    """SHA-256 of the raw files and the notebooks (the manifest's ``inputs``)."""
+    inputs = dict(prepared.inputs)
+    inputs.update({nb.name: file_sha256(nb) for nb in sorted({j.notebook for j in jobs})})
+    return inputs
+
+
+def _result_from(entry: dict, job: ReportJob) -> ReportResult:
+    """A manifest entry of an earlier build, as the result of a report kept unrendered."""
+    names = {f.name for f in fields(ReportResult)}
+    result = ReportResult(**{k: v for k, v in entry.items() if k in names})
+    return replace(result, title=job.title, institution=job.institution, rendered=False)
+
+
+def _kept(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],
+          reports: Path) -> dict[int, ReportResult]:
+    """The reports that are up to date, by position in ``jobs``."""
+    kept = {}
+    for i, (job, fingerprint) in enumerate(zip(jobs, prints, strict=True)):
+        entry = previous.get(_rel(job, reports))
+        if up_to_date(entry, fingerprint, reports):
+            kept[i] = _result_from(entry, job)
+    return kept
+
+
+def _with_unselected(every: list[ReportJob], selected: list[ReportJob],
+                     results: list[ReportResult], previous: dict[str, dict],
+                     reports: Path) -> list[ReportResult]:
+    """The results of this build plus earlier reports of institutions not selected now."""
+    by_path = {r.path: r for r in results}
+    chosen = {_rel(j, reports) for j in selected}
+    listed = []
+    for job in every:
+        path = _rel(job, reports)
+        if path in by_path:
+            listed.append(by_path[path])
+        elif path not in chosen and path in previous and (reports / path).is_file():
+            listed.append(_result_from(previous[path], job))
+    return listed
+
+
+def _rel(job: ReportJob, reports: Path) -> str:
+    return os.path.relpath(job.output, reports)
+
+
+# What each fingerprint part (see readiness_analysis.build.incremental) means, for the line
+# that says why reports render again.
+_CHANGED = {"own": "own data changed", "pooled": "pooled figures changed",
+            "shared": "shared inputs changed", "data": "study data changed"}
+
+
+def _why(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],
+         reports: Path) -> str:
+    """Why reports render again, counted: new, failed before, or the input parts that changed.
+
+    Examples
+    --------
+    >>> job = ReportJob("S", Path("s.ipynb"), Path("r/s.html"), {})
+    >>> entry = {"status": "ok", "input_parts": {"notebook": "1", "data": "1"}}
+    >>> _why([job, job], [Fingerprint.of({"notebook": "2", "data": "1"})] * 2,
+    ...      {"s.html": entry}, Path("r"))
+    'notebook changed (2)'
+    """
+    counts: Counter[str] = Counter()
+    for job, fingerprint in zip(jobs, prints, strict=True):
+        entry = previous.get(_rel(job, reports))
+        if not entry:
+            counts["new"] += 1
+        elif entry.get("status") != "ok":
+            counts["failed before"] += 1
+        else:
+            before = entry.get("input_parts") or {}
+            changed = [k for k, v in fingerprint.parts.items() if before.get(k) != v]
+            counts.update([_CHANGED.get(k, f"{k} changed") for k in changed]
+                          or ["report file changed since"])
+    return ", ".join(f"{reason} ({n})" for reason, n in counts.most_common())
+
+def _input_notes(raw: Path) -> list[str]:
+    """What the build goes without, said before it starts (optional inputs that are absent)."""
+    notes = []
+    if not (raw / FRAGMENTS_FILE).is_file() and find_qda_export(raw) is None:
+        notes.append(f"note: no coded interview fragments in {raw} ({FRAGMENTS_FILE} or a "
+                     "QDA export): the reports show the scan only")
+    if not (raw / DOCUMENTS_FILE).is_file():
+        notes.append(f"note: no {DOCUMENTS_FILE} in {raw}: the reports show no document "
+                     "inventory (sub-question 1)")
+    return notes
+
+
+def _choose(available: list[str], wanted: list[str] | None,
+            aliases: dict[str, str] | None = None) -> list[str]:
+    """The institutions asked for, matched as the cleaning matches names.
+
+    Case, white space and the alias table do not matter, as when the data were cleaned.
+
+    Examples
+    --------
+    >>> _choose(["Instelling A", "ROC van Amsterdam"], ["instelling  a", "ROCvA"],
+    ...         {"rocva": "ROC van Amsterdam"})
+    ['Instelling A', 'ROC van Amsterdam']
+    """
+    if not wanted:
+        return available
+    by_key = {institution_key(a): a for a in available}
+    found = {w: by_key.get(institution_key(normalise_institution(w, aliases))) for w in wanted}
+    unknown = [w for w, name in found.items() if name is None]
+    if unknown:
+        raise ReadinessError(
+            f"unknown institution {unknown[0]!r}", hint=f"choose from: {', '.join(available)}"
+        )
+    return [a for a in available if a in found.values()]
+
+
+def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Path,
+          lang: str) -> list[ReportJob]:
+    processed_abs = str(processed.resolve())
+    study_title = text("index.study_report", lang)
+    jobs = [
+        ReportJob(study_title, notebooks / STUDY_NOTEBOOK, reports / "study.html",
+                  {"processed_dir": processed_abs, "lang": lang}, lang)
+    ]
+    slugs: set[str] = set()
+    for name in institutions:
+        slug = slugify(name)
+        while slug in slugs:  # two names that slug alike still get two files
+            slug += "-x"
+        slugs.add(slug)
+        jobs.append(
+            ReportJob(name, notebooks / INSTITUTION_NOTEBOOK,
+                      reports / "institutions" / f"{slug}.html",
+                      {"institution": name, "processed_dir": processed_abs, "lang": lang},
+                      lang, institution=name)
+        )
+    return jobs
+
+
+def _write_index(reports: Path, results: list[ReportResult], lang: str,
+                 prepared: Prepared) -> None:
+    synthetic = prepared_synthetic(prepared)
+    note = text("synthetic", lang) if synthetic else None
+    body = index_body(results, lang=lang, synthetic_note=note)
+    write_page(reports / "index.html", title=text("index.title", lang), body=body, lang=lang,
+               home="index.html")
+
+
+def prepared_synthetic(prepared: Prepared) -> bool:
+    """Whether the scan data behind a build came from the synthetic generator."""
+    provenance = json.loads((prepared.processed_dir / "provenance.json").read_text("utf-8"))
+    return bool(provenance.get("synthetic"))
+
+
+def _write_manifest(reports: Path, results: list[ReportResult]) -> None:
+    manifest = {
+        "generated": build_time().isoformat(timespec="seconds"),
+        "package_version": package_version(),
+        "reports": [asdict(r) for r in results],
+    }
+    write_json(reports / "manifest.json", manifest)

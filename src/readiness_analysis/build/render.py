@@ -1,0 +1,135 @@
+"""Render one report: execute its notebook and turn it into a self-contained HTML page.
+
+A report is rendered in three steps: papermill parameterises the notebook (the same
+``injected-parameters`` cell as ``papermill`` writes), a warm kernel executes it
+(:class:`readiness_analysis.build.kernel.WarmKernel`, one per worker, reset between
+reports), and nbconvert's ``HTMLExporter`` turns it into HTML without code, prompts or log
+output, which :func:`readiness_analysis.report.page.page_html` wraps in the shared page.
+Many reports at once, each in the kernel of the worker it lands on, is
+:func:`readiness_analysis.build.batch.render_all`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from readiness_analysis.build.jobs import ReportJob
+from readiness_analysis.build.kernel import KERNEL, WarmKernel
+from readiness_analysis.core.files import write_text
+from readiness_analysis.report.page import page_html
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+__all__ = ["notebook_html", "parameterized_notebook", "render_page", "render_report"]
+
+
+def parameterized_notebook(job: ReportJob) -> NotebookNode:
+    """The job's notebook with papermill's ``injected-parameters`` cell added.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> job = ReportJob("S", Path("notebooks/study_report.ipynb"), Path("s.html"),
+    ...                 {"lang": "en"})
+    >>> nb = parameterized_notebook(job)  # doctest: +SKIP
+    >>> [c.metadata.tags for c in nb.cells][:3]  # doctest: +SKIP
+    [['remove_cell'], ['parameters'], ['injected-parameters']]
+    """
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(
+        load_notebook_node(str(job.notebook)), job.parameters, kernel_name=KERNEL
+    )
+    for cell in nb.cells:  # a fixed id instead of papermill's random one: same inputs, same HTML
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return nb
+
+
+def render_page(job: ReportJob, *, home: str = "index.html",
+                kernel: WarmKernel | None = None) -> str:
+    """Execute ``job``'s notebook and return the report page as HTML text.
+
+    Parameters
+    ----------
+    job : ReportJob
+    home : str
+        Link to the index page, relative to the report.
+    kernel : WarmKernel, optional
+        Kernel to run in (kept warm for the next report); default: a new one, shut down
+        afterwards.
+
+    Raises
+    ------
+    RenderError
+        When a cell fails (the message names the cell and the error) or the kernel dies.
+    """
+    nb = parameterized_notebook(job)
+    if kernel is None:
+        with WarmKernel() as own:
+            own.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    else:
+        kernel.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home)
+
+
+def render_report(job: ReportJob, *, home: str = "index.html",
+                  kernel: WarmKernel | None = None) -> None:
+    """Execute ``job.notebook`` and write it as HTML to ``job.output``.
+
+    Raises
+    ------
+    RenderError
+        When a cell fails (the message names the cell and the error) or the kernel dies;
+        nothing is written then.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> job = ReportJob("Studie", Path("notebooks/study_report.ipynb"),
+    ...                 Path("reports/study.html"), {"processed_dir": "data/processed"})
+    >>> render_report(job)  # doctest: +SKIP
+    """
+    write_text(job.output, render_page(job, home=home, kernel=kernel))
+
+
+@cache
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def notebook_html(notebook: NotebookNode) -> str:
+    """An executed notebook as an HTML fragment without code, prompts or stderr.
+
+    Cells tagged ``remove_cell`` are left out.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hi")])
+    >>> '<h1 id="Hi">' in notebook_html(nb)
+    True
+    """
+    import nbformat
+
+    notebook = nbformat.from_dict(notebook)  # a copy: the caller's notebook stays as it was
+    notebook.cells = [c for c in notebook.cells
+                      if "remove_cell" not in c.metadata.get("tags", [])]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _is_log(o)]
+    body, _ = _exporter().from_notebook_node(notebook)
+    return body
+
+
+def _is_log(output) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"

@@ -1,0 +1,97 @@
+"""Coded interview fragments from a ``fragments.csv``: read, check and expand per code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.io.scan import read_scan
+from readiness_analysis.spec.codebook import Codebook
+
+__all__ = ["FRAGMENT_COLUMNS", "read_fragments"]
+
+FRAGMENT_COLUMNS = ("fragment_id", "institution", "codes", "text")
+
+
+def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
+    """Read coded fragments (CSV) into one row per fragment × code.
+
+    The file has ``fragment_id``, ``institution`` (may be empty), ``codes`` (one or more
+    code names separated by ``;``), ``text``, and optionally ``section`` and ``coder``.
+
+    Returns
+    -------
+    DataFrame
+        ``fragment_id``, ``institution``, ``section``, ``coder``, ``code``, ``rank``
+        (1 = the fragment's first, primary code), ``valence``, ``theme``,
+        ``recommendation``, ``text``.
+
+    Raises
+    ------
+    DataValidationError
+        For a missing column, an empty text, an unknown code or a duplicate fragment id,
+        each located as ``file:row:column``.
+
+    Examples
+    --------
+    >>> f = read_fragments("data/raw/fragments.csv", load_codebook())  # doctest: +SKIP
+    """
+    raw = read_scan(path)
+    frame, source = raw.frame, raw.source
+    missing = [c for c in FRAGMENT_COLUMNS if c not in frame]
+    if missing:
+        raise DataValidationError(
+            [Problem(source, 1, c, "required column missing", "add it") for c in missing]
+        )
+    problems, rows = list(raw.problems), []  # rows the reader could not read
+    known = set(codebook.names)
+    for idx, record in frame.iterrows():
+        line = raw.rows[idx]
+        problems += _check_fragment(record, line, source, known)
+        codes = [c.strip() for c in str(record["codes"]).split(";") if c.strip()]
+        for rank, code in enumerate(codes, start=1):
+            if code in known:
+                rows.append(_fragment_row(record, code, rank, codebook))
+    duplicated = frame["fragment_id"].duplicated()
+    problems += [
+        Problem(source, raw.rows[i], "fragment_id", "duplicate fragment id")
+        for i in duplicated[duplicated].index
+    ]
+    if problems:
+        raise DataValidationError(problems)
+    return pd.DataFrame(rows)
+
+
+def _check_fragment(record, line: int, source: str, known: set[str]) -> list[Problem]:
+    problems = []
+    for column in ("fragment_id", "text", "codes"):
+        if pd.isna(record[column]):
+            problems.append(Problem(source, line, column, f"{column} is empty"))
+    if pd.notna(record["codes"]):
+        for code in str(record["codes"]).split(";"):
+            if code.strip() and code.strip() not in known:
+                problems.append(
+                    Problem(source, line, "codes", f"unknown code {code.strip()!r}",
+                            "add it to the codebook or fix the spelling")
+                )
+    return problems
+
+
+def _fragment_row(record, code: str, rank: int, codebook: Codebook) -> dict:
+    entry = codebook[code]
+    get = record.get
+    return {
+        "fragment_id": str(record["fragment_id"]),
+        "institution": None if pd.isna(record["institution"]) else str(record["institution"]),
+        "section": None if pd.isna(get("section", pd.NA)) else str(get("section")),
+        "coder": None if pd.isna(get("coder", pd.NA)) else str(get("coder")),
+        "document": None if pd.isna(get("document", pd.NA)) else str(get("document")),
+        "code": code,
+        "rank": rank,
+        "valence": entry.valence,
+        "theme": entry.theme,
+        "recommendation": entry.recommendation,
+        "text": str(record["text"]),
+    }

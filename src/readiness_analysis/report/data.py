@@ -1,0 +1,223 @@
+"""The report data: the processed files one report reads, cut to its institution.
+
+:func:`load_report_data` reads the processed folder once per report and, for an
+institution report, keeps only that institution's respondents; the :class:`ReportData`
+it returns remembers the institution, so that sections take the data and never the name
+again. The small helpers below (waves, latest wave, pooled rows) are the data views that
+several sections share. Nothing here writes text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from readiness_analysis.core.errors import ReadinessError
+from readiness_analysis.spec.instrument import Instrument, load_instrument
+
+__all__ = ["PROCESSED_FILES", "ReportData", "fragments_supplied", "latest_pooled",
+           "latest_responses", "latest_wave", "load_report_data", "waves"]
+
+PROCESSED_FILES = ("responses.parquet", "scores.parquet", "institution_scores.parquet",
+                   "fragments.parquet", "cleaning_log.csv", "provenance.json",
+                   "documents.parquet", "wave_change.parquet")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The processed data one report needs (see :func:`load_report_data`).
+
+    ``institution`` is the institution the data were cut to, ``None`` for the study
+    report (all institutions).
+    """
+
+    responses: pd.DataFrame
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    fragments: pd.DataFrame
+    cleaning_log: pd.DataFrame
+    provenance: dict
+    instrument: Instrument
+    documents: pd.DataFrame | None = None
+    agreement: pd.DataFrame | None = None
+    changes: pd.DataFrame | None = None
+    pooled_fragments: pd.DataFrame | None = None
+    institution: str | None = None
+
+    @property
+    def institutions(self) -> list[str]:
+        """Institutions with kept respondents, sorted."""
+        return sorted(self.responses["institution"].dropna().unique().tolist())
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the scan answers were made by the synthetic generator."""
+        return bool(self.provenance.get("synthetic"))
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the summaries weight interviews by their number of teachers."""
+        return bool(self.provenance.get("weighted"))
+
+    def own_institution(self) -> str:
+        """The institution these data were cut to.
+
+        Raises
+        ------
+        ReadinessError
+            When the data are the study's (loaded without an institution).
+        """
+        if self.institution is None:
+            raise ReadinessError(
+                "this report section needs the data of one institution",
+                hint="load them with load_report_data(processed_dir, institution)")
+        return self.institution
+
+    def institution_summary(self, institution: str | None = None) -> pd.DataFrame:
+        """Summary rows of one institution (all waves); default the data's own institution."""
+        name = self.own_institution() if institution is None else institution
+        return self.summary[self.summary["institution"] == name]
+
+    def pooled_summary(self) -> pd.DataFrame:
+        """Summary rows pooled over all institutions."""
+        return self.summary[self.summary["institution"].isna()]
+
+
+def load_report_data(processed_dir: str | Path, institution: str | None = None) -> ReportData:
+    """Load the processed files; with ``institution``, keep only its respondents.
+
+    The pooled summary rows stay (they are the comparison every report shows);
+    respondent-level tables and fragments are cut to the institution, which the data
+    then carry as ``ReportData.institution``.
+
+    Raises
+    ------
+    ReadinessError
+        When the processed files are missing or the institution is unknown.
+
+    Examples
+    --------
+    >>> data = load_report_data("data/processed", "Instelling A")  # doctest: +SKIP
+    >>> data.institution  # doctest: +SKIP
+    'Instelling A'
+    """
+    d = Path(processed_dir)
+    for name in PROCESSED_FILES:
+        if not (d / name).is_file():
+            where = "" if d.is_absolute() else (
+                f"; {d} is relative to the working folder {Path.cwd()}: run the notebook from "
+                "notebooks/ or pass an absolute processed_dir")
+            raise ReadinessError(
+                f"processed data missing: {name}", file=d,
+                hint=f"run `readiness build` (or `make report`) first{where}",
+            )
+    provenance = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+    data = ReportData(
+        responses=pd.read_parquet(d / "responses.parquet"),
+        scores=pd.read_parquet(d / "scores.parquet"),
+        summary=pd.read_parquet(d / "institution_scores.parquet"),
+        fragments=pd.read_parquet(d / "fragments.parquet"),
+        cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
+        provenance=provenance,
+        instrument=_instrument(provenance),
+        documents=pd.read_parquet(d / "documents.parquet"),
+        agreement=_optional_csv(d / "agreement.csv"),
+        changes=pd.read_parquet(d / "wave_change.parquet"),
+    )
+    return data if institution is None else _only(data, institution)
+
+
+def _optional_csv(path: Path) -> pd.DataFrame:
+    """A CSV the build may leave empty (header only) or not write at all."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    return pd.read_csv(path)
+
+
+def _instrument(provenance: dict) -> Instrument:
+    source = provenance.get("instrument", {}).get("source", "")
+    return load_instrument(None if source.startswith("<package>") else source)
+
+
+def _only(data: ReportData, institution: str) -> ReportData:
+    if institution not in data.institutions:
+        raise ReadinessError(
+            f"unknown institution {institution!r}",
+            hint=f"choose one of: {', '.join(data.institutions)}",
+        )
+    own = data.fragments["institution"] == institution
+    pooled = data.fragments[["fragment_id", "code", "valence", "recommendation"]]
+    scores = data.scores[data.scores["institution"] == institution].copy()
+    for column in ("institution", "respondent_id"):
+        # other institutions' names and ids must not survive as unused categories
+        if isinstance(scores[column].dtype, pd.CategoricalDtype):
+            scores[column] = scores[column].cat.remove_unused_categories()
+    return ReportData(
+        responses=data.responses[data.responses["institution"] == institution],
+        scores=scores,
+        summary=data.summary[
+            (data.summary["institution"] == institution) | data.summary["institution"].isna()
+        ],
+        fragments=data.fragments[own],
+        cleaning_log=data.cleaning_log,
+        provenance=data.provenance,
+        instrument=data.instrument,
+        documents=data.documents[data.documents["institution"] == institution],
+        changes=data.changes[data.changes["institution"] == institution],
+        pooled_fragments=pooled,
+        institution=institution,
+    )
+
+
+def waves(data: ReportData) -> list[int]:
+    """The waves of the responses, sorted (empty without responses).
+
+    Examples
+    --------
+    >>> waves(load_report_data("data/processed"))  # doctest: +SKIP
+    [1]
+    """
+    if "wave" not in data.responses or data.responses.empty:
+        return []
+    return sorted(int(w) for w in data.responses["wave"].dropna().unique())
+
+
+def latest_wave(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the latest wave of a summary (all rows when it has no waves).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"wave": [1, 2, 2], "mean": [1.0, 2.0, 3.0]})
+    >>> latest_wave(s)["mean"].tolist()
+    [2.0, 3.0]
+    """
+    if "wave" in summary and len(summary):
+        return summary[summary["wave"] == summary["wave"].max()]
+    return summary
+
+
+def latest_pooled(data: ReportData) -> pd.DataFrame:
+    """Summary rows pooled over all institutions, latest wave."""
+    return latest_wave(data.pooled_summary())
+
+
+def latest_responses(data: ReportData) -> pd.DataFrame:
+    """Responses of the latest wave (the current picture)."""
+    if data.responses.empty:
+        return data.responses
+    return data.responses[data.responses["wave"] == data.responses["wave"].max()]
+
+
+def fragments_supplied(data: ReportData) -> bool:
+    """Whether any coded interview fragments were supplied to the study (any institution).
+
+    Examples
+    --------
+    >>> fragments_supplied(load_report_data("data/processed"))  # doctest: +SKIP
+    True
+    """
+    pooled = data.pooled_fragments
+    return not data.fragments.empty or (pooled is not None and not pooled.empty)

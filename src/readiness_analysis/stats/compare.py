@@ -1,0 +1,791 @@
+r"""Where institutions and waves differ: rank tests, effect sizes and a guarded model.
+
+Three entry points, all reading the long scores table of
+:func:`readiness_analysis.stats.scores.theme_scores` (``respondent_id``, ``institution``,
+``wave``, ``theme``, ``score``):
+
+* :func:`compare_groups` -- per theme, the Kruskal-Wallis test with epsilon-squared and
+  eta-squared(H), and Mann-Whitney tests between every pair of groups with Holm-adjusted
+  p-values (one pair, and its rank-biserial correlation, when there are two groups);
+* :func:`compare_waves` -- per institution and theme, Mann-Whitney tests between
+  consecutive waves;
+* :func:`model_differences` -- one theme's scores modelled by institution (and wave) with
+  ordinary least squares and HC3 standard errors.
+
+Small samples
+-------------
+A readiness study may have a handful of interviews per school (the demo: 14 in three
+schools). A p-value from such data is not meaningless by accident but by design, so every
+function checks the sample size first and says so instead of testing:
+
+* a rank test is run only when every group compared has at least ``min_n`` scores
+  (default :data:`MIN_N` = 5) and all groups together at least ``min_total`` (default
+  :data:`MIN_TOTAL` = 10); otherwise the row gets ``status = "n too small"``, a ``note``
+  naming the smallest group, and NaN statistics;
+* :func:`model_differences` needs at least ``min_n`` scores per institution (and per wave)
+  and ``min_total`` scores in all (default :data:`MIN_MODEL_N` = 25); otherwise it raises
+  :class:`TooFewScoresError` with that message.
+
+Five is the usual minimum for the chi-squared approximation of the Kruskal-Wallis H
+(Kruskal & Wallis, 1952; below it exact tables are needed) and leaves the normal
+approximation of the Mann-Whitney U at least workable; 25 is the smallest sample for
+which Long and Ervin (2000) found HC3 tests to keep their size. The thresholds are
+parameters: raise them for a stricter report, never lower them to get a p-value.
+
+Other statuses: ``"one group"`` (nothing to compare with) and ``"all scores equal"``
+(every score identical, so ranks carry no information: R's ``kruskal.test`` and
+``wilcox.test`` return NaN/NA here, and so does this module).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from readiness_analysis.core.errors import ComparisonError, TooFewScoresError
+
+__all__ = [
+    "GROUP_COLUMNS",
+    "MIN_MODEL_N",
+    "MIN_N",
+    "MIN_TOTAL",
+    "PAIR_COLUMNS",
+    "STATUS_CONSTANT",
+    "STATUS_OK",
+    "STATUS_ONE_GROUP",
+    "STATUS_TOO_SMALL",
+    "ComparisonError",
+    "GroupComparison",
+    "ModelResult",
+    "TooFewScoresError",
+    "compare_groups",
+    "compare_waves",
+    "model_differences",
+]
+
+#: Smallest number of scores per group for a test (Kruskal & Wallis, 1952).
+MIN_N = 5
+#: Smallest number of scores of all groups together for a test.
+MIN_TOTAL = 10
+#: Smallest number of scores for :func:`model_differences` (Long & Ervin, 2000).
+MIN_MODEL_N = 25
+
+STATUS_OK = "ok"
+STATUS_TOO_SMALL = "n too small"
+STATUS_ONE_GROUP = "one group"
+STATUS_CONSTANT = "all scores equal"
+
+#: Columns of :attr:`GroupComparison.overall` after the theme column.
+GROUP_COLUMNS: tuple[str, ...] = (
+    "status",
+    "note",
+    "n",
+    "n_groups",
+    "min_group_n",
+    "smallest",
+    "h",
+    "df",
+    "p",
+    "epsilon2",
+    "eta2_h",
+    "u",
+    "p_u",
+    "rank_biserial",
+)
+#: Columns of a pairwise table after its leading identifier columns.
+PAIR_COLUMNS: tuple[str, ...] = (
+    "n1",
+    "n2",
+    "status",
+    "note",
+    "u",
+    "p",
+    "p_holm",
+    "rank_biserial",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupComparison:
+    """Result of :func:`compare_groups`.
+
+    Attributes
+    ----------
+    overall : DataFrame
+        One row per theme: the theme column, then :data:`GROUP_COLUMNS`.
+    pairwise : DataFrame
+        One row per theme and pair of groups: the theme column, ``group1``, ``group2``,
+        then :data:`PAIR_COLUMNS`.
+    group : str
+        The grouping column.
+    min_n, min_total : int
+        The thresholds used.
+
+    """
+
+    overall: pd.DataFrame
+    pairwise: pd.DataFrame
+    group: str
+    min_n: int
+    min_total: int
+
+
+@dataclass(frozen=True, eq=False)
+class ModelResult:
+    """Result of :func:`model_differences`.
+
+    Attributes
+    ----------
+    theme : str
+        The theme modelled.
+    formula : str
+        The model, e.g. ``"score ~ institution + wave"``.
+    baseline : dict
+        The reference level of each factor (the first in sorted order).
+    n : int
+        Scores used.
+    df_resid : float
+        Residual degrees of freedom (of the t and F tests).
+    r_squared : float
+        Share of variance explained.
+    coefficients : DataFrame
+        One row per coefficient: ``term``, ``estimate``, ``se`` (HC3), ``t``, ``p``,
+        ``ci_low``, ``ci_high`` (95 %).
+    tests : DataFrame
+        One row per factor: ``term``, ``f``, ``df_num``, ``df_den``, ``p`` of the Wald F
+        test that all its coefficients are zero (HC3 covariance).
+
+    """
+
+    theme: str
+    formula: str
+    baseline: dict
+    n: int
+    df_resid: float
+    r_squared: float
+    coefficients: pd.DataFrame
+    tests: pd.DataFrame
+
+
+def compare_groups(
+    scores: pd.DataFrame,
+    group: str = "institution",
+    *,
+    theme_col: str = "theme",
+    value: str = "score",
+    min_n: int = MIN_N,
+    min_total: int = MIN_TOTAL,
+) -> GroupComparison:
+    r"""Compare the groups' scores per theme with rank tests and effect sizes.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores table with at least the columns ``group``, ``theme_col`` and
+        ``value`` (as :func:`readiness_analysis.stats.scores.theme_scores` returns).
+    group : str
+        Column holding the groups, e.g. ``"institution"`` or ``"wave"``.
+    theme_col : str
+        Column holding the theme; every theme is tested separately.
+    value : str
+        Numeric column holding the score; NaN marks a missing score.
+    min_n : int
+        Fewest scores a group may have for the theme to be tested.
+    min_total : int
+        Fewest scores all groups together may have.
+
+    Returns
+    -------
+    GroupComparison
+        ``overall`` (one row per theme: ``status``, ``note`` (English, for the
+        console), ``n``, ``n_groups``, ``min_group_n``, ``smallest`` (the label of the
+        smallest group, so that a report can word the note itself), Kruskal-Wallis
+        ``h``, ``df``, ``p``, ``epsilon2``, ``eta2_h``
+        and, with exactly two groups, Mann-Whitney ``u``, ``p_u`` and
+        ``rank_biserial``) and ``pairwise`` (one row per pair of groups: ``group1``,
+        ``group2``, ``n1``, ``n2``, ``status``, ``note``, ``u``, ``p``, ``p_holm``,
+        ``rank_biserial``).
+
+    Raises
+    ------
+    ComparisonError
+        When ``scores`` is not a DataFrame, lacks a column, has a non-numeric or infinite
+        score, or when a threshold is below 1.
+
+    Notes
+    -----
+    Rows with a missing group label are left out (as R's ``kruskal.test`` does); rows
+    with a missing score still make their group present, so a group without any score
+    for a theme stops that theme's tests ("n too small") instead of silently vanishing.
+    Groups are taken in sorted order (category order for a categorical column).
+
+    The status of a theme is, in this order: ``"one group"`` with fewer than two groups;
+    ``"n too small"`` when a group has fewer than ``min_n`` scores or all groups
+    together fewer than ``min_total``; ``"all scores equal"``; otherwise ``"ok"``. Only
+    ``"ok"`` themes get statistics; the others get NaN. Pairs are tested only when their
+    theme is ``"ok"`` and otherwise carry its status and note: the Holm family is all
+    pairs of the theme, so a theme is tested in full or not at all.
+
+    With :math:`n` scores in :math:`k` groups and the tie-corrected Kruskal-Wallis
+    statistic :math:`H` (df :math:`= k - 1`, chi-squared p-value), the effect sizes of
+    Tomczak and Tomczak (2014) are
+
+    .. math::
+
+        \varepsilon^2_R = \frac{H}{(n^2 - 1)/(n + 1)} = \frac{H}{n - 1},
+        \qquad
+        \eta^2_H = \frac{H - k + 1}{n - k}
+
+    (:math:`\eta^2_H` is NaN when :math:`n = k`).
+
+    The pairwise tests are Mann-Whitney tests with the normal approximation, tie
+    correction and continuity correction (R's ``wilcox.test(x, y, exact = FALSE,
+    correct = TRUE)``); :math:`U` is the statistic of ``group1`` (R's ``W``). The
+    p-values of all pairs of one theme are adjusted together by Holm's method, whatever
+    the Kruskal-Wallis result; a pair whose scores are all equal gets NaN and is left
+    out of the adjustment (as R's ``p.adjust`` treats ``NA``). The rank-biserial
+    correlation (Kerby, 2014)
+
+    .. math::
+
+        r_{rb} = \frac{2U}{n_1 n_2} - 1 = P(X_1 > X_2) - P(X_1 < X_2)
+
+    is positive when ``group1`` tends to score higher.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    *Scandinavian Journal of Statistics*, 6(2), 65-70.
+
+    Kerby, D. S. (2014). The simple difference formula: An approach to teaching
+    nonparametric correlation. *Comprehensive Psychology*, 3, 11.IT.3.1.
+
+    Kruskal, W. H., & Wallis, W. A. (1952). Use of ranks in one-criterion variance
+    analysis. *Journal of the American Statistical Association*, 47(260), 583-621.
+
+    Tomczak, M., & Tomczak, E. (2014). The need to report effect size estimates
+    revisited. An overview of some recommended measures of effect size. *Trends in Sport
+    Sciences*, 1(21), 19-25.
+
+    Examples
+    --------
+    The equivalent R calls are ``kruskal.test(score ~ institution, data)`` and
+    ``pairwise.wilcox.test(score, institution, p.adjust.method = "holm", exact = FALSE)``.
+
+    >>> scores = pd.DataFrame({"institution": list("AAAAABBBBB"), "theme": "vision",
+    ...                        "score": [1, 2, 2, 3, 3, 3, 4, 4, 5, 5]})
+    >>> result = compare_groups(scores)
+    >>> row = result.overall.iloc[0]
+    >>> row["status"], round(float(row["h"]), 4), round(float(row["epsilon2"]), 4)
+    ('ok', 6.0266, 0.6696)
+    >>> float(row["u"]), float(row["rank_biserial"])
+    (1.0, -0.92)
+    >>> compare_groups(scores.iloc[1:]).overall.loc[0, ["status", "note"]].tolist()
+    ['n too small', 'A has 4 scores (fewer than 5)']
+
+    """
+    _check_thresholds(min_n, min_total)
+    data = _prepare(scores, [group], theme_col, value)
+    overall, pairwise = [], []
+    for theme, rows in _by(data, [theme_col]):
+        samples = _samples(rows, group, value)
+        status, note = _status(samples, min_n, min_total)
+        overall.append({theme_col: theme[0], **_overall_row(samples, status, note)})
+        for row in _pairwise_rows(samples, status, note):
+            pairwise.append({theme_col: theme[0], **row})
+    return GroupComparison(
+        overall=pd.DataFrame(overall, columns=[theme_col, *GROUP_COLUMNS]),
+        pairwise=pd.DataFrame(pairwise, columns=[theme_col, "group1", "group2", *PAIR_COLUMNS]),
+        group=group,
+        min_n=min_n,
+        min_total=min_total,
+    )
+
+
+def compare_waves(
+    scores: pd.DataFrame,
+    institution: str = "institution",
+    wave: str = "wave",
+    *,
+    theme_col: str = "theme",
+    value: str = "score",
+    min_n: int = MIN_N,
+    min_total: int = MIN_TOTAL,
+) -> pd.DataFrame:
+    r"""Compare consecutive waves within each institution, per theme.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores table with the columns ``institution``, ``wave``, ``theme_col`` and
+        ``value``.
+    institution, wave : str
+        Columns holding the institution and the wave (any sortable labels).
+    theme_col : str
+        Column holding the theme.
+    value : str
+        Numeric column holding the score; NaN marks a missing score.
+    min_n : int
+        Fewest scores each of the two waves must have for a test.
+    min_total : int
+        Fewest scores the two waves together must have.
+
+    Returns
+    -------
+    DataFrame
+        One row per institution, theme and pair of consecutive waves: ``institution``,
+        ``theme``, ``wave1``, ``wave2``, ``n1``, ``n2``, ``status``, ``note``, ``u``,
+        ``p``, ``p_holm``, ``rank_biserial``. Empty (with these columns) when no
+        institution has two waves.
+
+    Raises
+    ------
+    ComparisonError
+        As :func:`compare_groups`.
+
+    Notes
+    -----
+    Waves are compared as independent samples (respondents are pseudonymised per wave
+    and interviews are not repeated measures), with the Mann-Whitney test, Holm
+    adjustment and rank-biserial correlation of :func:`compare_groups`:
+    :math:`r_{rb} = 2U/(n_1 n_2) - 1` is positive when ``wave1`` scored higher, so a
+    negative value means the later wave scored higher. "Consecutive" means adjacent in
+    the sorted waves present for that institution (an institution surveyed in waves 1
+    and 3 gets the pair 1-3). The Holm family is the set of pairs of one institution and
+    theme. A pair is tested only when each wave has at least ``min_n`` scores and both
+    together at least ``min_total``; otherwise ``status = "n too small"``.
+
+    References
+    ----------
+    Mann, H. B., & Whitney, D. R. (1947). On a test of whether one of two random
+    variables is stochastically larger than the other. *The Annals of Mathematical
+    Statistics*, 18(1), 50-60.
+
+    Examples
+    --------
+    The equivalent R call, per institution and pair of waves, is
+    ``wilcox.test(score[wave == 1], score[wave == 2], exact = FALSE, correct = TRUE)``.
+
+    >>> scores = pd.DataFrame({"institution": "A", "theme": "vision",
+    ...                        "wave": [1] * 5 + [2] * 5,
+    ...                        "score": [1, 2, 2, 3, 3, 3, 4, 4, 5, 5]})
+    >>> row = compare_waves(scores).iloc[0]
+    >>> float(row["u"]), round(float(row["p"]), 4), float(row["rank_biserial"])
+    (1.0, 0.0189, -0.92)
+
+    """
+    _check_thresholds(min_n, min_total)
+    data = _prepare(scores, [institution, wave], theme_col, value)
+    rows = []
+    for (inst, theme), part in _by(data, [institution, theme_col]):
+        samples = _samples(part, wave, value)
+        pairs = list(itertools.pairwise(samples))
+        results = _holm([_pair_result(samples, a, b, min_n, min_total) for a, b in pairs])
+        for (a, b), result in zip(pairs, results, strict=True):
+            rows.append({institution: inst, theme_col: theme, "wave1": a, "wave2": b, **result})
+    columns = [institution, theme_col, "wave1", "wave2", *PAIR_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def model_differences(
+    scores: pd.DataFrame,
+    theme: str,
+    *,
+    group: str = "institution",
+    wave: str | None = "wave",
+    theme_col: str = "theme",
+    value: str = "score",
+    min_n: int = MIN_N,
+    min_total: int = MIN_MODEL_N,
+) -> ModelResult:
+    r"""Model one theme's scores by institution (and wave): OLS with HC3 errors.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long scores table.
+    theme : str
+        The theme to model (a value of ``theme_col``).
+    group : str
+        Column holding the institution (a categorical predictor).
+    wave : str or None
+        Column holding the wave, added as a categorical predictor when the theme has
+        scores from more than one wave; ``None`` leaves it out.
+    theme_col : str
+        Column holding the theme.
+    value : str
+        Numeric column holding the score.
+    min_n : int
+        Fewest scores every institution (and every wave) must have; at least 2.
+    min_total : int
+        Fewest scores in all.
+
+    Returns
+    -------
+    ModelResult
+        Coefficients with HC3 standard errors, t tests and 95 % intervals, and a Wald
+        F test per factor.
+
+    Raises
+    ------
+    TooFewScoresError
+        When an institution or wave has fewer than ``min_n`` scores, or the theme fewer
+        than ``min_total`` in all. The message says how many there are: no p-value is
+        computed from such data.
+    ComparisonError
+        For invalid input (as :func:`compare_groups`), an unknown theme, fewer than two
+        institutions, scores that are all equal, or institutions and waves so
+        confounded that their effects cannot be separated.
+
+    Notes
+    -----
+    The model is :math:`y_i = \beta_0 + \sum_g \beta_g [\text{group}_i = g] +
+    \sum_w \gamma_w [\text{wave}_i = w] + e_i` with treatment contrasts against the
+    first level in sorted order (``baseline``), fitted by ordinary least squares. Its
+    covariance is HC3 (MacKinnon & White, 1985),
+
+    .. math::
+
+        \widehat V = (X^\top X)^{-1} X^\top
+        \operatorname{diag}\!\Bigl(\frac{e_i^2}{(1 - h_{ii})^2}\Bigr) X (X^\top X)^{-1},
+
+    coefficients are tested with :math:`t = b / \mathrm{se}` on the residual degrees of
+    freedom, and each factor with the Wald statistic
+    :math:`F = (Rb)^\top (R \widehat V R^\top)^{-1} (Rb) / q`
+    on :math:`q` and the residual degrees of freedom.
+
+    Why OLS and not an ordinal model: a theme score is the mean of several 1-5 items,
+    so it takes many values and differences in it read directly as scale points;
+    rounding it to an ordinal category would throw information away, and a
+    proportional-odds model (``OrderedModel``, R's ``MASS::polr``) adds a threshold per
+    category and fails under the sparse categories and separation that small school
+    samples produce. Unequal spread between schools is handled by HC3, recommended for
+    samples below 250 (Long & Ervin, 2000).
+
+    The rule for "n allows": every institution (and every wave in the model) present in
+    the theme's rows has at least ``min_n`` scores -- an institution whose scores are all
+    missing counts with 0, as in :func:`compare_groups` -- and the theme has at least
+    ``min_total`` (25, the smallest sample in which Long and Ervin found HC3 tests to
+    hold their size). Rows with a missing institution or wave are left out. Levels are
+    in sorted order (category order for a categorical column).
+
+    References
+    ----------
+    Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard
+    errors in the linear regression model. *The American Statistician*, 54(3), 217-224.
+
+    MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance
+    matrix estimators with improved finite sample properties. *Journal of Econometrics*,
+    29(3), 305-325.
+
+    Examples
+    --------
+    The equivalent R calls are ``fit <- lm(score ~ institution + factor(wave), data)``,
+    ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit, type = "HC3"))`` and
+    ``car::linearHypothesis(fit, ..., vcov. = vcovHC(fit, type = "HC3"), test = "F")``.
+
+    >>> scores = pd.DataFrame({"institution": ["A", "B"] * 15, "wave": 1, "theme": "t",
+    ...                        "score": [1.0, 3.0, 2.0, 4.0, 3.0, 5.0] * 5})
+    >>> result = model_differences(scores, "t")
+    >>> result.formula, result.coefficients["estimate"].round(3).tolist()
+    ('score ~ institution', [2.0, 2.0])
+    >>> model_differences(scores.iloc[:20], "t")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    readiness_analysis.core.errors.TooFewScoresError: a model of score by institution ...
+
+    """
+    _check_thresholds(min_n, min_total, smallest=2)
+    factors = [group] if wave is None else [group, wave]
+    data = _prepare(scores, factors, theme_col, value)
+    data = data[data[theme_col] == theme]
+    if data[value].isna().all():
+        raise ComparisonError(f"no scores for theme {theme!r}", hint="check the theme name")
+    if wave is not None and data[wave].nunique() < 2:
+        factors = [group]
+    _check_model_data(data, factors, theme, value, min_n, min_total)
+    return _fit_ols(data.dropna(subset=[value]), factors, theme, value)
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+def _check_thresholds(min_n: int, min_total: int, smallest: int = 1) -> None:
+    for name, threshold in (("min_n", min_n), ("min_total", min_total)):
+        if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer):
+            raise ComparisonError(f"{name} must be an integer, not {threshold!r}")
+        if threshold < smallest:
+            raise ComparisonError(
+                f"{name} must be at least {smallest}, got {threshold}",
+                hint="the thresholds protect against meaningless p-values",
+            )
+
+
+def _prepare(
+    scores: pd.DataFrame, factors: Sequence[str], theme_col: str, value: str
+) -> pd.DataFrame:
+    """Validate the table; return the needed columns, scores as floats, labelled rows."""
+    if not isinstance(scores, pd.DataFrame):
+        raise ComparisonError(
+            f"scores must be a DataFrame, not {type(scores).__name__}",
+            hint="pass the long scores table (one row per respondent and theme)",
+        )
+    needed = list(dict.fromkeys([*factors, theme_col, value]))
+    missing = [name for name in needed if name not in scores.columns]
+    if missing:
+        raise ComparisonError(
+            f"scores table lacks column(s): {', '.join(map(str, missing))}",
+            hint=f"it has {', '.join(map(str, scores.columns))}",
+        )
+    dtype = scores[value].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise ComparisonError(
+            f"scores are not numeric (dtype {dtype})",
+            column=value,
+            hint="convert the scores to numbers first",
+        )
+    data = scores[needed].copy()
+    data[value] = scores[value].to_numpy(dtype="float64", na_value=np.nan)
+    if np.isinf(data[value].to_numpy()).any():
+        raise ComparisonError("scores contain infinite values", column=value, hint="use NaN")
+    return data.dropna(subset=[*factors, theme_col])
+
+
+def _by(data: pd.DataFrame, keys: list[str]) -> Iterator[tuple[tuple, pd.DataFrame]]:
+    """Groups of ``data`` by ``keys`` in sorted (category) order, observed ones only."""
+    yield from data.groupby(keys, observed=True, sort=True)
+
+
+def _samples(rows: pd.DataFrame, group: str, value: str) -> dict:
+    """Non-missing scores per group (every group present in ``rows``, sorted)."""
+    return {
+        key[0]: part[value].dropna().to_numpy()
+        for key, part in rows.groupby([group], observed=True, sort=True)
+    }
+
+
+# --- sample-size rule -------------------------------------------------------------------
+
+
+def _status(samples: dict, min_n: int, min_total: int) -> tuple[str, str]:
+    """Status and note of a set of groups (see compare_groups, Notes)."""
+    if len(samples) < 2:
+        only = next(iter(samples), None)
+        return STATUS_ONE_GROUP, "no groups" if only is None else f"only {only}: nothing to compare"
+    smallest = min(samples, key=lambda label: len(samples[label]))
+    if len(samples[smallest]) < min_n:
+        return STATUS_TOO_SMALL, (
+            f"{smallest} has {_count(len(samples[smallest]))} (fewer than {min_n})"
+        )
+    total = sum(len(x) for x in samples.values())
+    if total < min_total:
+        return STATUS_TOO_SMALL, f"n = {total} (fewer than {min_total})"
+    if np.unique(np.concatenate(list(samples.values()))).size < 2:
+        return STATUS_CONSTANT, "every score is the same; ranks carry no information"
+    return STATUS_OK, ""
+
+
+def _count(n: int) -> str:
+    return "1 score" if n == 1 else f"{n} scores"
+
+
+# --- tests ------------------------------------------------------------------------------
+
+
+def _overall_row(samples: dict, status: str, note: str) -> dict:
+    sizes = [len(x) for x in samples.values()]
+    row = dict.fromkeys(GROUP_COLUMNS, np.nan)
+    row.update(
+        status=status,
+        note=note,
+        n=sum(sizes),
+        n_groups=len(sizes),
+        min_group_n=min(sizes, default=0),
+        smallest=min(samples, key=lambda label: len(samples[label]), default=None),
+    )
+    if status == STATUS_OK:
+        row.update(_kruskal(list(samples.values())))
+        if len(samples) == 2:
+            mw = _mann_whitney(*samples.values())
+            row.update(u=mw["u"], p_u=mw["p"], rank_biserial=mw["rank_biserial"])
+    return row
+
+
+def _kruskal(samples: list[np.ndarray]) -> dict:
+    """Tie-corrected Kruskal-Wallis H with epsilon-squared and eta-squared(H)."""
+    h, p = stats.kruskal(*samples)
+    n, k = sum(len(x) for x in samples), len(samples)
+    return {
+        "h": float(h),
+        "df": k - 1,
+        "p": float(p),
+        "epsilon2": float(h) / (n - 1),
+        "eta2_h": (float(h) - k + 1) / (n - k) if n > k else np.nan,
+    }
+
+
+def _mann_whitney(x: np.ndarray, y: np.ndarray) -> dict:
+    """U of ``x``, asymptotic two-sided p with continuity correction, rank-biserial r."""
+    result = stats.mannwhitneyu(
+        x, y, use_continuity=True, alternative="two-sided", method="asymptotic"
+    )
+    u = float(result.statistic)
+    return {"u": u, "p": float(result.pvalue), "rank_biserial": 2 * u / (len(x) * len(y)) - 1}
+
+
+def _pair_result(samples: dict, a, b, min_n: int, min_total: int) -> dict:
+    """Mann-Whitney result of groups ``a`` and ``b``, or their status."""
+    pair = {a: samples[a], b: samples[b]}
+    status, note = _status(pair, min_n, min_total)
+    return _pair_row(pair, status, note)
+
+
+def _pair_row(pair: dict, status: str, note: str) -> dict:
+    x, y = pair.values()
+    row = dict.fromkeys(PAIR_COLUMNS, np.nan)
+    row.update(n1=len(x), n2=len(y), status=status, note=note)
+    if status == STATUS_OK:
+        row.update(_mann_whitney(x, y))
+    return row
+
+
+def _pairwise_rows(samples: dict, status: str, note: str) -> list[dict]:
+    """Every pair of groups: tested when the theme is "ok", else carrying its status."""
+    pairs = list(itertools.combinations(samples, 2))
+    rows = []
+    for a, b in pairs:
+        pair = {a: samples[a], b: samples[b]}
+        constant = np.unique(np.concatenate([samples[a], samples[b]])).size < 2
+        if status == STATUS_OK and constant:
+            rows.append(_pair_row(pair, STATUS_CONSTANT, "every score of the pair is the same"))
+        else:
+            rows.append(_pair_row(pair, status, note))
+    return [
+        {"group1": a, "group2": b, **row} for (a, b), row in zip(pairs, _holm(rows), strict=True)
+    ]
+
+
+def _holm(rows: list[dict]) -> list[dict]:
+    """Fill ``p_holm`` over the rows with a p-value (NaN ones are left out, as in R)."""
+    tested = [i for i, row in enumerate(rows) if not np.isnan(row["p"])]
+    if len(tested) == 1:  # a family of one: Holm is the identity
+        rows[tested[0]]["p_holm"] = rows[tested[0]]["p"]
+    elif tested:
+        adjusted = _holm_adjust([rows[i]["p"] for i in tested])
+        for i, p in zip(tested, adjusted, strict=True):
+            rows[i]["p_holm"] = float(p)
+    return rows
+
+
+def _holm_adjust(p_values: list[float]) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values, as R's ``p.adjust(method="holm")``.
+
+    Written by hand (three lines) because statsmodels' ``multipletests`` runs
+    ``gc.collect()`` on every call, which costs 0.1-0.5 s in a process holding pandas,
+    scipy and statsmodels; the tests check these values against R.
+    """
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
+
+
+# --- model ------------------------------------------------------------------------------
+
+
+def _check_model_data(
+    data: pd.DataFrame, factors: list[str], theme: str, value: str, min_n: int, min_total: int
+) -> None:
+    """Raise unless every level present has ``min_n`` scores and the theme ``min_total``."""
+    group = factors[0]
+    if data[group].nunique() < 2:
+        raise ComparisonError(
+            f"theme {theme!r} has scores from one {group} only: nothing to compare",
+            hint=f"model_differences needs at least two values of {group!r}",
+        )
+    need = (
+        f"a model of {value} by {' and '.join(factors)} needs at least {min_total} scores "
+        f"and at least {min_n} per level; theme {theme!r} has"
+    )
+    for factor in factors:
+        counts = data.groupby(factor, observed=True)[value].count().sort_values(kind="stable")
+        if counts.iloc[0] < min_n:
+            raise TooFewScoresError(
+                f"{need} {_count(int(counts.iloc[0]))} for {factor} {counts.index[0]}",
+                hint="report the descriptive statistics instead",
+            )
+    n = int(data[value].count())
+    if n < min_total:
+        raise TooFewScoresError(
+            f"{need} {n} (fewer than {min_total})",
+            hint="report the descriptive statistics instead",
+        )
+    if data[value].nunique() < 2:
+        raise ComparisonError(f"all scores of theme {theme!r} are equal: nothing to model")
+
+
+def _design(data: pd.DataFrame, factors: list[str]) -> tuple[pd.DataFrame, dict, dict]:
+    """Intercept and treatment-coded dummies; baselines and the columns of each factor."""
+    columns: dict[str, pd.Series] = {"Intercept": pd.Series(1.0, index=data.index)}
+    baseline, terms = {}, {}
+    for factor in factors:
+        levels = [level for level, _ in data.groupby(factor, observed=True, sort=True)]
+        baseline[factor] = levels[0]
+        terms[factor] = [f"{factor}[T.{level}]" for level in levels[1:]]
+        for level, name in zip(levels[1:], terms[factor], strict=True):
+            columns[name] = (data[factor] == level).astype("float64")
+    return pd.DataFrame(columns), baseline, terms
+
+
+def _fit_ols(data: pd.DataFrame, factors: list[str], theme: str, value: str) -> ModelResult:
+    design, baseline, terms = _design(data, factors)
+    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+        raise ComparisonError(
+            f"in theme {theme!r}, {' and '.join(factors)} are confounded (every wave comes "
+            "from other institutions): their effects cannot be separated",
+            hint="model one of them (wave=None) or compare waves within an institution",
+        )
+    fit = sm.OLS(data[value].to_numpy(), design).fit(cov_type="HC3", use_t=True)
+    ci = fit.conf_int(alpha=0.05)
+    coefficients = pd.DataFrame(
+        {
+            "term": design.columns,
+            "estimate": fit.params.to_numpy(),
+            "se": fit.bse.to_numpy(),
+            "t": fit.tvalues.to_numpy(),
+            "p": fit.pvalues.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+        }
+    )
+    return ModelResult(
+        theme=theme,
+        formula=f"{value} ~ {' + '.join(factors)}",
+        baseline=baseline,
+        n=int(fit.nobs),
+        df_resid=float(fit.df_resid),
+        r_squared=float(fit.rsquared),
+        coefficients=coefficients,
+        tests=pd.DataFrame([_wald(fit, design.columns, f, terms[f]) for f in factors]),
+    )
+
+
+def _wald(fit, columns: pd.Index, factor: str, names: list[str]) -> dict:
+    """HC3 Wald F test that every coefficient of ``factor`` is zero."""
+    restriction = np.array([[float(column == name) for column in columns] for name in names])
+    test = fit.wald_test(restriction, use_f=True, scalar=True)
+    return {
+        "term": factor,
+        "f": float(test.statistic),
+        "df_num": int(test.df_num),
+        "df_den": float(test.df_denom),
+        "p": float(test.pvalue),
+    }

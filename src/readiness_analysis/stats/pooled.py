@@ -1,0 +1,112 @@
+"""Pooled figures that are safe to show beside each institution's own (disclosure control).
+
+:func:`summarise_all` gives the summary table of a build (``institution_scores``): one
+row per institution, wave and theme, plus pooled rows (``institution`` empty) computed
+only over the institutions whose own cell is large enough (:func:`pooled_scores`), so a
+pooled figure next to the other institutions' figures never gives away a suppressed one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from readiness_analysis.stats.bootstrap import bootstrap_means
+from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
+from readiness_analysis.stats.scores import summarise_scores
+
+__all__ = ["pooled_scores", "summarise_all"]
+
+
+def summarise_all(scores: pd.DataFrame, *, agree_from: float = 4.0, weighted: bool = False,
+                  seed: int = 2023, min_n: int = MIN_CELL) -> pd.DataFrame:
+    """Per-institution and pooled summaries with CIs, safe against small cells.
+
+    Institution rows (``institution``, ``wave``, ``theme``) with fewer than ``min_n``
+    respondents keep their counts but lose every statistic
+    (:func:`readiness_analysis.stats.disclosure.suppress_small_cells`). Pooled rows (``institution``
+    empty) are computed from :func:`pooled_scores`: only the institutions whose own cell
+    (wave x theme) has at least ``min_n`` respondents count, so a pooled figure next to the
+    other institutions' own figures never gives away a suppressed institution's figure
+    (complementary disclosure). ``n_institutions`` and ``n_excluded`` say what a pooled
+    row covers: institutions pooled, and respondents left out; a wave and theme without
+    any large enough institution keeps a row with ``n`` 0 and no statistics.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`readiness_analysis.stats.scores.theme_scores`.
+    agree_from, weighted : optional
+        As in :func:`readiness_analysis.stats.scores.summarise_scores`.
+    seed : int
+        Seed of the bootstrap intervals.
+    min_n : int
+        Smallest cell shown and pooled (``MIN_CELL``).
+
+    Returns
+    -------
+    DataFrame
+        The summary columns, ``ci_low``, ``ci_high``, ``ci_method``, ``ci_note``,
+        ``n_institutions``, ``n_excluded`` and ``suppressed``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2, "wave": 1,
+    ...                    "theme": "vision", "n_teachers": 1,
+    ...                    "score": [2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> s = summarise_all(df)
+    >>> s[["n", "mean", "n_institutions", "n_excluded", "suppressed"]].values.tolist()
+    [[3, 3.0, 1, 0, False], [2, nan, 1, 0, True], [3, 3.0, 1, 2, False]]
+    """
+    own = _summary(scores, ["institution", "wave"], agree_from, weighted, seed)
+    own = own.assign(n_institutions=1, n_excluded=0)
+    pooled = _pooled_summary(scores, agree_from, weighted, seed, min_n)
+    summary = pd.concat([own, pooled], ignore_index=True)
+    return suppress_small_cells(summary, min_n)
+
+
+def pooled_scores(scores: pd.DataFrame, min_n: int = MIN_CELL) -> pd.DataFrame:
+    """The scores that may enter a pooled figure: only cells of at least ``min_n``.
+
+    A cell is one institution, wave and theme; its size is the number of respondents
+    with a score there.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2, "wave": 1,
+    ...                    "theme": "vision", "score": [2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> pooled_scores(df)["institution"].tolist()
+    ['A', 'A', 'A']
+    """
+    scored = scores[scores["score"].notna()]
+    size = scored.groupby(["institution", "wave", "theme"], observed=True)["score"].transform(
+        "size")
+    return scored[size >= min_n]
+
+
+def _pooled_summary(scores: pd.DataFrame, agree: float, weighted: bool, seed: int,
+                    min_n: int) -> pd.DataFrame:
+    """Pooled rows over the large enough cells, with what they cover."""
+    keys = ["wave", "theme"]
+    scored = scores[scores["score"].notna()]
+    kept = pooled_scores(scores, min_n)
+    coverage = (scored.groupby(keys, observed=True).size().rename("n_all").reset_index()
+                .merge(kept.groupby(keys, observed=True)["institution"].nunique()
+                       .rename("n_institutions").reset_index(), on=keys, how="left"))
+    stats = _summary(kept, ["wave"], agree, weighted, seed)
+    table = coverage.merge(stats, on=keys, how="left")
+    table["n"] = table["n"].fillna(0).astype("int64")
+    table["n_teachers"] = table["n_teachers"].fillna(0).astype("int64")
+    table["n_institutions"] = table["n_institutions"].fillna(0).astype("int64")
+    table["n_excluded"] = table.pop("n_all") - table["n"]
+    columns = ["institution", *stats.columns, "n_institutions", "n_excluded"]
+    return table.assign(institution=None)[columns]
+
+
+def _summary(scores: pd.DataFrame, by: list[str], agree: float, weighted: bool,
+             seed: int) -> pd.DataFrame:
+    """Summary statistics with seeded bootstrap CIs of the mean (see indices)."""
+    stats = summarise_scores(scores, by, agree_from=agree, weighted=weighted)
+    cis = bootstrap_means(scores, by, seed=seed, weighted=weighted)
+    keys = [*by, "theme"]
+    return stats.merge(cis[[*keys, "ci_low", "ci_high", "ci_method", "ci_note"]], on=keys,
+                       how="left")

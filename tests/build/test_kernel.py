@@ -1,0 +1,60 @@
+"""The warm kernel (build/kernel.py): a clean session per notebook, restarts after a
+failure, a dead kernel or a cell over the time-out."""
+
+from pathlib import Path
+
+import pytest
+
+from readiness_analysis.build.kernel import WarmKernel
+from readiness_analysis.core.errors import RenderError
+
+from .notebooks import notebook, output_text
+
+
+def test_warm_kernel_starts_each_notebook_from_a_clean_session(kernel, tmp_path):
+    dirty = notebook(
+        "import matplotlib.pyplot as plt, warnings, os\nsecret = 42\nfig = plt.figure()\n"
+        "plt.rcParams['lines.linewidth'] = 9\nwarnings.simplefilter('error')\nos.chdir('/')"
+    )
+    kernel.execute(dirty, cwd=tmp_path)
+    starts = kernel.starts
+    check = notebook(
+        "import matplotlib.pyplot as plt, warnings, os\n"
+        "print('secret' in globals(), plt.get_fignums(), plt.rcParams['lines.linewidth'],"
+        " ('error', None, Warning, None, 0) in warnings.filters, os.getcwd())"
+    )
+    kernel.execute(check, cwd=tmp_path)
+    assert output_text(check, 0).strip() == f"False [] 1.5 False {tmp_path}"
+    assert kernel.starts == starts  # the same kernel: warm
+
+
+def test_a_failing_cell_restarts_the_kernel_and_poisons_nothing(kernel, tmp_path):
+    poison = notebook("import json\njson.poisoned = True", "", "raise ValueError('boom')")
+    with pytest.raises(RenderError, match=r"x.ipynb: cell 2 failed: ValueError: boom"):
+        kernel.execute(poison, cwd=tmp_path, source=Path("x.ipynb"))
+    assert not kernel.alive
+    check = notebook("import json\nprint(hasattr(json, 'poisoned'))")
+    kernel.execute(check, cwd=tmp_path)
+    assert output_text(check, 0).strip() == "False"
+
+
+def test_a_dead_kernel_is_a_render_error_and_the_next_report_runs(kernel, tmp_path):
+    with pytest.raises(RenderError, match="kernel failed: DeadKernelError"):
+        kernel.execute(notebook("import os\nos._exit(1)"), cwd=tmp_path)
+    check = notebook("1 + 1")
+    kernel.execute(check, cwd=tmp_path)
+    assert output_text(check, 0) == "2"
+
+
+def test_a_cell_over_the_time_out_fails_the_report_and_the_next_one_runs(tmp_path):
+    slow = notebook("x = 1", "", "import time\ntime.sleep(120)", "print('never')")
+    with WarmKernel(cell_timeout=3) as kernel:
+        with pytest.raises(RenderError) as error:
+            kernel.execute(slow, cwd=tmp_path, source=Path("slow.ipynb"))
+        assert str(error.value).startswith(
+            "slow.ipynb: cell 2 ran longer than the cell time-out of 3 s and was stopped")
+        assert "--cell-timeout" in error.value.hint
+        assert not kernel.alive  # stopped: the sleeping kernel is not reused
+        check = notebook("import time\ntime.sleep(0.5)\nprint('ok')")
+        kernel.execute(check, cwd=tmp_path)
+        assert output_text(check, 0).strip() == "ok"
