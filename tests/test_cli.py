@@ -1,6 +1,9 @@
 """``readiness validate``, ``synth`` and the CLI's errors: one line each, no traceback."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +76,8 @@ def test_validate_of_thousands_of_bad_rows_stays_short_and_counts_right(tmp_path
 
 
 def test_validate_writes_every_problem_to_a_csv_when_asked(tmp_path, capsys):
-    path, out = tmp_path / "scan.csv", tmp_path / "out" / "problems.csv"
+    path, out = tmp_path / "raw" / "scan.csv", tmp_path / "out" / "problems.csv"
+    path.parent.mkdir()
     _broken_scan(path, 3000)
     before = path.read_bytes()
     assert main(["validate", str(path), "--problems-out", str(out)]) == 1
@@ -88,7 +92,8 @@ def test_validate_writes_every_problem_to_a_csv_when_asked(tmp_path, capsys):
 
 
 def test_problems_csv_is_defused_for_spreadsheets(tmp_path, capsys):
-    path, out = tmp_path / "scan.csv", tmp_path / "problems.csv"
+    path, out = tmp_path / "raw" / "scan.csv", tmp_path / "problems.csv"
+    path.parent.mkdir()
     path.write_text("respondent_id,institution,=HYPERLINK(1),=HYPERLINK(1),def_1\nr1,A,1,2,3\n")
     assert main(["validate", str(path), "--problems-out", str(out)]) == 1
     assert "cannot be used" in capsys.readouterr().err
@@ -103,6 +108,55 @@ def test_problems_csv_never_overwrites_a_checked_file(tmp_path, capsys):
     assert main(["validate", str(path), "--problems-out", str(path)]) == 2
     assert "being checked" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def _raw_scan(tmp_path):
+    """A broken scan export in ``tmp_path / "raw"``, beside coded fragments."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _broken_scan(raw / "scan.csv", 5)
+    (raw / "fragments.csv").write_text("my coded fragments\n")
+    return raw / "scan.csv"
+
+
+def _refused(capsys, *args):
+    code = main(["validate", *map(str, args)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    return err
+
+
+def test_problems_csv_never_goes_into_the_raw_folder(tmp_path, capsys):
+    scan = _raw_scan(tmp_path)
+    before = {p.name: p.read_bytes() for p in scan.parent.iterdir()}
+    for out in (scan.parent / "fragments.csv", scan.parent / "new.csv",
+                scan.parent / "sub" / "problems.csv"):
+        for force in ([], ["--force"]):
+            err = _refused(capsys, scan, "--problems-out", out, *force)
+            assert f"lies in {scan.parent}, the folder of the checked file {scan}" in err
+    assert {p.name: p.read_bytes() for p in scan.parent.iterdir()} == before
+
+
+def test_problems_csv_never_overwrites_a_link_to_a_checked_file(tmp_path, capsys):
+    scan = _raw_scan(tmp_path)
+    before = scan.read_bytes()
+    hard, soft = tmp_path / "hard.csv", tmp_path / "soft.csv"
+    os.link(scan, hard)
+    soft.symlink_to(scan)
+    for out in (hard, soft):
+        assert "being checked" in _refused(capsys, scan, "--problems-out", out, "--force")
+    assert scan.read_bytes() == before and os.stat(hard).st_ino == os.stat(scan).st_ino
+
+
+def test_problems_csv_replaces_an_existing_file_only_with_force(tmp_path, capsys):
+    scan = _raw_scan(tmp_path)
+    out = tmp_path / "problems.csv"
+    out.write_text("my notes\n")
+    err = _refused(capsys, scan, "--problems-out", out)
+    assert "exists; it was not replaced" in err and "--force" in err
+    assert out.read_text() == "my notes\n"
+    assert main(["validate", str(scan), "--problems-out", str(out), "--force"]) == 1
+    assert "def_1" in out.read_text()
 
 
 def test_synth_refuses_to_overwrite_without_force(tmp_path, capsys, raw_dir):
@@ -201,3 +255,29 @@ def test_build_flag_reaches_the_api(monkeypatch):
     assert seen["invalid_answers"] == "missing"
     assert main(["build"]) == 2
     assert seen["invalid_answers"] == "reject"
+
+
+def _readiness(args, env_extra, cwd):
+    """Run ``readiness`` in a fresh interpreter (so numpy is imported anew) with extra
+    environment values (bytes allowed); return its exit code and stderr."""
+    env = {k: v for k, v in os.environ.items() if k not in env_extra}
+    env.update(env_extra)
+    done = subprocess.run([sys.executable, "-m", "readiness_analysis.cli", *args], env=env,
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SOURCE_DATE_EPOCH", "yesterday"),
+    ("READINESS_PSEUDONYM_KEY", b"sleutel-\xff\xfe"),  # not UTF-8
+    ("READINESS_PSEUDONYM_KEY", ""),
+], ids=["epoch-not-a-number", "key-not-utf8", "key-empty"])
+def test_invalid_environment_values_are_one_line_errors_naming_the_variable(
+        tmp_path, raw_dir, variable, value):
+    code, err = _readiness(["build", "--raw", str(raw_dir), "--processed", str(tmp_path / "p"),
+                            "--reports", str(tmp_path / "r"), "--no-progress"],
+                           {variable: value}, tmp_path)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert variable in err
+    assert not (tmp_path / "r").exists()

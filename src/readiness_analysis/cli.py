@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter
@@ -61,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
     v.add_argument("--problems-out", type=Path, metavar="CSV",
                    help=f"write every problem to this CSV file (the screen shows the first "
-                   f"{SHOWN_PROBLEMS} per file)")
+                   f"{SHOWN_PROBLEMS} per file); never into the folder of a checked file")
+    v.add_argument("--force", action="store_true",
+                   help="replace the --problems-out file if it exists")
     _invalid_answers_flag(v)
 
     s = sub.add_parser("synth", help="write synthetic scan data (default: the study design)")
@@ -158,7 +161,7 @@ def _validate(args) -> int:
 
     instrument = load_instrument(args.instrument)
     if args.problems_out is not None:
-        _check_output(args.problems_out, args.files)
+        _check_output(args.problems_out, args.files, force=args.force)
     checked = [_check(path, instrument, args.invalid_answers) for path in args.files]
     for found in checked:
         _show(found, args.problems_out)
@@ -232,12 +235,32 @@ def _show_kinds(problems: list[Problem]) -> None:
         print(f"  {sum(c for _, c in rest):>9,}  in {len(rest):,} other kinds")
 
 
-def _check_output(out: Path, files: list[Path]) -> None:
-    """Refuse a ``--problems-out`` file that is one of the files being checked."""
+def _check_output(out: Path, files: list[Path], *, force: bool = False) -> None:
+    """Refuse a ``--problems-out`` file that could destroy a user's file.
+
+    Refused: an existing file unless ``force``; always a file that is one of the files
+    being checked (also through a symbolic or hard link), or that lies in the folder of a
+    checked file (the raw folder, with the user's own exports) or below it.
+
+    Examples
+    --------
+    >>> _check_output(Path("raw/problems.csv"), [Path("raw/scan.csv")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.ReadinessError: raw/problems.csv: --problems-out lies in raw, ...
+    """
+    target = out.parent.resolve() / out.name
     for path in files:
-        if out.resolve() == path.resolve():
+        if out.exists() and path.exists() and os.path.samefile(out, path):
             raise ReadinessError("--problems-out names a file that is being checked",
                                  file=out, hint="write the problems to another file")
+        raw = path.resolve().parent
+        if target.is_relative_to(raw) or out.resolve().is_relative_to(raw):
+            raise ReadinessError(
+                f"--problems-out lies in {path.parent}, the folder of the checked file "
+                f"{path}", file=out, hint="write the problems outside that folder")
+    if (out.exists() or out.is_symlink()) and not force:
+        raise ReadinessError("--problems-out names a file that exists; it was not replaced",
+                             file=out, hint="choose another file, or add --force")
 
 
 def _write_problems(out: Path, checked: list[_Checked]) -> None:
@@ -265,6 +288,16 @@ def _synth(args) -> int:
     return 0
 
 
+def _check_environment() -> None:
+    """Refuse an invalid ``SOURCE_DATE_EPOCH`` before a library import trips over it.
+
+    numpy reads the variable when it is imported and fails with a bare ``ValueError``.
+    """
+    from readiness_analysis.core.clock import build_time
+
+    build_time()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``readiness`` command; returns the exit code.
 
@@ -276,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"build": _build, "validate": _validate, "synth": _synth}
     try:
+        _check_environment()
         return handlers[args.command](args)
     except ReadinessError as exc:
         print(f"error: {exc}", file=sys.stderr)

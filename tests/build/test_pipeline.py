@@ -227,6 +227,40 @@ def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path):
     assert remove_stale_temporaries(tmp_path / "none", tmp_path / "none either") == []
 
 
+def test_stale_temporary_cleanup_never_reaches_raw_or_other_folders(tmp_path):
+    """A report folder above raw/ (the fault corpus: ``--reports .``) cleans only itself."""
+    users = ["raw/.scan_responses.csv.tmp", "notes/.budget.json.tmp",
+             "r/sub/.study.html.abcdefgh.tmp"]
+    ours = [".index.html.k3_x9a0q.tmp", "p/.responses.parquet.abcdefgh.tmp",
+            "institutions/.instelling-a.html.abcdefgh.tmp"]
+    _touch(tmp_path, users + ours)
+    removed = remove_stale_temporaries(tmp_path, tmp_path / "p", raw_dir=tmp_path / "raw")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == sorted(ours)
+    assert all((tmp_path / name).read_text() == "left over" for name in users)
+    assert remove_stale_temporaries(tmp_path / "raw", tmp_path / "raw",
+                                    raw_dir=tmp_path / "raw") == []
+    assert (tmp_path / "raw/.scan_responses.csv.tmp").exists()
+
+
+@pytest.mark.parametrize(("processed", "reports", "how"), [
+    ("raw", "r", "processed folder {base}/raw is"),
+    ("raw/processed", "r", "processed folder {base}/raw/processed lies inside"),
+    ("p", "raw/reports", "report folder {base}/raw/reports lies inside"),
+    ("p", ".", "report folder {base} contains"),
+], ids=["processed-is-raw", "processed-in-raw", "reports-in-raw", "reports-above-raw"])
+def test_output_folders_that_overlap_raw_are_refused(tmp_path, raw_copy, notebooks_dir,
+                                                     capsys, processed, reports, how):
+    (raw_copy / ".scan_responses.csv.tmp").write_text("the user's own")
+    before = {p.name: p.read_bytes() for p in raw_copy.iterdir()}
+    code = main(["build", "--raw", str(raw_copy), "--processed", str(tmp_path / processed),
+                 "--reports", str(tmp_path / reports), "--notebooks", str(notebooks_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert how.format(base=tmp_path) in err and f"the raw folder {raw_copy}" in err
+    assert {p.name: p.read_bytes() for p in raw_copy.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]  # nothing written
+
+
 def test_weighted_lands_in_provenance_reports_and_fingerprints(tmp_path, raw_dir):
     tiny_notebooks = _tiny_notebooks(tmp_path / "notebooks")
     raw = tmp_path / "raw"

@@ -72,6 +72,53 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path, monkeypa
     assert pipeline.pseudonym_key(tmp_path / "processed") == key
 
 
+@pytest.mark.parametrize("content", ["", "\n", "abc123"], ids=["empty", "blank", "short"])
+def test_an_empty_or_short_key_file_is_refused_with_how_to_fix_it(tmp_path, monkeypatch,
+                                                                 content):
+    monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
+    (tmp_path / ".pseudonym.key").write_text(content)
+    with pytest.raises(ReadinessError) as caught:
+        pipeline.pseudonym_key(tmp_path / "processed")
+    message = str(caught.value)
+    assert ".pseudonym.key" in message and "\n" not in message
+    assert "empty" in message or "only 6 bytes" in message
+    assert "delete it" in message and pipeline.KEY_ENV in message
+
+
+def test_an_unreadable_key_file_is_refused_with_how_to_fix_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
+    (tmp_path / ".pseudonym.key").mkdir()  # unreadable as a file, also for root
+    with pytest.raises(ReadinessError, match=r"cannot read the pseudonym key file .*delete it"):
+        pipeline.pseudonym_key(tmp_path / "processed")
+
+
+def test_a_new_key_file_is_never_left_empty_when_writing_fails(tmp_path, monkeypatch):
+    monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        pipeline.pseudonym_key(tmp_path / "processed")
+    assert list(tmp_path.iterdir()) == []  # neither a 0-byte key nor a temporary file
+    monkeypatch.undo()
+    monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
+    key = pipeline.pseudonym_key(tmp_path / "processed")
+    assert len(key) == 64 and [p.name for p in tmp_path.iterdir()] == [".pseudonym.key"]
+    assert (tmp_path / ".pseudonym.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("value", ["", "   ", "sleutel-\udcff-ongeldig"],
+                         ids=["empty", "blank", "not-utf8"])
+def test_an_invalid_key_variable_is_refused_naming_it(tmp_path, monkeypatch, value):
+    monkeypatch.setenv(pipeline.KEY_ENV, value)
+    with pytest.raises(ReadinessError, match=pipeline.KEY_ENV) as caught:
+        pipeline.pseudonym_key(tmp_path / "processed")
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / ".pseudonym.key").exists()
+
+
 def test_csv_outputs_defuse_formulas_but_reports_keep_names(raw_copy, tmp_path):
     scan = pd.read_csv(raw_copy / "scan_responses.csv")
     scan.loc[scan["institution"] == "Instelling C", "institution"] = "=HYPERLINK(\"x\")"

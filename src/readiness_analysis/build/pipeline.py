@@ -24,6 +24,7 @@ from readiness_analysis.build.incremental import (
     up_to_date,
 )
 from readiness_analysis.build.jobs import ReportJob, ReportResult, slugify
+from readiness_analysis.build.lock import build_lock
 from readiness_analysis.build.prepare import Prepared, prepare
 from readiness_analysis.build.progress import Progress
 from readiness_analysis.core.clock import build_time
@@ -38,7 +39,13 @@ from readiness_analysis.report.text import DEFAULT_LANGUAGE, languages, text
 from readiness_analysis.spec.codebook import DEFAULT_CODEBOOK
 from readiness_analysis.spec.instrument import load_instrument
 
-__all__ = ["BuildResult", "build", "default_notebooks_dir", "remove_stale_temporaries"]
+__all__ = [
+    "BuildResult",
+    "build",
+    "check_output_folders",
+    "default_notebooks_dir",
+    "remove_stale_temporaries",
+]
 
 STUDY_NOTEBOOK = "study_report.ipynb"
 INSTITUTION_NOTEBOOK = "institution_report.ipynb"
@@ -150,8 +157,12 @@ def build(
 
     Notes
     -----
-    A build first removes temporary files that an interrupted build left in the report
-    and processed folders (see :func:`remove_stale_temporaries`).
+    A build refuses a processed or report folder that is, contains or lies inside the
+    raw folder (see :func:`check_output_folders`), and runs only while it holds the
+    processed folder's lock (see :func:`readiness_analysis.build.lock.build_lock`): a
+    second build on the same folder stops with a message naming the first. It then
+    removes temporary files that an interrupted build left in the report and processed
+    folders (see :func:`remove_stale_temporaries`).
 
     Examples
     --------
@@ -163,40 +174,43 @@ def build(
     if lang not in languages():
         raise ReadinessError(f"unknown language {lang!r}",
                              hint=f"use one of: {', '.join(languages())}")
+    build_time()  # an invalid SOURCE_DATE_EPOCH stops the build now, not at the manifest
     reports = Path(reports_dir)
+    check_output_folders(raw_dir, processed_dir, reports)
     notebooks = default_notebooks_dir() if notebooks_dir is None else Path(notebooks_dir)
     _check_notebooks(notebooks)
     inst = load_instrument(instrument)
-    removed = remove_stale_temporaries(reports, processed_dir)
-    prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted,
-                       invalid_answers=invalid_answers)
-    chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
-    every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
-    selected = [j for j in every if j.institution is None or j.institution in chosen]
-    plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
-    inputs = _inputs(prepared, every)
+    with build_lock(processed_dir):  # removed at the end, also on an error
+        removed = remove_stale_temporaries(reports, processed_dir, raw_dir=raw_dir)
+        prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted,
+                           invalid_answers=invalid_answers)
+        chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
+        every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
+        selected = [j for j in every if j.institution is None or j.institution in chosen]
+        plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
+        inputs = _inputs(prepared, every)
 
-    def record(position: int, result: ReportResult) -> None:
-        i = plan.todo[position]
-        plan.done[i] = replace(result, inputs=inputs, input_hash=plan.prints[i].digest,
-                               input_parts=plan.prints[i].parts)
+        def record(position: int, result: ReportResult) -> None:
+            i = plan.todo[position]
+            plan.done[i] = replace(result, inputs=inputs, input_hash=plan.prints[i].digest,
+                                   input_parts=plan.prints[i].parts)
 
-    bar = Progress(len(plan.todo), enabled=progress)
-    if removed:
-        bar.note(f"removed {len(removed)} temporary files left by an interrupted build")
-    for line in _input_notes(Path(raw_dir)):
-        bar.note(line)
-    bar.note(plan.line())
-    try:
-        render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
-                   scheduler=scheduler, progress=bar, on_result=record,
-                   cell_timeout=cell_timeout)
-    finally:  # also when interrupted: what finished is recorded, the rest renders next time
-        results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
-        listed = _with_unselected(every, selected, results, plan.previous, reports)
-        _write_index(reports, listed, lang, prepared)
-        _write_manifest(reports, listed)
-    return BuildResult(results, reports, round(time.perf_counter() - start, 2))
+        bar = Progress(len(plan.todo), enabled=progress)
+        if removed:
+            bar.note(f"removed {len(removed)} temporary files left by an interrupted build")
+        for line in _input_notes(Path(raw_dir)):
+            bar.note(line)
+        bar.note(plan.line())
+        try:
+            render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
+                       scheduler=scheduler, progress=bar, on_result=record,
+                       cell_timeout=cell_timeout)
+        finally:  # also when interrupted: what finished is recorded, the rest renders next time
+            results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
+            listed = _with_unselected(every, selected, results, plan.previous, reports)
+            _write_index(reports, listed, lang, prepared)
+            _write_manifest(reports, listed)
+        return BuildResult(results, reports, round(time.perf_counter() - start, 2))
 
 
 @dataclass
@@ -269,14 +283,47 @@ def _check_notebooks(notebooks: Path) -> None:
             )
 
 
-def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path) -> list[Path]:
+def check_output_folders(raw_dir: str | Path, processed_dir: str | Path,
+                         reports_dir: str | Path) -> None:
+    """Refuse a processed or report folder that is, contains or lies inside the raw folder.
+
+    The raw folder holds the user's own exports, which a build only reads: an output
+    folder that overlaps it could overwrite or clean away the user's files.
+
+    Examples
+    --------
+    >>> check_output_folders("data/raw", "data/processed", "reports")
+    >>> check_output_folders("data", "data/processed", "reports")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.ReadinessError: the processed folder ... lies inside ...
+    """
+    raw = Path(raw_dir).resolve()
+    for what, folder in (("processed", processed_dir), ("report", reports_dir)):
+        out = Path(folder).resolve()
+        if out == raw:
+            how = "is"
+        elif out.is_relative_to(raw):
+            how = "lies inside"
+        elif raw.is_relative_to(out):
+            how = "contains"
+        else:
+            continue
+        raise ReadinessError(
+            f"the {what} folder {folder} {how} the raw folder {raw_dir}",
+            hint=f"choose a {what} folder outside {raw_dir}, e.g. beside it",
+        )
+
+
+def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path, *,
+                             raw_dir: str | Path | None = None) -> list[Path]:
     """Delete temporary files an interrupted build left behind; return the deleted paths.
 
     Only files named as the atomic writers name them are deleted: ``.<name>.tmp`` and
     ``.<name>.<8 random characters>.tmp``, where ``<name>`` ends in ``.html``, ``.json``,
-    ``.csv`` or ``.parquet``. The report folder is searched with its subfolders, the
-    processed folder without. Nothing else is touched, and a folder that does not exist
-    is no error.
+    ``.csv`` or ``.parquet``, and only directly in the folders a build writes: the report
+    folder, its ``institutions`` folder and the processed folder, never their other
+    subfolders, and never a folder that is or lies inside ``raw_dir``. Symbolic links are
+    left alone. A folder that does not exist is no error.
 
     Examples
     --------
@@ -289,9 +336,13 @@ def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path)
     >>> sorted(p.name for p in folder.iterdir())
     ['notes.tmp']
     """
-    reports, processed = Path(reports_dir), Path(processed_dir)
-    candidates = [*(reports.rglob(".*.tmp") if reports.is_dir() else ()),
-                  *(processed.glob(".*.tmp") if processed.is_dir() else ())]
+    reports = Path(reports_dir)
+    raw = None if raw_dir is None else Path(raw_dir).resolve()
+    candidates = []
+    for folder in (reports, reports / "institutions", Path(processed_dir)):
+        if not folder.is_dir() or (raw is not None and folder.resolve().is_relative_to(raw)):
+            continue
+        candidates += folder.glob(".*.tmp")
     removed = []
     for path in sorted(set(candidates)):
         if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():

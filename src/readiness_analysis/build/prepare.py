@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,15 +43,20 @@ from readiness_analysis.io.scan import RawTable, find_scan_file, read_scan
 from readiness_analysis.spec.codebook import Codebook, load_codebook
 from readiness_analysis.spec.instrument import Instrument, load_instrument
 from readiness_analysis.stats.agreement import agreement
-from readiness_analysis.stats.evidence import build_evidence
-from readiness_analysis.stats.disclosure import suppress_small_cells
-from readiness_analysis.stats.scores import theme_scores
 from readiness_analysis.stats.bootstrap import wave_change
+from readiness_analysis.stats.disclosure import suppress_small_cells
+from readiness_analysis.stats.evidence import build_evidence
 from readiness_analysis.stats.pooled import summarise_all
+from readiness_analysis.stats.scores import theme_scores
 
-__all__ = ["KEY_ENV", "Prepared", "prepare", "pseudonym_key"]
+__all__ = ["KEY_ENV", "KEY_FILE", "MIN_KEY_BYTES", "Prepared", "prepare", "pseudonym_key"]
 
 KEY_ENV = "READINESS_PSEUDONYM_KEY"
+KEY_FILE = ".pseudonym.key"
+#: The shortest key accepted: an empty or short key makes pseudonyms recomputable.
+MIN_KEY_BYTES = 16
+_KEY_FIX = (f"delete it so that the next build makes a new one (pseudonyms then change), "
+            f"or set {KEY_ENV}")
 # fragments.parquet when the raw folder has no coded fragments.
 NO_FRAGMENTS_COLUMNS = ("fragment_id", "institution", "section", "coder", "document", "code",
                         "rank", "valence", "theme", "recommendation", "text")
@@ -120,18 +126,80 @@ def pseudonym_key(processed_dir: str | Path) -> bytes:
     """Secret key for respondent pseudonyms.
 
     Taken from the environment variable ``READINESS_PSEUDONYM_KEY`` when set; otherwise
-    from ``.pseudonym.key`` beside ``processed_dir`` (created once with random bytes and
-    owner-only permissions). The key itself is never written into any output.
+    from ``.pseudonym.key`` beside ``processed_dir``, created once with 32 random bytes
+    (as hex) and owner-only permissions (0600). The key file is written atomically (a
+    temporary file, flushed to disk, then linked into place), so a full disk never leaves
+    an empty key behind. The key itself is never written into any output.
+
+    Raises
+    ------
+    ReadinessError
+        When the variable is set but empty or not encodable as UTF-8, or the key file is
+        unreadable, empty or shorter than :data:`MIN_KEY_BYTES` bytes: a key anyone can
+        guess would let anyone with the id list recompute the pseudonyms.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> key = pseudonym_key(folder / "processed")  # doctest: +SKIP
+    >>> len(key), oct((folder / ".pseudonym.key").stat().st_mode & 0o777)  # doctest: +SKIP
+    (64, '0o600')
     """
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode("utf-8")
-    key_file = Path(processed_dir).resolve().parent / ".pseudonym.key"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
+    if KEY_ENV in os.environ:
+        return _environment_key(os.environ[KEY_ENV])
+    key_file = Path(processed_dir).resolve().parent / KEY_FILE
+    if not key_file.exists() and not key_file.is_symlink():
+        _new_key_file(key_file)
+    try:
+        key = key_file.read_bytes().strip()
+    except OSError as exc:
+        raise ReadinessError(f"cannot read the pseudonym key file ({exc.strerror})",
+                             file=key_file, hint=_KEY_FIX) from None
+    if len(key) < MIN_KEY_BYTES:
+        what = "empty" if not key else f"only {len(key)} bytes (at least {MIN_KEY_BYTES})"
+        raise ReadinessError(f"the pseudonym key file is {what}", file=key_file,
+                             hint=_KEY_FIX)
+    return key
+
+
+def _environment_key(value: str) -> bytes:
+    r"""The key of ``READINESS_PSEUDONYM_KEY``, refused when empty or not valid UTF-8.
+
+    Examples
+    --------
+    >>> _environment_key("a-long-enough-secret")
+    b'a-long-enough-secret'
+    >>> _environment_key("\udcff")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.ReadinessError: READINESS_PSEUDONYM_KEY is not valid UTF-8 ...
+    """
+    hint = f"set it to a text of letters and digits, or unset it to use {KEY_FILE}"
+    if not value.strip():
+        raise ReadinessError(f"{KEY_ENV} is set but empty", hint=hint)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReadinessError(f"{KEY_ENV} is not valid UTF-8", hint=hint) from None
+
+
+def _new_key_file(key_file: Path) -> None:
+    """Write a new random key to ``key_file`` atomically, owner-only; keep one that appeared."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=key_file.parent, prefix=f"{KEY_FILE}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip().encode("utf-8")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:  # a link, unlike a rename, never replaces a key another build just made
+            os.link(name, key_file)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            os.replace(name, key_file)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def prepare(
