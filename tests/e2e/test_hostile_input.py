@@ -652,11 +652,14 @@ def test_hostile_institution_names_pass_cleaning_verbatim(tmp_path, instrument):
                           "institution": HOSTILE, "def_1": ["4"] * len(HOSTILE)})
     frame.to_csv(path, index=False)
     result = _clean(path, instrument)
-    assert result.responses["institution"].tolist() == HOSTILE
+    # verbatim but for invisible characters: the right-to-left override is removed and
+    # logged (issue 21, one institution one name)
+    expected = [name.replace("\u202e", "") for name in HOSTILE]
+    assert result.responses["institution"].tolist() == expected
     validate_responses(result.responses, instrument)
     xlsx = tmp_path / "scan.xlsx"
     frame.to_excel(xlsx, index=False)
-    assert _clean(xlsx, instrument).responses["institution"].tolist() == HOSTILE
+    assert _clean(xlsx, instrument).responses["institution"].tolist() == expected
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -679,3 +679,53 @@ def test_cleaned_ids_are_pseudonyms_and_stable_across_runs(ids):
     assert first == again == [pseudonym(i, KEY) for i in ids]
     assert not set(first) & set(ids)
     assert len(set(first)) == len(ids)
+
+
+# --- quoting trouble (issue 21) -------------------------------------------------------
+
+SWALLOWED = ("respondent_id,institution,def_1,def_2\nr1,Instelling A,3,4\n"
+             'r2,"Instelling B,3,4\nr3,Instelling A,2,2\nr4,Instelling B",5,5\n'
+             "r5,Instelling A,1,1\nr6,Instelling B,3,3\n")
+
+
+def test_a_stray_quote_rejects_the_row_where_it_opened(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text(SWALLOWED, encoding="utf-8")
+    result = _clean(path)
+    assert result.responses["def_1"].tolist() == [3.0, 1.0, 3.0]  # no made-up respondent
+    assert not result.responses["institution"].str.contains("\n").any()
+    (problem,) = result.problems
+    assert (problem.row, problem.column) == (3, "institution")
+    assert "a quote opened in this row swallowed the rows after it" in problem.message
+    assert "r3" not in problem.message and "r4" not in problem.message  # no swallowed ids
+    assert result.rejected["source_row"].tolist() == [3]
+    assert len(result.responses) + len(result.rejected) == result.n_raw
+
+
+def test_an_institution_far_longer_than_the_others_is_a_located_warning(tmp_path):
+    path = tmp_path / "scan.csv"
+    long = "Instelling A " + "x" * 150
+    path.write_text("respondent_id,institution,def_1\n" + "".join(
+        f"r{k},Instelling {'AB'[k % 2]},3\n" for k in range(6)) + f"r9,{long},3\n"
+        + f"r10,{'y' * 1_000_000},3\n" + f"r11,{'y' * 1_000_000},3\n", encoding="utf-8")
+    result = _clean(path)
+    found = [w for w in result.warnings if "far longer than the others" in w.message]
+    assert [(w.row, w.column) for w in found] == [(8, "institution"), (9, "institution")]
+    assert "1,000,000 characters long" in found[1].message and "2 rows" in found[1].message
+    assert all(len(str(w)) < 400 for w in found)  # the cell is not echoed
+    assert len(result.responses) == 9  # kept: a long name is odd, not unreadable
+
+def test_one_long_name_that_every_row_shares_is_kept(tmp_path):
+    path = tmp_path / "scan.csv"
+    name = "Regionaal Opleidingscentrum voor Techniek, Media en Vormgeving Noord-Holland"
+    path.write_text("respondent_id,institution,def_1\n"
+                    + "".join(f'r{k},"{name}",3\n' for k in range(4)), encoding="utf-8")
+    assert len(_clean(path).responses) == 4
+
+
+def test_validate_reports_the_stray_quote(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    path.write_text(SWALLOWED, encoding="utf-8")
+    assert main(["validate", str(path)]) != 0
+    out = capsys.readouterr()
+    assert f"{path}:3:institution: this cell spans 3 lines" in out.out + out.err

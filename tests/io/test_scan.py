@@ -299,3 +299,60 @@ def test_xlsx_reads_back_the_same_cells_as_csv(table):
         from_csv, from_xlsx = read_scan(tmp / "scan.csv"), read_scan(tmp / "scan.xlsx")
     assert _cells(from_xlsx.frame) == _cells(from_csv.frame)  # text cells stay text
     assert list(from_xlsx.rows) == list(from_csv.rows)
+
+
+# --- quoting trouble (issue 21) -------------------------------------------------------
+
+SWALLOWED = ("respondent_id,institution,def_1,def_2\nr1,Instelling A,3,4\n"
+             'r2,"Instelling B,3,4\nr3,Instelling A,2,2\nr4,Instelling B",5,5\n'
+             "r5,Instelling A,1,1\nr6,Instelling B,3,3\n")
+
+
+def test_a_semicolon_header_over_comma_rows_is_a_located_error(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text("respondent_id;institution;def_1\nr1,Instelling A,3\nr2,Instelling B,4\n",
+                    encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        read_scan(path)
+    (problem,) = caught.value.problems
+    assert problem.row == 1
+    assert problem.message == "the header row is separated by ';' but the rows below it by ','"
+
+
+@pytest.mark.parametrize("text", [
+    "id;school;q\nr1;A;3\n",                      # one delimiter throughout
+    'id;school;q\nr1;"A, B";3\n',                 # a comma inside a quoted cell
+    "id;school;q\n\nr1;A;3\n",                    # a blank line first
+    "id,school\nr1\nr2\n",                        # rows of one cell: no other delimiter
+    "id;school;q\n" + "r1;A;3\n" * 50000,         # rows beyond the sample
+])
+def test_files_whose_rows_use_the_header_delimiter_are_read(tmp_path, text):
+    path = tmp_path / "scan.csv"
+    path.write_text(text, encoding="utf-8")
+    assert len(read_scan(path).frame.columns) >= 2
+
+
+def test_a_cell_with_line_breaks_and_delimiters_is_found_where_its_quote_opened(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text(SWALLOWED, encoding="utf-8")
+    raw = read_scan(path)
+    assert len(raw.frame) == 4  # six lines of data, four rows: two were swallowed
+    found = scan.quote_trouble(raw)
+    (problem,) = found.values()
+    assert (problem.file, problem.row, problem.column) == (str(path), 3, "institution")
+    assert "spans 3 lines (from line 3 of the file)" in problem.message
+
+
+def test_line_numbers_count_earlier_multiline_cells(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text('id,school,note\nr1,A,"one\ntwo"\nr2,"B,1\nr3,C",x\n', encoding="utf-8")
+    raw = read_scan(path)
+    (problem,) = scan.quote_trouble(raw).values()  # "one\ntwo" has no delimiter
+    assert problem.row == 3 and "from line 4 of the file" in problem.message
+    assert scan.quote_trouble(raw, ["note"]) == {}  # only the columns asked for
+
+
+def test_free_text_with_line_breaks_alone_is_no_trouble(tmp_path):
+    path = tmp_path / "scan.csv"
+    path.write_text('id,school,note\nr1,A,"one\ntwo"\n', encoding="utf-8")
+    assert scan.quote_trouble(read_scan(path)) == {}

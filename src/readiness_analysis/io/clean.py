@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,13 @@ import pandas as pd
 from readiness_analysis.core.errors import DataValidationError, Problem
 from readiness_analysis.core.tables import META_COLUMNS
 from readiness_analysis.core.words import plural
-from readiness_analysis.io.institutions import unify_institutions
-from readiness_analysis.io.scan import RawTable
+from readiness_analysis.io.institutions import (
+    confusable_names,
+    describe_look_alikes,
+    institution_note,
+    unify_institutions,
+)
+from readiness_analysis.io.scan import RawTable, RowNumbers, quote_trouble
 from readiness_analysis.spec.instrument import Instrument
 
 __all__ = ["INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "clean_scan", "pseudonym",
@@ -196,7 +201,12 @@ def clean_scan(
     Notes
     -----
     Rows the reader could not read (``raw.problems``) count as read and are rejected
-    first; ``raw.notes`` go into the log. Blank rows are set aside next (logged, and one
+    first, as are rows where a stray quote swallowed the rows after it (a used cell with
+    line breaks and delimiters, see :func:`readiness_analysis.io.scan.quote_trouble`);
+    ``raw.notes`` go into the log. Institution names are cleaned, aliased and merged by
+    :func:`readiness_analysis.io.institutions.unify_institutions` (each change a log
+    note); names that differ only by look-alike characters, and values far longer than
+    the other institutions, are located warnings. Blank rows are set aside next (logged, and one
     warning, but neither kept nor rejected). Unknown, personal and missing columns beyond
     :data:`MAX_LISTED` are summarised in one warning each, and an item column with numbers
     outside the scale gets one warning besides the rejected rows (or the cells set to
@@ -226,6 +236,8 @@ def clean_scan(
                      "export the scan again with its answers")]
         )
     columns, warnings = _match_columns(raw, instrument)
+    raw = _set_apart(raw, quote_trouble(raw, list(columns)))
+    warnings += _long_institutions(raw, columns)
     frame = raw.frame.rename(columns=columns)[list(columns.values())]
     acc = _Accounting(raw, frame)
     for note in raw.notes:
@@ -251,7 +263,63 @@ def clean_scan(
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
     responses["respondent_id"] = [pseudonym(_id_text(r), key) for r in responses["respondent_id"]]
     responses = responses.reset_index(drop=True)
-    return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), acc.problems, warnings)
+    return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), acc.problems,
+                       warnings + acc.warnings)
+
+
+#: An institution value longer than this is never a usual name ...
+MAX_INSTITUTION_CHARS = 200
+#: ... nor one longer than this many times the usual length (and over 80 characters).
+LONG_INSTITUTION_FACTOR = 4
+
+
+def _long_institutions(raw: RawTable, columns: dict) -> list[Problem]:
+    """A warning per institution value far longer than the others, at its first row.
+
+    Far longer: more than :data:`LONG_INSTITUTION_FACTOR` times the median length of the
+    column (and than 80 characters), or than :data:`MAX_INSTITUTION_CHARS`. Such a value
+    is seldom a name: a stray quote may have joined cells, or the column holds something
+    else. Its rows are kept (a value with line breaks and delimiters was already set
+    apart by :func:`readiness_analysis.io.scan.quote_trouble`); the warning does not
+    echo the value.
+    """
+    header = next((h for h, target in columns.items() if target == "institution"), None)
+    if header is None or raw.frame.empty:
+        return []
+    cells = raw.frame[header].astype("string").str.strip()
+    lengths = cells.str.len()
+    if not lengths.notna().any():
+        return []
+    usual = float(lengths.dropna().median())
+    limit = min(MAX_INSTITUTION_CHARS, max(80, LONG_INSTITUTION_FACTOR * usual))
+    long = lengths.gt(limit).fillna(False).to_numpy(dtype=bool)
+    found = []
+    for value, positions in pd.Series(np.flatnonzero(long)).groupby(
+            cells.to_numpy()[long], sort=False):
+        first = int(positions.iloc[0])
+        found.append(Problem(
+            raw.source, raw.rows[first], str(header),
+            f"institution is {len(value):,} characters long, far longer than the others "
+            f"(usually {usual:.0f}; {plural(len(positions), 'row')}): is it a name? a "
+            "quote opened in this row may have joined cells",
+            "check the quotes in this row, and that the column holds the institution's "
+            "name; figures show it shortened"))
+    return found
+
+
+def _set_apart(raw: RawTable, found: dict[int, Problem]) -> RawTable:
+    """The table with the rows of ``found`` moved to the rows that could not be read.
+
+    Cleaning rejects such rows in its first step, as it does rows the reader could not
+    read, so every row of the file stays accounted for.
+    """
+    if not found:
+        return raw
+    keep = ~raw.frame.index.isin(list(found))
+    rows = RowNumbers([r for r, k in zip(raw.rows, keep, strict=True) if k])
+    problems = sorted([*raw.problems, *found.values()], key=lambda p: (p.row or 0))
+    return replace(raw, frame=raw.frame[keep].reset_index(drop=True), rows=rows,
+                   problems=tuple(problems))
 
 
 def _header_rows(frame: pd.DataFrame) -> pd.Series:
@@ -529,6 +597,7 @@ class _Accounting:
         self.kept = pd.Series(True, index=frame.index)
         self.reasons: list[dict] = []
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # found while cleaning, rejecting no row
         self.steps: list[dict] = []
         unreadable: dict[int | None, list[Problem]] = {}
         for problem in raw.problems:
@@ -555,6 +624,20 @@ class _Accounting:
     def note(self, detail: str) -> None:
         """Log a change that rejects no row (a dropped column, a merged spelling)."""
         self._step("note", self.steps[-1]["rows_out"], 0, detail)
+
+    def look_alikes(self, names: pd.Series) -> None:
+        """Warn about kept institutions whose names differ only by look-alike characters."""
+        kept = names[self.kept & names.notna()]
+        for group in confusable_names(kept.unique()):
+            message = (f"institutions {' and '.join(repr(n) for n in group)} differ only by "
+                       f"look-alike characters ({describe_look_alikes(group)}); they are "
+                       "kept apart")
+            self.note(message)
+            first = kept.index[kept.isin(group)][0]
+            self.warnings.append(Problem(
+                self.raw.source, self.raw.rows[first], "institution", message,
+                "if they are one institution, correct the spelling or add an alias in "
+                "institution_aliases.yaml"))
 
     def set_aside(self, mask: pd.Series, step: str, detail: str) -> None:
         """Set aside the still-kept rows where ``mask`` holds: blank, so not rejected."""
@@ -720,7 +803,8 @@ def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
     names, changes = unify_institutions(frame["institution"], aliases)
     meta["institution"] = names.astype("string")
     for old, new in sorted(changes.items()):
-        acc.note(f"institution {old!r} -> {new!r}")
+        acc.note(institution_note(old, new))
+    acc.look_alikes(names)
     for column in ("n_teachers", "wave"):
         raw = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)
         number, bad = _whole_numbers(raw)

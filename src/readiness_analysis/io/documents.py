@@ -12,7 +12,8 @@ be comma or semicolon separated, UTF-8 (with or without BOM) or cp1252 (Dutch Ex
 ``.xlsx`` works too (the file is read by :func:`readiness_analysis.io.scan.read_scan`).
 Column names are matched case-insensitively; other columns are ignored.
 
-- ``institution``: the institution's name, spelled as in the scan export.
+- ``institution``: the institution's name, spelled as in the scan export (cleaned as the
+  scan's names are: NFC, invisible characters removed, white space collapsed).
 - ``title``: the document's title; one row per (institution, title).
 - ``year``: year of the document, four digits from 1990 to 2100.
 - ``kind``: ``vision``, ``policy``, ``implementation_plan`` or ``team_plan``
@@ -44,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.io.institutions import clean_name
 from readiness_analysis.io.scan import read_scan
 
 __all__ = ["COLUMNS", "DEFINITIONS", "KINDS", "KNOWN", "read_documents"]
@@ -100,7 +102,7 @@ def _choice(table: dict[str, Any], message: str, hint: str) -> Callable[[object]
 _BOOLEAN = _choice({"yes": True, "ja": True, "no": False, "nee": False},
                    "{value!r} is not yes or no", "use yes or no (ja, nee)")
 _PARSERS: dict[str, Callable[[object], Any]] = {
-    "institution": _text,
+    "institution": clean_name,
     "title": _text,
     "year": _year,
     "kind": _choice(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.io.institutions import clean_name
 from readiness_analysis.io.scan import read_scan
 from readiness_analysis.spec.codebook import Codebook
 
@@ -26,7 +27,9 @@ def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     DataFrame
         ``fragment_id``, ``institution``, ``section``, ``coder``, ``code``, ``rank``
         (1 = the fragment's first, primary code), ``valence``, ``theme``,
-        ``recommendation``, ``text``.
+        ``recommendation``, ``text``. Institution names are cleaned as the scan's are
+        (:func:`readiness_analysis.io.institutions.clean_name`: NFC, no invisible
+        characters, white space collapsed).
 
     Raises
     ------
@@ -84,7 +87,8 @@ def _fragment_row(record, code: str, rank: int, codebook: Codebook) -> dict:
     get = record.get
     return {
         "fragment_id": str(record["fragment_id"]),
-        "institution": None if pd.isna(record["institution"]) else str(record["institution"]),
+        "institution": None if pd.isna(record["institution"]) else (
+            clean_name(record["institution"]) or None),
         "section": None if pd.isna(get("section", pd.NA)) else str(get("section")),
         "coder": None if pd.isna(get("coder", pd.NA)) else str(get("coder")),
         "document": None if pd.isna(get("document", pd.NA)) else str(get("document")),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from readiness_analysis.core.errors import DataValidationError, Problem
 from readiness_analysis.core.tables import QDA_FILES
+from readiness_analysis.io.institutions import clean_name
 from readiness_analysis.io.qda import read_coded_segments
 from readiness_analysis.spec.codebook import Codebook
 
@@ -41,6 +42,13 @@ def _unit_ids(segments: pd.DataFrame) -> pd.Series:
                + segments["end"].astype(str))
     by_text = segments["document"].astype(str) + "@" + segments["text"].str.strip()
     return by_span.where(positioned, by_text)
+
+
+def _institution(case) -> str | None:
+    """A segment's case as an institution name, cleaned as the scan's (None when empty)."""
+    if case is None or (not isinstance(case, str) and pd.isna(case)):
+        return None
+    return clean_name(case) or None
 
 
 def fragments_from_segments(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -70,7 +78,7 @@ def fragments_from_segments(segments: pd.DataFrame, codebook: Codebook) -> pd.Da
             entry = codebook[code]
             rows.append({
                 "fragment_id": str(first["fragment_id"]),
-                "institution": first["case"] or None,
+                "institution": _institution(first["case"]),
                 "document": str(first["document"]),
                 "section": None,
                 "coder": ";".join(sorted(unit["coder"].dropna().astype(str).unique())),

@@ -21,7 +21,13 @@ Rules for files from many hands (each is tested in ``tests/e2e/test_hostile_inpu
   cp1252 text holds): then every line is decoded on its own. A cp1252 line that happens
   to be valid UTF-8 (``Ã©`` written on purpose) is read as UTF-8.
 - **Delimiter**: the most frequent of ``,`` ``;`` tab ``|`` in the header row (outside
-  quotes); comma when there is none.
+  quotes); comma when there is none. When the first data rows use another delimiter and
+  none of the header's (a ``;`` header over ``,`` rows), the file is an error naming
+  both, instead of rows of one cell each.
+- **Stray quotes**: a quote that opens a cell and is closed only lines later swallows
+  the rows in between into one cell. :func:`quote_trouble` finds the rows whose cells
+  hold line breaks *and* delimiters, with the row (and line) where the quote opened;
+  cleaning rejects them.
 - **Header**: row 1. Cells are stripped; an empty header cell becomes ``Unnamed: <i>``
   (0-based position). The same header twice is an error naming both columns.
 - **Rows** with more cells than the header cannot be read: they are left out of
@@ -65,6 +71,7 @@ __all__ = [
     "RowNumbers",
     "ScanReader",
     "find_scan_file",
+    "quote_trouble",
     "read_scan",
     "scan_suffixes",
 ]
@@ -155,6 +162,8 @@ class RawTable:
     notes : tuple of str
         What reading had to decide or repair (for the cleaning log), for instance bytes
         that were not UTF-8 and were read as cp1252.
+    delimiter : str or None
+        The cell delimiter of a CSV file; None for other file types.
     """
 
     frame: pd.DataFrame
@@ -162,6 +171,7 @@ class RawTable:
     source: str
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
+    delimiter: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -505,6 +515,7 @@ def _read_csv(path: Path) -> RawTable:
                            "is this a scan export? check its first row", row=1)
         record = sample
     sep = _sniff_delimiter(record)
+    _check_row_delimiter(path, sample, record, sep, complete=len(head) < SAMPLE_BYTES)
     try:
         cells = next(csv.reader([record.lstrip("\ufeff")], delimiter=sep), [])
     except csv.Error as exc:
@@ -540,7 +551,144 @@ def _read_csv(path: Path) -> RawTable:
     total = len(frame) + len(problems)
     rows = range(2, 2 + total) if not problems else RowNumbers(readable)
     return RawTable(frame.reset_index(drop=True), rows, str(path),
-                    tuple(problems[r] for r in sorted(problems)), tuple(notes))
+                    tuple(problems[r] for r in sorted(problems)), tuple(notes), sep)
+
+
+#: Data rows whose delimiter is compared with the header's.
+DELIMITER_SAMPLE_ROWS = 10
+#: Characters after the header in which those rows are looked for.
+DELIMITER_SAMPLE_CHARS = 1 << 16
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _records(text: str, limit: int, complete: bool) -> list[str]:
+    """Up to ``limit`` records of CSV text (the last, unterminated one only if complete)."""
+    found = []
+    while text and len(found) < limit:
+        record = _first_record(text)
+        if record is None:
+            if complete:
+                found.append(text)
+            break
+        found.append(record)
+        text = _LINE_BREAK.sub("", text[len(record):], count=1)
+    return found
+
+
+def _check_row_delimiter(path: Path, sample: str, header: str, sep: str, *,
+                         complete: bool) -> None:
+    """Refuse a header whose delimiter the data rows do not use (``;`` header, ``,`` rows).
+
+    Every non-empty row of the first :data:`DELIMITER_SAMPLE_ROWS` must lack the header's
+    delimiter (outside quotes) and share one other delimiter: such rows would each be
+    read as one cell, and every row rejected.
+    """
+    if _sniff_delimiter(header) != sep or not re.sub(r'"[^"]*"', "", header).count(sep):
+        return
+    window = sample[len(header): len(header) + DELIMITER_SAMPLE_CHARS]  # no big copies
+    complete = complete and len(header) + len(window) == len(sample)
+    rest = _LINE_BREAK.sub("", window, count=1)
+    rows = [r for r in _records(rest, DELIMITER_SAMPLE_ROWS, complete) if r.strip()]
+    bare = [re.sub(r'"[^"]*"', "", r) for r in rows]
+    if not rows or any(sep in b for b in bare):
+        return
+    used = {_sniff_delimiter(b) for b in bare if any(d in b for d in DELIMITERS)}
+    if len(used) != 1 or len(bare) != sum(any(d in b for d in DELIMITERS) for b in bare):
+        return
+    other = used.pop()
+    raise _problem(
+        path, f"the header row is separated by {sep!r} but the rows below it by {other!r}",
+        f"export the file again, or separate the header's names by {other!r} too", row=1)
+
+
+def _line_breaks(cells: pd.Series) -> np.ndarray:
+    """Line breaks in each cell of a column (categorical columns: counted per category)."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        counts = pd.Series(cells.cat.categories, dtype=object).astype(str).str.count(
+            _LINE_BREAK.pattern).to_numpy(dtype=np.int64)
+        codes = cells.cat.codes.to_numpy()
+        return np.where(codes >= 0, np.append(counts, 0)[codes], 0)
+    if cells.dtype == object:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        counts = np.array([len(_LINE_BREAK.findall(str(u))) for u in uniques] + [0],
+                          dtype=np.int64)
+        return counts[codes]
+    return cells.astype("string").str.count(_LINE_BREAK.pattern).fillna(0).to_numpy(
+        dtype=np.int64)
+
+
+def _all_line_breaks(frame: pd.DataFrame) -> np.ndarray:
+    """Line breaks per row over every column (one pass over a wide table's cells)."""
+    if len(frame.columns) > WIDE_COLUMNS:
+        cells = frame.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=True)
+        counts = np.array([len(_LINE_BREAK.findall(str(u))) for u in uniques] + [0],
+                          dtype=np.int64)
+        return counts[codes].reshape(cells.shape).sum(axis=1)
+    total = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        total += _line_breaks(frame[column])
+    return total
+
+
+def quote_trouble(raw: RawTable, columns: Sequence[str] | None = None) -> dict[int, Problem]:
+    r"""Rows of a CSV file where a stray quote seems to have swallowed the rows after it.
+
+    A cell that holds line breaks *and* the file's delimiter is the sign: a quote opened
+    in it was closed only some lines later, so those lines became part of the cell (and
+    their answers and ids part of, say, an institution name). Each such row is located
+    by its row number (where the quote opened) and the line of the file it starts on.
+
+    Parameters
+    ----------
+    raw : RawTable
+        As read by :func:`read_scan`; other than CSV files (no delimiter) have none.
+    columns : sequence of str, optional
+        The columns to check (default all); free-text columns may hold line breaks and
+        delimiters on purpose.
+
+    Returns
+    -------
+    dict
+        Frame index → a :class:`Problem` naming the row, the column and the line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text('id,school,q\nr1,"A,1\nr2,B,2\nr3,C",3\nr4,D,4\n')
+    >>> [(p.row, p.column) for p in quote_trouble(read_scan(p)).values()]
+    [(2, 'school')]
+    """
+    sep = raw.delimiter
+    if sep is None or raw.frame.empty:
+        return {}
+    frame = raw.frame
+    hits: dict[int, tuple[str, int]] = {}
+    for column in frame.columns if columns is None else [c for c in frame if c in columns]:
+        counts = _line_breaks(frame[column])
+        broken = counts > 0
+        if not broken.any():
+            continue
+        text = frame[column].astype("string")
+        swallowed = broken & text.str.contains(sep, regex=False).fillna(False).to_numpy(bool)
+        for idx in np.flatnonzero(swallowed):
+            hits.setdefault(int(idx), (str(column), int(counts[idx])))
+    if not hits:
+        return {}
+    breaks = _all_line_breaks(frame)
+    before = np.concatenate([[0], np.cumsum(breaks)[:-1]])
+    found = {}
+    for idx, (column, cell_breaks) in sorted(hits.items()):
+        row, line = raw.rows[idx], raw.rows[idx] + int(before[idx])
+        lines = cell_breaks + 1
+        found[int(frame.index[idx])] = Problem(
+            raw.source, row, column,
+            f"this cell spans {lines} lines (from line {line} of the file) and holds "
+            f"delimiters ({sep!r}): a quote opened in this row swallowed the rows after it",
+            "check the quotes in this row: a cell that begins with \" must end with \" in "
+            "the same cell; put the swallowed rows back on lines of their own")
+    return found
 
 
 class _Column:

@@ -2,6 +2,9 @@
 
 Words on a figure (axis titles, legend entries, the small-cell note) come from the text
 catalogue (``plots.*``); theme names from :func:`readiness_analysis.report.labels.theme_labels`.
+Every word drawn passes through :func:`figure_text`: matplotlib reads ``$...$`` as math,
+so a name such as "Kosten $x^$ College" would fail the figure; it is escaped to be drawn
+as typed, and a very long name is shortened (the tables keep the full name).
 """
 
 from __future__ import annotations
@@ -19,8 +22,16 @@ from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import Instrument
 from readiness_analysis.stats.disclosure import MIN_CELL
 
-__all__ = ["diverging_answers", "score_distribution", "small_cell_note", "theme_profile"]
+__all__ = [
+    "FIGURE_LABEL_MAX",
+    "diverging_answers",
+    "figure_text",
+    "score_distribution",
+    "small_cell_note",
+    "theme_profile",
+]
 
+FIGURE_LABEL_MAX = 60  # characters of a name drawn on a figure; longer ones get an ellipsis
 _PALETTE = {"own": "#1b6ca8", "pooled": "#9aa5b1"}
 _GREY = "#6b7785"
 
@@ -36,11 +47,64 @@ def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL) -> str:
     return text("plots.small_cell", lang, min_cell=min_n)
 
 
+def figure_text(value: object, limit: int = FIGURE_LABEL_MAX) -> str:
+    r"""A text as matplotlib should draw it: literally, and at most ``limit`` characters.
+
+    Every ``$`` is escaped, so mathtext never reads the text as math (an unbalanced
+    ``$x^$`` would otherwise fail the whole figure, and ``$\alpha$`` would be drawn as a
+    Greek letter). A text longer than ``limit`` is cut to ``limit - 1`` characters and an
+    ellipsis. Texts without ``$`` and within the limit are returned unchanged.
+
+    Parameters
+    ----------
+    value : object
+        The text (an institution name, theme label, legend entry or title).
+    limit : int
+        Longest text drawn, in characters.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> figure_text("Kosten $x^$ College")
+    'Kosten \\$x^\\$ College'
+    >>> figure_text("Instelling A")
+    'Instelling A'
+    >>> len(figure_text("x" * 500)), figure_text("x" * 500)[-1]
+    (60, '…')
+    """
+    text_ = str(value)
+    if len(text_) > limit:
+        text_ = text_[: limit - 1].rstrip() + "…"
+    return text_.replace("$", r"\$")
+
+
+def _figure_names(names: pd.Series) -> pd.Series:
+    """Each distinct name as :func:`figure_text` draws it, kept distinct after shortening."""
+    drawn: dict[str, str] = {}
+    used: set[str] = set()
+    for name in sorted(names.dropna().astype(str).unique()):
+        label, k = figure_text(name), 1
+        while label in used:  # two long names with one beginning: number the later one
+            k += 1
+            label = figure_text(name, FIGURE_LABEL_MAX - len(f" ({k})")) + f" ({k})"
+        drawn[name] = label
+        used.add(label)
+    return names.astype(str).map(drawn)
+
+
+def _theme_labels(instrument: Instrument, lang: str) -> dict[str, str]:
+    """Theme code → its label as drawn (see :func:`figure_text`)."""
+    return {theme: figure_text(label) for theme, label in theme_labels(instrument, lang).items()}
+
+
 def _mark_small(ax: plt.Axes, rows: list[int], x: float, lang: str, min_n: int) -> None:
     """Write the small-cell note, in grey, on the given rows of a horizontal chart."""
     for row in rows:
-        ax.text(x, row, small_cell_note(lang, min_n), va="center", ha="left", fontsize=8,
-                color=_GREY, style="italic")
+        ax.text(x, row, figure_text(small_cell_note(lang, min_n)), va="center", ha="left",
+                fontsize=8, color=_GREY, style="italic")
 
 
 def theme_profile(
@@ -84,9 +148,10 @@ def theme_profile(
     >>> [t.get_text() for t in small.axes[0].texts]
     ['fewer than 3 respondents']
     """
-    labels = theme_labels(instrument, lang)
+    labels = _theme_labels(instrument, lang)
     if own_label is None:
         own_label = text("plots.this_institution", lang)
+    own_label = figure_text(own_label)
     order = [labels[t] for t in labels if t in set(own["theme"].astype(str))]
     own = own.assign(label=own["theme"].astype(str).map(labels))
     small = own["n"].lt(min_n) | own["mean"].isna()
@@ -104,9 +169,9 @@ def theme_profile(
                 instrument.scale_min + 0.05, lang, min_n)
     sns.scatterplot(data=pooled[pooled["label"].isin(order)], y="label", x="mean",
                     color="black", marker="D", s=40, zorder=3, ax=ax,
-                    label=text("pooled", lang))
+                    label=figure_text(text("pooled", lang)))
     ax.set_xlim(instrument.scale_min, instrument.scale_max)
-    ax.set_xlabel(text("plots.mean_axis", lang))
+    ax.set_xlabel(figure_text(text("plots.mean_axis", lang)))
     ax.set_ylabel("")
     n = int(own["n"].max()) if len(own) else 0
     ax.set_title(f"n = {n}", loc="right", fontsize=9)
@@ -136,9 +201,9 @@ def score_distribution(
     >>> [t.get_text() for t in fig.texts]
     ['Not shown (fewer than 3 respondents): B (all themes)']
     """
-    labels = theme_labels(instrument, lang)
+    labels = _theme_labels(instrument, lang)
     data = scores.dropna(subset=["score"])
-    data = data.assign(label=data["theme"].astype(str).map(labels), **{by: data[by].astype(str)})
+    data = data.assign(label=data["theme"].astype(str).map(labels), **{by: _figure_names(data[by])})
     data, left_out = _drop_small(data, by, min_n, lang)
     order = [labels[t] for t in labels if t in set(data["theme"].astype(str))]
     fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(order) + 1.4), dpi=110)
@@ -148,7 +213,7 @@ def score_distribution(
                     palette="Blues")
         ax.legend(title="", fontsize=8, frameon=False, loc="lower right")
     ax.set_xlim(instrument.scale_min - 0.2, instrument.scale_max + 0.2)
-    ax.set_xlabel(text("plots.score_axis", lang))
+    ax.set_xlabel(figure_text(text("plots.score_axis", lang)))
     ax.set_ylabel("")
     n = data["respondent_id"].nunique() if "respondent_id" in data else len(data)
     ax.set_title(f"n = {n}", loc="right", fontsize=9)
@@ -210,7 +275,7 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
     ['minder dan 3 respondenten']
     """
     values = list(instrument.scale)
-    labels = theme_labels(instrument, lang)
+    labels = _theme_labels(instrument, lang)
     data = shares[shares["n"] > 0].iloc[::-1].copy()
     small = (data["n"] < min_n).to_numpy()
     data.loc[small, values] = 0.0
@@ -221,7 +286,7 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
     for k, value in enumerate(values):
         width = data[value].to_numpy()
         ax.barh(list(y), width, left=left, color=_DIVERGING[k % len(_DIVERGING)],
-                label=instrument.scale[value][lang], height=0.7)
+                label=figure_text(instrument.scale[value][lang]), height=0.7)
         left = left + width
     ax.axvline(0, color="black", linewidth=0.8)
     _mark_small(ax, [i for i in y if small[i]], -0.95, lang, min_n)
