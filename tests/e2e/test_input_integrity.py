@@ -54,3 +54,35 @@ def test_hostile_names_and_a_stray_quote_build_with_one_report_per_school(tmp_pa
     index = (tmp_path / "r" / "index.html").read_text()
     for name in NAMES.values():
         assert name in index  # drawn and listed as typed
+
+
+@pytest.mark.notebooks
+def test_fragments_and_documents_are_spelled_as_the_scan_and_logged(
+        tmp_path, raw_copy, notebooks_dir):
+    (raw_copy / "institution_aliases.yaml").write_text("Instelling A: [Inst. A]\n",
+                                                       encoding="utf-8")
+    fragments = pd.read_csv(raw_copy / "fragments.csv", dtype=str, keep_default_na=False)
+    own = {"fragment_id": "OWN1", "section": "R3", "institution": "Inst. A",
+           "coder": "study", "codes": "wifi_infrastructure",
+           "text": "Eigen fragment via een alias."}
+    lower = {**own, "fragment_id": "OWN2", "institution": "instelling  a",
+             "text": "Eigen fragment met andere hoofdletters."}
+    pd.concat([fragments, pd.DataFrame([own, lower])]).to_csv(raw_copy / "fragments.csv",
+                                                              index=False)
+    documents = pd.read_csv(raw_copy / "documents.csv", dtype=str, keep_default_na=False)
+    documents["institution"] = documents["institution"].str.upper()
+    documents.to_csv(raw_copy / "documents.csv", index=False)
+
+    result = build(raw_copy, tmp_path / "processed", tmp_path / "reports",
+                   notebooks_dir=notebooks_dir, institutions=["Instelling A"], progress=False)
+
+    assert result.ok, [r.error for r in result.reports if r.status != "ok"]
+    page = (tmp_path / "reports" / "institutions" / "instelling-a.html").read_text("utf-8")
+    assert "Eigen fragment via een alias." in page
+    assert "Eigen fragment met andere hoofdletters." in page
+    kept = pd.read_parquet(tmp_path / "processed" / "documents.parquet")
+    assert set(kept["institution"]) <= {"Instelling A", "Instelling B", "Instelling C"}
+    log = pd.read_csv(tmp_path / "processed" / "cleaning_log.csv")
+    notes = set(log.loc[log["step"] == "note", "detail"])
+    assert "fragments: institution 'Inst. A' -> 'Instelling A'" in notes
+    assert "documents: institution 'INSTELLING A' -> 'Instelling A'" in notes

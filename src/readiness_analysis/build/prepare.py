@@ -16,7 +16,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +37,7 @@ from readiness_analysis.io.contracts import validate_responses
 from readiness_analysis.io.documents import COLUMNS as DOCUMENT_COLUMNS
 from readiness_analysis.io.documents import read_documents
 from readiness_analysis.io.fragments import read_fragments
-from readiness_analysis.io.institutions import load_aliases, normalise_institution
+from readiness_analysis.io.institutions import align_institutions, institution_note, load_aliases
 from readiness_analysis.io.qda_fragments import find_qda_export, read_qda_fragments
 from readiness_analysis.io.scan import RawTable, find_scan_file, read_scan
 from readiness_analysis.spec.codebook import Codebook, load_codebook
@@ -89,10 +89,11 @@ class _Raw:
 
 @dataclass(frozen=True)
 class _Cleaned:
-    """The clean step's result: the cleaned scan, documents named as in the scan."""
+    """The clean step's result: the cleaned scan; documents and fragments named as in it."""
 
     scan: CleanResult
     documents: pd.DataFrame
+    fragments: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -311,15 +312,35 @@ def _synthetic(scan_file: Path) -> dict | None:
 
 
 def _clean(raw: _Raw, instrument: Instrument, *, key: bytes, invalid_answers: str) -> _Cleaned:
-    """Clean and check the scan; spell the documents' institutions as the scan does."""
+    """Clean and check the scan; spell the institutions of documents and fragments as it does.
+
+    Documents and fragments get the scan's cleaning of names (Unicode, aliases, case and
+    white space) and its exact spelling; every change is a note in the cleaning log.
+    """
     scan = clean_scan(raw.scan, instrument, key=key, aliases=raw.aliases,
                       invalid_answers=invalid_answers)
     validate_responses(scan.responses, instrument)
-    documents = raw.documents
-    if len(documents):
-        documents["institution"] = documents["institution"].map(
-            lambda name: normalise_institution(name, raw.aliases))
-    return _Cleaned(scan, documents)
+    reference = scan.responses["institution"].dropna().unique().tolist()
+    notes: list[str] = []
+    aligned = {}
+    for what, table in (("documents", raw.documents), ("fragments", raw.fragments)):
+        if table["institution"].notna().any():
+            table = table.copy()
+            names, changes = align_institutions(table["institution"], reference, raw.aliases)
+            table["institution"] = names.astype(table["institution"].dtype)  # as read
+            notes += [f"{what}: {institution_note(old, new)}" for old, new in changes.items()]
+        aligned[what] = table
+    return _Cleaned(_with_notes(scan, notes), aligned["documents"], aligned["fragments"])
+
+
+def _with_notes(scan: CleanResult, notes: list[str]) -> CleanResult:
+    """``scan`` with ``notes`` appended to its cleaning log (rows unchanged)."""
+    if not notes:
+        return scan
+    rows = int(scan.log["rows_out"].iloc[-1])
+    extra = pd.DataFrame([{"step": "note", "rows_in": rows, "rows_out": rows, "rejected": 0,
+                           "blank": 0, "detail": note} for note in notes])
+    return replace(scan, log=pd.concat([scan.log, extra], ignore_index=True))
 
 
 # --- analyse ----------------------------------------------------------------------------
@@ -336,7 +357,7 @@ def _analyse(raw: _Raw, cleaned: _Cleaned, instrument: Instrument, codebook: Cod
         scores=scores,
         institution_scores=summarise_all(scores, agree_from=agree, weighted=weighted, seed=seed),
         wave_change=suppress_small_cells(wave_change(scores, seed=seed, weighted=weighted)),
-        fragments=raw.fragments, evidence=build_evidence(raw.fragments),
+        fragments=cleaned.fragments, evidence=build_evidence(cleaned.fragments),
         documents=cleaned.documents, agreement=_agreement(raw.double_coded, codebook),
         provenance=_provenance(raw, instrument, codebook, weighted, invalid_answers),
     )
