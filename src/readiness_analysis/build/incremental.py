@@ -47,6 +47,7 @@ import pandas as pd
 from readiness_analysis.core.files import chunks_sha256, file_sha256
 from readiness_analysis.core.tables import META_COLUMNS
 from readiness_analysis.core.version import package_version
+from readiness_analysis.spec.instrument import SHIPPED, source_file
 
 __all__ = ["Fingerprint", "fingerprints", "previous_entries", "up_to_date"]
 
@@ -194,9 +195,8 @@ def _joined(source: str | list[str]) -> str:
 
 def _source_sha(source: str, folder: str) -> str:
     """SHA-256 of an instrument or codebook, shipped (``<package>/name``) or a file."""
-    if source.startswith("<package>/"):
-        ref = resources.files("readiness_analysis.spec") / folder / source.split("/", 1)[1]
-        return chunks_sha256(ref.read_bytes())
+    if source.startswith(SHIPPED):
+        return chunks_sha256(source_file(source, folder).read_bytes())
     return file_sha256(source)
 
 

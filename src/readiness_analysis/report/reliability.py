@@ -12,7 +12,6 @@ import json
 import math
 import warnings
 from collections import OrderedDict
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from readiness_analysis.report.data import ReportData, load_report_data
 from readiness_analysis.report.html import banner, table
 from readiness_analysis.report.numbers import number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
+from readiness_analysis.spec.instrument import source_file
 from readiness_analysis.stats.reliability import ReliabilityError, reliability
 
 __all__ = ["RELIABILITY_MIN_N", "reliability_table", "small_sample_warning",
@@ -148,13 +148,7 @@ def _reliability_key(processed: Path, lang: str) -> tuple:
     source = str(instrument.get("source", ""))
     return (lang, str(processed.resolve()), instrument.get("id"), instrument.get("version"),
             source, _sha256(processed / "responses.parquet"), _sha256(provenance),
-            _sha256(_instrument_file(source)))
-
-
-def _instrument_file(source: str) -> Path | Traversable:
-    if source.startswith("<package>/"):
-        return resources.files("readiness_analysis.spec") / "instruments" / source.split("/", 1)[1]
-    return Path(source)
+            _sha256(source_file(source)))
 
 
 def _sha256(path: Path | Traversable) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,17 @@ from readiness_analysis.core.words import Localised
 __all__ = [
     "DEFAULT_INSTRUMENT",
     "RECOMMENDATIONS",
+    "SHIPPED",
     "Instrument",
     "Item",
     "Theme",
     "load_instrument",
+    "source_file",
 ]
 
 DEFAULT_INSTRUMENT = "blended_readiness_v1.yaml"
+# How provenance names a file shipped with the package (see source_file).
+SHIPPED = "<package>/"
 # The ids of the study's recommendations, in the guide's order.
 RECOMMENDATIONS = ("R1", "R2", "R3", "R4", "R5")
 _FORMAT_HINT = "see 'The instrument format' in README.md"
@@ -129,12 +134,30 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     """
     if path is None:
         ref = resources.files("readiness_analysis.spec") / "instruments" / DEFAULT_INSTRUMENT
-        source = f"<package>/{DEFAULT_INSTRUMENT}"
+        source = f"{SHIPPED}{DEFAULT_INSTRUMENT}"
         raw = load_yaml(ref.read_text(encoding="utf-8"), source=source)
     else:
         source = str(path)
         raw = load_yaml(Path(path))
     return _build(raw, source)
+
+
+def source_file(source: str, folder: str = "instruments") -> Path | Traversable:
+    """The file a recorded ``source`` names: shipped (``<package>/name``) or a path.
+
+    Provenance records a shipped instrument or codebook as ``<package>/<file name>``;
+    those files live in ``spec/<folder>/`` (``instruments`` or ``codebooks``).
+
+    Examples
+    --------
+    >>> source_file("<package>/blended_readiness_v1.yaml").name
+    'blended_readiness_v1.yaml'
+    >>> source_file("my/instrument.yaml")
+    PosixPath('my/instrument.yaml')
+    """
+    if source.startswith(SHIPPED):
+        return resources.files("readiness_analysis.spec") / folder / source.removeprefix(SHIPPED)
+    return Path(source)
 
 
 def _need(raw: dict[str, Any], key: str, source: str, where: str = "") -> Any:
