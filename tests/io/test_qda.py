@@ -761,7 +761,7 @@ def with_fake_format(monkeypatch):
 
 
 def test_the_shipped_formats_are_registered_in_hint_order():
-    assert list(qda.QDA_FORMATS) == ["Taguette", "QualCoder", "REFI-QDA"]
+    assert list(qda.QDA_FORMATS) == ["Taguette", "Taguette xlsx", "QualCoder", "REFI-QDA"]
 
 
 def test_a_registered_format_is_recognised_by_content_and_suffix(tmp_path, with_fake_format):
@@ -781,7 +781,8 @@ def test_the_hint_names_every_registered_format(tmp_path, with_fake_format):
     with pytest.raises(CodingError) as info:
         read_coded_segments(path)
     assert info.value.hint == (
-        "give a Taguette highlights CSV (id, document, tag, content), a QualCoder coding "
+        "give a Taguette highlights CSV (id, document, tag, content), a Taguette highlights "
+        "Excel file (.xlsx), a QualCoder coding "
         "report CSV (File, Coder, Coded, Id, Codename, ...), a REFI-QDA .qdpx or a FakeQDA "
         "export (fake_id, ...)")
 

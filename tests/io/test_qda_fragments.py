@@ -105,7 +105,8 @@ def test_factor_counts_per_institution_and_interview(qda_raw, tmp_path):
     data = load_report_data(tmp_path / "p")
     hindering = study.factor_table(data, "hindering", "en")
     assert hindering.to_dict("list") == {"Factor": ["Wifi and ICT infrastructure"],
-                                         "Fragments": [1], "Interviews": [1],
+                                         "Fragments with this code (of 1; a fragment can "
+                                         "have more than one code)": [1], "Interviews": [1],
                                          "Recommendation": ["R3"]}
     wide = study.factors_by_institution(data, "en")
     assert wide.set_index("Factor").loc["Willingness", "Instelling A"] == 1

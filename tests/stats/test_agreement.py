@@ -448,7 +448,7 @@ def assert_same_table(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def test_agreement_small_double_coded_set():
-    table = agreement(small_segments())
+    table = agreement(small_segments(), one_coder="exclude")
     assert list(table.columns) == list(AGREEMENT_COLUMNS)
     assert_same_table(table, SMALL_EXPECTED)
 
@@ -467,7 +467,7 @@ def test_agreement_matches_the_scalar_functions():
         ]
     )
     wide = presence.pivot(index="fragment_id", columns="coder", values="ict")
-    row = agreement(segments).set_index("code").loc["ict"]
+    row = agreement(segments, one_coder="exclude").set_index("code").loc["ict"]
     assert row["kappa"] == pytest.approx(cohen_kappa(wide["A"], wide["B"]).kappa)
     assert row["alpha"] == pytest.approx(krippendorff_alpha(wide))
 
@@ -476,12 +476,13 @@ def test_agreement_does_not_depend_on_row_order_or_duplicates():
     segments = small_segments()
     shuffled = segments.sample(frac=1.0, random_state=3)
     doubled = pd.concat([segments, segments.iloc[:4]], ignore_index=True)
-    assert_same_table(agreement(shuffled), SMALL_EXPECTED)
-    assert_same_table(agreement(doubled), SMALL_EXPECTED)
+    assert_same_table(agreement(shuffled, one_coder="exclude"), SMALL_EXPECTED)
+    assert_same_table(agreement(doubled, one_coder="exclude"), SMALL_EXPECTED)
 
 
 def test_agreement_codebook_order_and_unused_code():
-    table = agreement(small_segments(), codes=["visie", "ict", "tijd", "nooit"])
+    table = agreement(small_segments(), codes=["visie", "ict", "tijd", "nooit"],
+                      one_coder="exclude")
     assert table["code"].tolist() == ["visie", "ict", "tijd", "nooit", OVERALL]
     unused = table.set_index("code").loc["nooit"]
     assert math.isnan(unused["kappa"])
@@ -562,9 +563,57 @@ def test_agreement_all_agree_on_every_code():
 )
 def test_agreement_rejects_unusable_input(segments, message):
     with pytest.raises(CodingError, match=message):
-        agreement(segments)
+        agreement(segments, one_coder="exclude")
 
 
 def test_agreement_rejects_codes_outside_the_codebook():
     with pytest.raises(CodingError, match="not in the codebook: visie"):
         agreement(small_segments(), codes=["ict", "tijd"])
+
+
+# ----------------------------------------------------------------- unitized alpha
+
+# Krippendorff (1995, p. 57): four pairs of coders on a continuum of 24 positions, as DKPro
+# Statistics encodes it (Krippendorff1995Test.createExample): per pair, (begin, length) of
+# each coder's units. Published: D_o (at 24 positions) and alpha (continuous continuum).
+K1995 = {
+    "A": ([(2, 8), (14, 6)], [(4, 4), (15, 2)], 0.03125, 0.553),
+    "B": ([(0, 18)], [(0, 2), (2, 1), (3, 1), (4, 1), (5, 1), (6, 3), (9, 1)], 2.26736, -0.926),
+    "C": ([(2, 6), (10, 2), (14, 4), (20, 2)], [(0, 2), (4, 4), (10, 4), (16, 2), (20, 2)],
+          0.02777, 0.679),
+    "D": ([(0, 2), (2, 8), (10, 4), (14, 6), (20, 4)],
+          [(0, 4), (4, 4), (8, 7), (15, 2), (17, 7)], 0.38715, 0.066),
+}
+
+
+def k1995_spans(category, stretch):
+    first, second, _, _ = K1995[category]
+    rows = [(coder, begin * stretch, (begin + length) * stretch)
+            for coder, units in (("one", first), ("two", second)) for begin, length in units]
+    return pd.DataFrame({"document": "d", "coder": [r[0] for r in rows], "code": category,
+                         "start": [r[1] for r in rows], "end": [r[2] for r in rows]})
+
+
+@pytest.mark.parametrize("category", list(K1995))
+def test_unitized_alpha_reproduces_krippendorff_1995(category):
+    from readiness_analysis.stats import agreement as module
+
+    spans = k1995_spans(category, 1)
+    first, second = ([(s, e) for s, e in zip(g["start"], g["end"], strict=True)]
+                     for _, g in spans.groupby("coder"))
+    sections = [module._sections(module._merged(u), 24) for u in (first, second)]
+    observed = 2 * module._pair_disagreement(*sections) / (2 * 1 * 24**2)
+    assert observed == pytest.approx(K1995[category][2], abs=1e-5)
+    # the published D_e has a small error (DKPro's note), hence 0.02 as in DKPro's test
+    alpha = module.unitized_alpha(k1995_spans(category, 1000), {"d": 24_000}, category)
+    assert alpha == pytest.approx(K1995[category][3], abs=0.02)
+
+
+def test_unitized_alpha_is_one_for_identical_units_and_nan_without_them():
+    from readiness_analysis.stats.agreement import unitized_alpha
+
+    same = pd.DataFrame({"document": "d", "coder": ["a", "b"], "code": "x",
+                         "start": [3, 3], "end": [9, 9]})
+    assert unitized_alpha(same, {"d": 40}, "x") == pytest.approx(1.0)
+    assert math.isnan(unitized_alpha(same, {"d": 40}, "nobody"))
+    assert math.isnan(unitized_alpha(same[same["coder"] == "a"], {"d": 40}, "x"))

@@ -1,6 +1,6 @@
-"""Read coded interview fragments exported from QDA software into one tidy table.
+r"""Read coded interview fragments exported from QDA software into one tidy table.
 
-Three exports are read, each following the tool's own export code or the published
+Four exports are read, each following the tool's own export code or the published
 exchange schema (not a guess):
 
 * **Taguette** "highlights" CSV, as written by ``highlights_csv`` in
@@ -8,6 +8,8 @@ exchange schema (not a guess):
   content``; one row per highlight *and* tag (a highlight with two tags gives two rows
   with the same ``id``), ``tag`` empty for an untagged highlight, ``content`` the
   highlight as plain text. The export has no coder, case or character offsets.
+* **Taguette** "highlights" Excel file, as written by ``highlights_xslx`` in the same
+  file: the same four columns on a sheet ``highlights``.
 * **QualCoder** coding report CSV, as written by ``DialogReportCodes.export_csv_file``
   in ``src/qualcoder/report_codes.py`` (repository ccbogel/QualCoder): UTF-8 with BOM,
   every cell quoted, header ``File, Coder, Coded, Id, Codename, Coded_Memo`` (or
@@ -25,13 +27,26 @@ exchange schema (not a guess):
   ``Code`` children, named here ``"Parent/Child"``), ``Variables/Variable``,
   ``Cases/Case`` (``SourceRef``, ``SelectionRef``, ``VariableValue``) and each
   ``Sources/TextSource`` with its text (``PlainTextContent`` inline, or
-  ``plainTextPath="internal://<file>"`` read from ``sources/<file>`` in the zip), its
+  ``plainTextPath="internal://<file>"`` read from ``sources/<file>``, or ``Sources/<file>``
+  as NVivo writes it, in the zip), its
   ``PlainTextSelection`` (``startPosition``, ``endPosition``, ``creatingUser``) and
   their ``Coding/CodeRef`` (``targetGUID``). Positions are character positions in the
   plain text, start inclusive and end exclusive (``text[start:end]``, as QualCoder's
   REFI-QDA export writes them from its own ``pos0``/``pos1``). A ``Coding`` directly
   on a ``TextSource`` codes the whole text. Codings of picture, PDF, audio and video
   sources are not read; they are reported as problems.
+
+Shapes of real exports that are read as their tools mean them: a ``Case`` without a
+name (MAXQDA's document variables) is no case name, its variables are the source's (take
+the institution from one with ``case_variable``; an unknown variable lists those found);
+a ``Case`` whose GUID is also a ``Code`` (NVivo's case nodes), coded on a source, makes
+the source a member of the case instead of coding it; offsets that count each ``\r\n`` as
+one character (ATLAS.ti) are detected and read against the text with ``\n`` line breaks,
+with a logged note in :attr:`CodedSegments.sources`; Taguette's Excel export is read as
+its CSV. Every file and every member of a ``.qdpx`` is read within
+:data:`MAX_MEMBER_BYTES` (all members together within :data:`MAX_TOTAL_BYTES`), and a
+damaged archive or member (truncated, bad deflate stream, bad CRC) is one
+:class:`~readiness_analysis.core.errors.CodingError` naming it.
 
 The readers are registered in :data:`QDA_FORMATS`, one entry per export with how to
 recognise it; :func:`read_coded_segments` picks the reader and its error hint names the
@@ -48,15 +63,20 @@ outside its text) always raise :class:`~readiness_analysis.core.errors.CodingErr
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import logging
+import re
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from readiness_analysis.core.errors import CodingError, CodingWarning, Problem
@@ -64,9 +84,12 @@ from readiness_analysis.core.registry import Registry
 from readiness_analysis.core.words import either, plural
 
 __all__ = [
+    "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES",
     "QDA_FORMATS",
     "QDA_NAMESPACE",
     "SEGMENT_COLUMNS",
+    "SOURCE_COLUMNS",
     "CodedSegments",
     "CodingWarning",
     "QdaExport",
@@ -75,9 +98,21 @@ __all__ = [
     "read_qualcoder",
     "read_refi_qdpx",
     "read_taguette",
+    "read_taguette_xlsx",
+    "unknown_code_hint",
 ]
 
+_log = logging.getLogger(__name__)
+
 SEGMENT_COLUMNS = ("fragment_id", "document", "case", "coder", "code", "start", "end", "text")
+#: Columns of :attr:`CodedSegments.sources`: one row per text source read.
+SOURCE_COLUMNS = ("document", "characters", "case", "notes")
+#: The most bytes one file (a CSV or xlsx export, or one member of a ``.qdpx``) may unpack
+#: to; interview transcripts are a few hundred kB, so this only stops broken or hostile
+#: archives (a "zip bomb") before they fill the memory.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: The most bytes all members of one ``.qdpx`` read together may unpack to.
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 QDA_NAMESPACE = "urn:QDA-XML:project:1.0"
 _NS = {"q": QDA_NAMESPACE}
 TAGUETTE_COLUMNS = ("id", "document", "tag", "content")
@@ -85,6 +120,12 @@ QUALCODER_COLUMNS = ("Coder", "Coded", "Id", "Codename")
 _TAGUETTE_HINT = "export the highlights from Taguette as CSV (id, document, tag, content)"
 _QUALCODER_HINT = "export the report from QualCoder's Reports > Coding reports as csv"
 _QDPX_HINT = "export the project again from the QDA program as REFI-QDA project (.qdpx)"
+_DAMAGED_HINT = ("the file is damaged (cut off while copying or downloading?): copy it again, "
+                 "or export the project again from the QDA program")
+# What zipfile and zlib raise on a damaged archive or member (bad deflate stream, bad CRC,
+# truncated data, unsupported or encrypted compression).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+               RuntimeError, ValueError)
 _NON_TEXT_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
 
 Issue = tuple[str, str]  # (message, hint) of a segment that cannot be kept
@@ -103,12 +144,26 @@ class CodedSegments:
     problems : tuple of Problem
         One per dropped segment and per code missing from the codebook (those segments
         are kept), plus non-text codings of a ``.qdpx``, in file order.
+    sources : DataFrame
+        One row per text source with codings (:data:`SOURCE_COLUMNS`): its name, its
+        number of characters (as its offsets count them; NA without offsets), its case
+        and the corrections made while reading it (``"; "``-joined, empty if none).
+    renamed : dict
+        Code names of the export that were matched to a codebook code other than by
+        exact name (``"Readiness/Technology"`` -> ``"technology"``): on their leaf
+        name, or after folding case and spaces. ``segments`` holds the codebook name.
+    n_codes : int or None
+        Codes the export's own codebook defines (a ``.qdpx``; None for CSV exports).
 
     """
 
     segments: pd.DataFrame
     dropped: pd.DataFrame
     problems: tuple[Problem, ...]
+    sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(SOURCE_COLUMNS)))
+    renamed: dict = field(default_factory=dict)
+    n_codes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +201,11 @@ def read_coded_segments(
     path : str or Path
         The export file.
     codebook_codes : iterable of str, optional
-        The code names of the codebook (nested codes as ``"Parent/Child"``). A segment
-        whose code is not in it is kept and reported as a problem.
+        The code names of the codebook. A code of the export is matched to it exactly,
+        else with case, spaces, ``-`` and ``_`` folded, else (a nested code
+        ``"Parent/Child"``) on its leaf name when no other code of the export has that
+        leaf; such matches are in :attr:`CodedSegments.renamed`. A segment whose code
+        still is not in it is kept and reported as a problem, with a "did you mean".
     strict : bool, default False
         Raise :class:`CodingError` on the first problem instead of warning.
     case_variable : str, optional
@@ -223,6 +281,52 @@ def read_taguette(
     """
     path = Path(path)
     rows = _read_csv_rows(path)
+    segments = list(_taguette_segments(rows, path))
+    return _screen(segments, path, codebook_codes, strict)
+
+
+def read_taguette_xlsx(
+    path: str | Path,
+    codebook_codes: Iterable[str] | None = None,
+    *,
+    strict: bool = False,
+) -> CodedSegments:
+    """Read a Taguette highlights Excel export (sheet ``highlights``).
+
+    Taguette's ``highlights_xslx`` (``taguette/export.py``) writes the columns of its CSV
+    export (``id, document, tag, content``) to a sheet named ``highlights``; it is read
+    as :func:`read_taguette` reads the CSV (the first sheet when none is so named).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file.
+    codebook_codes : iterable of str, optional
+        Known code names; tags not among them are reported.
+    strict : bool, default False
+        Raise :class:`CodingError` on the first problem instead of warning.
+
+    Returns
+    -------
+    CodedSegments
+        The segments, the dropped segments and the problems.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> book = openpyxl.Workbook()
+    >>> sheet = book.active
+    >>> sheet.title = "highlights"
+    >>> for row in (["id", "document", "tag", "content"], ["4", "roc_a", "barrier", "Tijd."]):
+    ...     sheet.append(row)
+    >>> xlsx = pathlib.Path(tempfile.mkdtemp()) / "highlights.xlsx"
+    >>> book.save(xlsx)
+    >>> read_taguette_xlsx(xlsx).segments[["fragment_id", "code"]].values.tolist()
+    [['highlights#4', 'barrier']]
+
+    """
+    path = Path(path)
+    rows = _read_xlsx_rows(path)
     segments = list(_taguette_segments(rows, path))
     return _screen(segments, path, codebook_codes, strict)
 
@@ -323,14 +427,18 @@ def read_refi_qdpx(
     """
     path = Path(path)
     with _open_qdpx(path) as archive:
-        root = _project_root(archive, path)
+        budget = _Budget(archive, path)
+        root = _project_root(budget, path)
         project = _Project.from_root(root, path, case_variable)
-        segments = [
-            seg
-            for source in root.iterfind("q:Sources/q:TextSource", _NS)
-            for seg in _text_source_segments(source, project, archive)
-        ]
-    return _screen(segments, path, codebook_codes, strict, _non_text_problems(root, path))
+        segments: list[_Segment] = []
+        sources: list[dict] = []
+        for source in root.iterfind("q:Sources/q:TextSource", _NS):
+            read = _read_text_source(source, project, budget)
+            if read is not None:
+                segments += read[0]
+                sources.append(read[1])
+    return _screen(segments, path, codebook_codes, strict, _non_text_problems(root, path),
+                   sources=sources, names=project.codes.values(), n_codes=len(project.codes))
 
 
 # ------------------------------------------------------------------- dispatch and CSV
@@ -413,6 +521,9 @@ QDA_FORMATS: Registry[QdaFormat] = Registry("QDA format", {
     "Taguette": QdaFormat(
         read_taguette, "a Taguette highlights CSV (id, document, tag, content)", _is_taguette,
         variables=False),
+    "Taguette xlsx": QdaFormat(
+        read_taguette_xlsx, "a Taguette highlights Excel file (.xlsx)", lambda export: False,
+        suffixes=(".xlsx",), variables=False),
     "QualCoder": QdaFormat(
         read_qualcoder,
         "a QualCoder coding report CSV (File, Coder, Coded, Id, Codename, ...)", _is_qualcoder),
@@ -444,8 +555,18 @@ def _require_file(path: Path) -> None:
         raise CodingError("file not found", file=path, hint="check the path of the export")
 
 
+def _require_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_MEMBER_BYTES:
+        raise CodingError(
+            f"the file has {size:,} bytes, more than the {MAX_MEMBER_BYTES:,} an export may have",
+            file=path, hint="check that this is the export of the coded segments",
+        )
+
+
 def _read_csv_rows(path: Path) -> list[list[str]]:
     _require_file(path)
+    _require_size(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -455,6 +576,36 @@ def _read_csv_rows(path: Path) -> list[list[str]]:
             hint="export the CSV again as UTF-8",
         ) from None
     rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not any(rows):
+        raise CodingError("file is empty", file=path, hint="export the coded segments again")
+    rows[0] = [cell.strip() for cell in rows[0]]
+    return rows
+
+
+def _read_xlsx_rows(path: Path) -> list[list[str]]:
+    """The cells of the ``highlights`` sheet (else the first) as text; blank rows empty."""
+    _require_file(path)
+    _require_size(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_TOTAL_BYTES:
+            raise CodingError(
+                f"the workbook unpacks to {unpacked:,} bytes, more than {MAX_TOTAL_BYTES:,}",
+                file=path, hint="check that this is Taguette's highlights export")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except CodingError:
+        raise
+    except (*_ZIP_ERRORS, KeyError, openpyxl.utils.exceptions.InvalidFileException) as err:
+        raise CodingError(f"not a readable Excel workbook ({_reason(err)})", file=path,
+                          hint="export the highlights from Taguette again as Excel") from None
+    try:
+        sheet = book["highlights"] if "highlights" in book.sheetnames else book.worksheets[0]
+        rows = [["" if value is None else str(value) for value in row]
+                for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    rows = [row if any(cell.strip() for cell in row) else [] for row in rows]
     if not any(rows):
         raise CodingError("file is empty", file=path, hint="export the coded segments again")
     rows[0] = [cell.strip() for cell in rows[0]]
@@ -535,6 +686,15 @@ def _qualcoder_segments(
     rows: list[list[str]], path: Path, case_variable: str | None
 ) -> Iterator[_Segment]:
     layout = _QualCoderLayout.from_header(rows[0], path)
+    if case_variable and not {f"CaseVar_{case_variable}", f"FileVar_{case_variable}"} & set(
+            layout.variables):
+        found = ", ".join(repr(v.split("_", 1)[1]) for v in layout.variables) or "none"
+        raise CodingError(
+            f"the report has no variable {case_variable!r} to take the institution from; "
+            f"the variables it has: {found}",
+            file=path, row=1,
+            hint="pass --case-variable with one of these names, or run the report with "
+                 "its case and file variables (CaseVar_/FileVar_ columns)")
     for number, row in enumerate(rows[1:], start=2):
         if not row:
             continue
@@ -581,27 +741,67 @@ def _open_qdpx(path: Path) -> zipfile.ZipFile:
     _require_file(path)
     try:
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except _ZIP_ERRORS as err:
         raise CodingError(
-            "not a valid zip archive, so not a REFI-QDA project (.qdpx)",
+            f"not a valid zip archive, so not a REFI-QDA project (.qdpx): {_reason(err)}",
             file=path,
             hint=_QDPX_HINT,
         ) from None
 
 
-def _project_root(archive: zipfile.ZipFile, path: Path) -> ET.Element:
-    try:
-        data = archive.read("project.qde")
-    except KeyError:
+def _reason(err: BaseException) -> str:
+    """One line saying what was wrong with an archive or member."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if isinstance(err, zlib.error):
+        return f"its compressed data are corrupt: {text}"
+    if "CRC" in text:
+        return f"its checksum does not match its contents: {text}"
+    return text
+
+
+class _Budget:
+    """Reads the members of one archive, each and all together within the size caps."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: Path) -> None:
+        self.archive, self.path, self.left = archive, path, MAX_TOTAL_BYTES
+
+    def read(self, member: str) -> bytes:
+        """The bytes of ``member``; a :class:`CodingError` naming it when too big or damaged."""
+        info = self.archive.getinfo(member)
+        limit = min(MAX_MEMBER_BYTES, self.left)
+        if info.file_size > limit:
+            raise self._too_big(member, info.file_size, limit)
+        try:
+            with self.archive.open(info) as stream:
+                data = stream.read(limit + 1)
+        except _ZIP_ERRORS as err:
+            raise CodingError(f"{member} in the archive cannot be unpacked: {_reason(err)}",
+                              file=self.path, hint=_DAMAGED_HINT) from None
+        if len(data) > limit:
+            raise self._too_big(member, len(data), limit)
+        self.left -= len(data)
+        return data
+
+    def _too_big(self, member: str, size: int, limit: int) -> CodingError:
+        cap = ("a member may have" if limit == MAX_MEMBER_BYTES
+               else f"left of the {MAX_TOTAL_BYTES:,} all members together may have")
+        return CodingError(
+            f"{member} in the archive unpacks to {size:,} bytes or more, more than the "
+            f"{limit:,} {cap}",
+            file=self.path,
+            hint="interview transcripts are far smaller: check that this is the right project, "
+                 "or export it without media files",
+        )
+
+
+def _project_root(budget: _Budget, path: Path) -> ET.Element:
+    if "project.qde" not in budget.archive.namelist():
         raise CodingError(
             "the zip holds no project.qde, so it is not a REFI-QDA project",
             file=path,
             hint=_QDPX_HINT,
-        ) from None
-    except (zipfile.BadZipFile, OSError) as err:
-        raise CodingError(
-            f"project.qde cannot be read: {err}", file=path, hint=_QDPX_HINT
-        ) from None
+        )
+    data = budget.read("project.qde")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as err:
@@ -624,7 +824,7 @@ def _guid(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class _Case:
-    name: str
+    name: str  # empty for a nameless Case (MAXQDA's document variables)
     members: frozenset[str]  # source and selection GUIDs
     values: dict[str, str]  # variable name -> value
 
@@ -636,6 +836,7 @@ class _Project:
     codes: dict[str, str]
     cases: tuple[_Case, ...]
     variables: dict[str, str]
+    case_guids: frozenset[str] = frozenset()
     case_variable: str | None = None
 
     @classmethod
@@ -648,10 +849,15 @@ class _Project:
             _guid(u.get("guid")): u.get("name") or u.get("id") or u.get("guid", "")
             for u in root.iterfind("q:Users/q:User", _NS)
         }
+        case_elements = list(root.iterfind("q:Cases/q:Case", _NS))
+        case_guids = frozenset(_guid(c.get("guid")) for c in case_elements)
         codes: dict[str, str] = {}
-        _collect_codes(root.find("q:CodeBook/q:Codes", _NS), "", codes)
-        cases = tuple(_read_case(c, variables) for c in root.iterfind("q:Cases/q:Case", _NS))
-        return cls(path, users, codes, cases, variables, case_variable)
+        _collect_codes(root.find("q:CodeBook/q:Codes", _NS), "", codes, case_guids)
+        coded = _case_node_members(root, case_guids)
+        cases = tuple(_read_case(c, variables, coded) for c in case_elements)
+        if case_variable is not None:
+            case_variable = _variable_name(case_variable, variables, cases, root, path)
+        return cls(path, users, codes, cases, variables, case_guids, case_variable)
 
     def coder(self, *elements: ET.Element) -> str:
         for element in elements:
@@ -664,28 +870,78 @@ class _Project:
         source_guid = _guid(source.get("guid"))
         cases = [c for c in self.cases if {source_guid, selection_guid} & c.members]
         if self.case_variable:
-            value = _variable_values(source, self.variables).get(self.case_variable, "")
-            values = [value] if value else [c.values.get(self.case_variable, "") for c in cases]
-            if any(values):
-                return "; ".join(sorted({v for v in values if v}))
-        return "; ".join(sorted({c.name for c in cases}))
+            own = _variable_values(source, self.variables).get(self.case_variable, "")
+            values = {own} if own else {c.values.get(self.case_variable, "") for c in cases}
+            if values - {""}:
+                return "; ".join(sorted(values - {""}))
+        return "; ".join(sorted({c.name for c in cases if c.name}))
+
+    def document_variables(self, source: ET.Element) -> list[str]:
+        """Names of the variables of ``source`` and its nameless cases (document variables)."""
+        source_guid = _guid(source.get("guid"))
+        names = set(_variable_values(source, self.variables))
+        for case in self.cases:
+            if not case.name and source_guid in case.members:
+                names |= set(case.values)
+        return sorted(names)
 
 
-def _collect_codes(parent: ET.Element | None, prefix: str, out: dict[str, str]) -> None:
+def _collect_codes(
+    parent: ET.Element | None, prefix: str, out: dict[str, str], skip: frozenset[str]
+) -> None:
+    """Code GUID -> ``"Parent/Child"`` path; NVivo case nodes (GUIDs in ``skip``) are left out."""
     if parent is None:
         return
     for code in parent.iterfind("q:Code", _NS):
+        guid = _guid(code.get("guid"))
+        if guid in skip:
+            _collect_codes(code, prefix, out, skip)
+            continue
         name = code.get("name", "")
         full = f"{prefix}/{name}" if prefix else name
-        out[_guid(code.get("guid"))] = full
-        _collect_codes(code, full, out)
+        out[guid] = full
+        _collect_codes(code, full, out, skip)
 
 
-def _read_case(case: ET.Element, variables: dict[str, str]) -> _Case:
+def _case_node_members(root: ET.Element, case_guids: frozenset[str]) -> dict[str, set[str]]:
+    """Case GUID -> sources and selections coded with it (NVivo's case nodes)."""
+    members: dict[str, set[str]] = {}
+    if not case_guids:
+        return members
+    for source in root.iterfind("q:Sources/q:TextSource", _NS):
+        for element in (source, *source.iterfind("q:PlainTextSelection", _NS)):
+            for ref in element.iterfind("q:Coding/q:CodeRef", _NS):
+                target = _guid(ref.get("targetGUID"))
+                if target in case_guids:
+                    members.setdefault(target, set()).add(_guid(source.get("guid")))
+    return members
+
+
+def _read_case(case: ET.Element, variables: dict[str, str], coded: dict) -> _Case:
     refs = case.iterfind("q:SourceRef", _NS), case.iterfind("q:SelectionRef", _NS)
-    members = frozenset(_guid(ref.get("targetGUID")) for group in refs for ref in group)
-    name = case.get("name") or case.get("guid", "")
-    return _Case(name, members, _variable_values(case, variables))
+    members = {_guid(ref.get("targetGUID")) for group in refs for ref in group}
+    members |= coded.get(_guid(case.get("guid")), set())
+    name = (case.get("name") or "").strip()
+    return _Case(name, frozenset(members), _variable_values(case, variables))
+
+
+def _variable_name(
+    wanted: str, variables: dict[str, str], cases: tuple, root: ET.Element, path: Path
+) -> str:
+    """The project's spelling of variable ``wanted`` (case and spaces folded), or an error."""
+    names = sorted(set(variables.values()))
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if _fold(n) == _fold(wanted)]
+    if len(folded) == 1:
+        return folded[0]
+    found = ", ".join(repr(n) for n in names) or "none"
+    raise CodingError(
+        f"the project has no variable {wanted!r} to take the institution from; "
+        f"the variables it has: {found}",
+        file=path,
+        hint="pass --case-variable with one of these names, or leave it out to use the cases",
+    )
 
 
 def _variable_values(element: ET.Element, variables: dict[str, str]) -> dict[str, str]:
@@ -699,26 +955,32 @@ def _variable_values(element: ET.Element, variables: dict[str, str]) -> dict[str
     return values
 
 
-def _text_source_segments(
-    source: ET.Element, project: _Project, archive: zipfile.ZipFile
-) -> Iterator[_Segment]:
+def _read_text_source(
+    source: ET.Element, project: _Project, budget: _Budget
+) -> tuple[list[_Segment], dict] | None:
+    """The segments of one text source and its row of :attr:`CodedSegments.sources`."""
     selections = source.findall("q:PlainTextSelection", _NS)
     whole = source.findall("q:Coding", _NS)
     if not selections and not whole:
-        return
-    text = _source_text(source, archive, project.path)
-    for selection in selections:
-        yield from _selection_segments(source, selection, text, project)
+        return None
+    text = _source_text(source, budget, project.path)
+    positions = [_positions(source, selection, project.path) for selection in selections]
+    text, notes = _line_breaks(text, positions, source, project.path)
+    segments = []
+    for selection, position in zip(selections, positions, strict=True):
+        span = _check_span(source, selection, position, len(text), project.path)
+        for coding in selection.iterfind("q:Coding", _NS):
+            segments.append(_coded_segment(source, selection, coding, span, text, project))
     for coding in whole:
-        yield _coded_segment(source, source, coding, (0, len(text)), text, project)
-
-
-def _selection_segments(
-    source: ET.Element, selection: ET.Element, text: str, project: _Project
-) -> Iterator[_Segment]:
-    span = _selection_span(source, selection, len(text), project.path)
-    for coding in selection.iterfind("q:Coding", _NS):
-        yield _coded_segment(source, selection, coding, span, text, project)
+        segments.append(_coded_segment(source, source, coding, (0, len(text)), text, project))
+    case = project.case(source, "")
+    if not case and not project.case_variable and project.document_variables(source):
+        found = ", ".join(project.document_variables(source))
+        notes.append(f"no case; document variables {found}: pass --case-variable NAME to "
+                     "take the institution from one")
+    row = {"document": _source_name(source), "characters": len(text), "case": case,
+           "notes": "; ".join(notes)}
+    return [seg for seg in segments if seg is not None], row
 
 
 def _coded_segment(
@@ -728,10 +990,13 @@ def _coded_segment(
     span: tuple[int, int],
     text: str,
     project: _Project,
-) -> _Segment:
+) -> _Segment | None:
+    """The segment of one ``Coding``; None for a coding with a case node (NVivo)."""
     guid = selection.get("guid", "")
     ref = coding.find("q:CodeRef", _NS)
     target = "" if ref is None else ref.get("targetGUID", "")
+    if _guid(target) in project.case_guids:
+        return None
     code = project.codes.get(_guid(target))
     if code is None:
         raise CodingError(
@@ -756,21 +1021,25 @@ def _source_name(source: ET.Element) -> str:
     return source.get("name") or source.get("guid", "")
 
 
-def _selection_span(
-    source: ET.Element, selection: ET.Element, length: int, path: Path
-) -> tuple[int, int]:
-    guid = selection.get("guid", "")
-    where = f"selection {guid} in source {_source_name(source)!r}"
+def _positions(source: ET.Element, selection: ET.Element, path: Path) -> tuple[int, int]:
     try:
-        start = int(selection.get("startPosition", ""))
-        end = int(selection.get("endPosition", ""))
+        return int(selection.get("startPosition", "")), int(selection.get("endPosition", ""))
     except ValueError:
+        where = f"selection {selection.get('guid', '')} in source {_source_name(source)!r}"
         raise CodingError(
             f"{where} has no integer startPosition/endPosition",
             file=path,
             hint="both attributes are required by the REFI-QDA schema; " + _QDPX_HINT,
         ) from None
+
+
+def _check_span(
+    source: ET.Element, selection: ET.Element, position: tuple[int, int], length: int,
+    path: Path,
+) -> tuple[int, int]:
+    start, end = position
     if not 0 <= start <= end <= length:
+        where = f"selection {selection.get('guid', '')} in source {_source_name(source)!r}"
         raise CodingError(
             f"{where} spans characters {start}-{end}, outside its text of {length} characters",
             file=path,
@@ -779,7 +1048,41 @@ def _selection_span(
     return start, end
 
 
-def _source_text(source: ET.Element, archive: zipfile.ZipFile, path: Path) -> str:
+def _misfits(text: str, positions: list[tuple[int, int]]) -> int:
+    """Selection boundaries that split a CRLF pair or a word: offsets that do not fit."""
+    count = 0
+    for boundary in (b for pair in positions for b in pair):
+        if 0 < boundary < len(text):
+            before, after = text[boundary - 1], text[boundary]
+            if (before, after) == ("\r", "\n") or (before.isalnum() and after.isalnum()):
+                count += 1
+    return count
+
+
+def _line_breaks(
+    text: str, positions: list[tuple[int, int]], source: ET.Element, path: Path
+) -> tuple[str, list[str]]:
+    r"""The text the offsets count, and a note when CRLF had to be counted once.
+
+    ATLAS.ti counts a ``\r\n`` line break as one character. When the offsets fit the
+    text with each ``\r\n`` counted once better than the text as stored (fewer selection
+    boundaries inside a word or a CRLF pair, none beyond its end), the text is read with
+    ``\n`` line breaks and a note is logged. On a tie the text is read as stored.
+    """
+    if "\r\n" not in text or not positions:
+        return text, []
+    once = text.replace("\r\n", "\n")
+    if any(end > len(once) for _, end in positions):
+        return text, []
+    if _misfits(once, positions) >= _misfits(text, positions):
+        return text, []
+    note = (f"offsets count each CRLF line break as one character (as ATLAS.ti does): "
+            f"read against the text with {text.count(chr(13) + chr(10))} LF line breaks")
+    _log.info("%s: text source %r: %s", path, _source_name(source), note)
+    return once, [note]
+
+
+def _source_text(source: ET.Element, budget: _Budget, path: Path) -> str:
     content = source.find("q:PlainTextContent", _NS)
     if content is not None:
         return content.text or ""
@@ -794,7 +1097,7 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile, path: Path) -> st
             file=path,
             hint="export the project with its sources included (plainTextPath internal://...)",
         )
-    member = _archive_member(archive, location.removeprefix("internal://"))
+    member = _archive_member(budget.archive, location.removeprefix("internal://"))
     if member is None:
         raise CodingError(
             f"{where}: sources/{location.removeprefix('internal://')} is missing from the zip",
@@ -802,7 +1105,7 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile, path: Path) -> st
             hint=_QDPX_HINT,
         )
     try:
-        return archive.read(member).decode("utf-8-sig")
+        return budget.read(member).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CodingError(
             f"{where}: {member} is not UTF-8 text", file=path, hint=_QDPX_HINT
@@ -841,8 +1144,14 @@ def _screen(
     codebook_codes: Iterable[str] | None,
     strict: bool,
     extra: Iterable[Problem] = (),
+    *,
+    sources: list[dict] | None = None,
+    names: Iterable[str] = (),
+    n_codes: int | None = None,
 ) -> CodedSegments:
     known = None if codebook_codes is None else frozenset(codebook_codes)
+    renamed = {} if known is None else _resolve(
+        known, {seg.code for seg in segments} | set(names))
     kept, dropped, problems = [], [], []
     for seg in segments:
         issue = seg.issue or _emptiness(seg)
@@ -850,13 +1159,76 @@ def _screen(
             dropped.append(seg)
             problems.append(_problem(path, seg, *issue))
             continue
+        if seg.code in renamed:
+            seg = replace(seg, code=renamed[seg.code])
         kept.append(seg)
         if known is not None and seg.code not in known:
-            hint = "add the code to the codebook or correct it in the QDA project"
+            hint = unknown_code_hint(seg.code, known)
             problems.append(_problem(path, seg, f"code {seg.code!r} is not in the codebook", hint))
     problems.extend(extra)
     _report(problems, path, strict)
-    return CodedSegments(_frame(kept), _frame(dropped), tuple(problems))
+    used = {seg.code for seg in segments}
+    frame = pd.DataFrame(sources or [], columns=list(SOURCE_COLUMNS))
+    frame["characters"] = frame["characters"].astype("Int64")
+    return CodedSegments(_frame(kept), _frame(dropped), tuple(problems), frame,
+                         {k: v for k, v in renamed.items() if k in used}, n_codes)
+
+
+def _fold(name: str) -> str:
+    """A code or variable name with case, spaces, hyphens and underscores folded."""
+    return re.sub(r"[\s_-]+", "_", name.strip().casefold())
+
+
+def _leaf(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def _resolve(known: frozenset[str], names: set[str]) -> dict[str, str]:
+    """Export code name -> codebook code, for names that match other than exactly.
+
+    Tried in order: the name with case and spaces folded, then (for a nested code
+    ``"Parent/Child"``) its leaf name, exactly and then folded, when no other code of
+    the export has the same leaf. A match must be to exactly one codebook code.
+    """
+    by_fold: dict[str, list[str]] = {}
+    for code in known:
+        by_fold.setdefault(_fold(code), []).append(code)
+    leaves: dict[str, int] = {}
+    for name in names:
+        leaves[_fold(_leaf(name))] = leaves.get(_fold(_leaf(name)), 0) + 1
+    out = {}
+    for name in sorted(names):
+        if name in known:
+            continue
+        candidates = [name]
+        if "/" in name and leaves[_fold(_leaf(name))] == 1:
+            candidates.append(_leaf(name))
+        for candidate in candidates:
+            match = [candidate] if candidate in known else by_fold.get(_fold(candidate), [])
+            if len(match) == 1:
+                out[name] = match[0]
+                break
+    return out
+
+
+def unknown_code_hint(code: str, known: Iterable[str]) -> str:
+    """What to do about a code that is not in the codebook, with a "did you mean".
+
+    The suggestion is the codebook code closest to the code's leaf name after folding
+    case and spaces (:func:`difflib.get_close_matches`, cutoff 0.6), if any.
+
+    Examples
+    --------
+    >>> unknown_code_hint("wifi infra", {"wifi_infrastructure", "willingness"}).split("?")[0]
+    "did you mean 'wifi_infrastructure'"
+    """
+    by_fold = {_fold(k): k for k in known}
+    close = difflib.get_close_matches(_fold(_leaf(code)), list(by_fold), n=1, cutoff=0.6)
+    advice = "add the code to the codebook or correct it in the QDA project"
+    if "/" in code:
+        advice = (f"the code is nested; its leaf name {_leaf(code)!r} is not a codebook code "
+                  "either (or other codes share it): " + advice)
+    return f"did you mean {by_fold[close[0]]!r}? {advice}" if close else advice
 
 
 def _emptiness(seg: _Segment) -> Issue | None:

@@ -1,13 +1,32 @@
 """Agreement between coders on double-coded interview fragments.
 
-Three entry points:
+Entry points:
 
 * :func:`cohen_kappa` -- two coders, nominal codes, with standard error and confidence
   interval (computed by :func:`statsmodels.stats.inter_rater.cohens_kappa`);
 * :func:`krippendorff_alpha` -- any number of coders, missing values allowed, nominal to
   ratio level (computed by the maintained ``krippendorff`` package);
 * :func:`agreement` -- a tidy table with kappa and alpha per code (presence/absence) and
-  overall, from a long table of coded fragments.
+  overall, from a long table of coded fragments;
+* :func:`character_agreement` -- the character-level agreement per code that QualCoder's
+  coder comparison reports (share of characters both or neither coder coded);
+* :func:`unitized_alpha` -- Krippendorff's (1995) unitized alpha of one code, on the
+  coders' selections themselves (no units to match);
+* :func:`coder_agreement` -- the table the build writes to ``agreement.csv``: both ways
+  of treating passages coded by one coder, the character-level agreement and the
+  unitized alpha.
+
+Passages coded by one coder
+---------------------------
+QDA tools let each coder select their own passages, so a passage one coder coded may have
+been left uncoded by the other. By default (``one_coder="disagree"``) such a passage
+counts: the other coders of the same document are taken to have read it and given it no
+code, which is a disagreement on every code the one coder applied (as in QualCoder's coder
+comparison, where a character only one coder coded is a disagreement, and in the unitising
+view of Krippendorff, 1995). With ``one_coder="exclude"`` only passages two coders coded
+count (the pairable units of Krippendorff's alpha). :func:`coder_agreement` gives both.
+How passages are matched across coders (by overlap) is documented in
+:mod:`readiness_analysis.io.qda_fragments`.
 
 Values are interpreted with :func:`kappa_band` (Landis & Koch, 1977) and
 :func:`alpha_band` (Krippendorff, 2004) as band codes (``"fair"``, ``"reliable"``, ...):
@@ -38,22 +57,27 @@ from scipy import stats
 from statsmodels.stats.inter_rater import cohens_kappa as _statsmodels_kappa
 
 from readiness_analysis.core.errors import CodingError
-from readiness_analysis.core.tables import AGREEMENT_COLUMNS
+from readiness_analysis.core.tables import AGREEMENT_COLUMNS, UNIT_AGREEMENT_COLUMNS
 
 __all__ = [
     "AGREEMENT_COLUMNS",
     "ALPHA_BANDS",
     "KAPPA_BANDS",
     "LEVELS",
+    "ONE_CODER",
     "OVERALL",
     "SEGMENT_COLUMNS",
+    "SPAN_COLUMNS",
     "UNDEFINED",
     "KappaResult",
     "agreement",
     "alpha_band",
+    "character_agreement",
+    "coder_agreement",
     "cohen_kappa",
     "kappa_band",
     "krippendorff_alpha",
+    "unitized_alpha",
 ]
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -64,6 +88,8 @@ LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 OVERALL = "overall"
 #: Columns that :func:`agreement` needs in its input.
 SEGMENT_COLUMNS: tuple[str, ...] = ("fragment_id", "coder", "code")
+#: How :func:`agreement` treats a passage coded by one coder only (see the module notes).
+ONE_CODER: tuple[str, ...] = ("disagree", "exclude")
 # AGREEMENT_COLUMNS (the columns of the table agreement returns) come from core.tables.
 
 # Coefficients are rounded to this many decimals before banding, so that floating-point
@@ -550,13 +576,54 @@ def _check_segments(segments: Any) -> pd.DataFrame:
         )
     if segments.empty:
         raise CodingError("there are no coded fragments", hint="the table has no rows")
-    data = segments.loc[:, list(SEGMENT_COLUMNS)]
+    extra = ["document"] if "document" in segments.columns else []
+    data = segments.loc[:, [*SEGMENT_COLUMNS, *extra]]
     for column in ("fragment_id", "coder"):
         if data[column].isna().any():
             raise CodingError(
                 f"some rows have no {column}", column=column, hint=f"fill in every {column}"
             )
     return data
+
+
+def _one_coder_fragments(data: pd.DataFrame) -> pd.Index:
+    """The fragments coded by exactly one coder."""
+    coders = data.groupby("fragment_id", sort=False)["coder"].nunique()
+    return coders.index[coders == 1]
+
+
+def _with_absent_coders(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` plus a code-less row for every coder who did not code a one-coder fragment.
+
+    The other coders are those of the fragment's ``document`` when that column is given
+    (a coder who never opened the document did not judge the passage), else all coders.
+    """
+    lonely = data[data["fragment_id"].isin(_one_coder_fragments(data))]
+    if lonely.empty:
+        return data
+    by_document = "document" in data.columns
+    everyone = sorted(data["coder"].astype(str).unique())
+    coders_of = (data.groupby("document")["coder"].agg(lambda c: sorted(set(c.astype(str))))
+                 if by_document else None)
+    rows = []
+    for fragment, group in lonely.groupby("fragment_id", sort=False):
+        first = group.iloc[0]
+        others = coders_of[first["document"]] if by_document else everyone
+        for coder in others:
+            if coder != str(first["coder"]):
+                row = {"fragment_id": fragment, "coder": coder, "code": None}
+                if by_document:
+                    row["document"] = first["document"]
+                rows.append(row)
+    return pd.concat([data, pd.DataFrame(rows, columns=data.columns)], ignore_index=True)
+
+
+def _check_one_coder(one_coder: str) -> None:
+    if one_coder not in ONE_CODER:
+        raise CodingError(
+            f"unknown treatment of one-coder passages {one_coder!r}",
+            hint=f"use one of {', '.join(ONE_CODER)}",
+        )
 
 
 def _double_coded(data: pd.DataFrame) -> pd.DataFrame:
@@ -638,6 +705,7 @@ def agreement(
     segments: pd.DataFrame,
     *,
     codes: Iterable[Any] | None = None,
+    one_coder: str = "disagree",
 ) -> pd.DataFrame:
     """Agreement per code and overall, from a long table of double-coded fragments.
 
@@ -652,6 +720,10 @@ def agreement(
         The codebook: codes to report, in this order, including codes nobody used
         (their coefficients are ``NaN``). Codes in ``segments`` outside it are an error.
         Default: every code in ``segments``, sorted.
+    one_coder : {"disagree", "exclude"}, default "disagree"
+        A fragment coded by one coder only: ``"disagree"`` counts it, the other coders
+        (of the same ``document`` when ``segments`` has that column, else all coders)
+        having coded it with no code; ``"exclude"`` leaves it out.
 
     Returns
     -------
@@ -660,7 +732,8 @@ def agreement(
 
         ``code``
         ``n_fragments``
-            fragments coded by at least two coders (the only ones used);
+            fragments used: those coded by at least two coders, plus (``"disagree"``)
+            those coded by one coder whose document another coder coded;
         ``n_coders``
             coders who coded at least one of those fragments;
         ``kappa``
@@ -688,7 +761,8 @@ def agreement(
     coded the fragment without c (missing if they did not code it). Kappa
     (:func:`cohen_kappa`) and alpha (:func:`krippendorff_alpha`, nominal, i.e. binary
     here) are computed on these 0/1 values. Codes are compared exactly (case and
-    spaces count). Fragments coded by one coder only are left out.
+    spaces count). A fragment coded by one coder only is a disagreement on each of its
+    codes by default and left out with ``one_coder="exclude"``.
 
     The ``overall`` row pools the presence/absence decisions of all codes: every
     (fragment, code) pair is a unit, so it answers "how well do the coders agree on
@@ -732,8 +806,20 @@ def agreement(
     1     tijd            4   1.00  1.000    reliable
     2  overall            4   0.75  0.762   tentative
 
+    A fragment only coder A coded is a disagreement, unless excluded:
+
+    >>> more = pd.concat([segments, pd.DataFrame({"fragment_id": [5], "coder": ["A"],
+    ...                                           "code": ["tijd"]})])
+    >>> agreement(more).loc[1, ["n_fragments", "kappa"]].round(3).tolist()
+    [5.0, 0.615]
+    >>> agreement(more, one_coder="exclude").loc[1, ["n_fragments", "kappa"]].tolist()
+    [4.0, 1.0]
+
     """
+    _check_one_coder(one_coder)
     data = _check_segments(segments)
+    if one_coder == "disagree":
+        data = _with_absent_coders(data)
     seen = _double_coded(data)
     code_list = _code_list(data, codes)
     tables = _presence_tables(data, seen, code_list)
@@ -742,3 +828,334 @@ def agreement(
     pooled = pd.concat(list(tables.values()), ignore_index=True)
     rows.append(_agreement_row(OVERALL, pooled, n_fragments))
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+# --------------------------------------------------------------------------- characters
+
+#: Columns :func:`character_agreement` needs: each coder's coded spans of each document.
+SPAN_COLUMNS: tuple[str, ...] = ("document", "coder", "code", "start", "end")
+
+
+def _coverage(spans: pd.DataFrame, length: int) -> np.ndarray:
+    """Boolean mask of the characters of a text of ``length`` that ``spans`` cover."""
+    mask = np.zeros(length, dtype=bool)
+    for start, end in zip(spans["start"], spans["end"], strict=True):
+        mask[int(start) : int(end)] = True
+    return mask
+
+
+def _character_counts(spans: pd.DataFrame, lengths: dict, code: Any, pair: list) -> dict:
+    """Characters both, one and neither coder coded with ``code``, over their documents."""
+    counts = {"characters": 0, "dual_coded": 0, "single_coded": 0, "uncoded": 0,
+              "coded_a": 0, "coded_b": 0}
+    for document, in_document in spans.groupby("document", sort=False):
+        if set(in_document["coder"]) < set(pair):  # only one coder coded this document
+            continue
+        length = int(lengths[document])
+        with_code = in_document[in_document["code"] == code]
+        a = _coverage(with_code[with_code["coder"] == pair[0]], length)
+        b = _coverage(with_code[with_code["coder"] == pair[1]], length)
+        counts["characters"] += length
+        counts["dual_coded"] += int((a & b).sum())
+        counts["single_coded"] += int((a ^ b).sum())
+        counts["uncoded"] += int((~a & ~b).sum())
+        counts["coded_a"] += int(a.sum())
+        counts["coded_b"] += int(b.sum())
+    return counts
+
+
+def _character_row(code: Any, counts: dict) -> dict:
+    total = counts["characters"]
+    if not total:
+        return {"code": code, **counts, "char_agreement": math.nan, "char_kappa": math.nan}
+    observed = (counts["dual_coded"] + counts["uncoded"]) / total
+    share_a, share_b = counts["coded_a"] / total, counts["coded_b"] / total
+    chance = share_a * share_b + (1 - share_a) * (1 - share_b)
+    kappa = math.nan if math.isclose(chance, 1.0) else (observed - chance) / (1 - chance)
+    return {"code": code, **counts, "char_agreement": observed, "char_kappa": kappa}
+
+
+def character_agreement(
+    spans: pd.DataFrame, lengths: dict, *, codes: Iterable[Any] | None = None
+) -> pd.DataFrame:
+    """Character-level agreement of two coders per code, as QualCoder's coder comparison.
+
+    Parameters
+    ----------
+    spans : DataFrame
+        One row per coded selection: ``document``, ``coder``, ``code``, ``start`` and
+        ``end`` (character positions, end exclusive).
+    lengths : mapping
+        Number of characters of each document.
+    codes : iterable, optional
+        Codes to report, in this order (default: those in ``spans``, sorted).
+
+    Returns
+    -------
+    DataFrame
+        One row per code and a last ``"overall"`` row (counts summed over the codes):
+        ``characters`` of the documents both coders coded, ``dual_coded``,
+        ``single_coded`` and ``uncoded`` characters for the code, each coder's coded
+        characters (``coded_a``, ``coded_b``), ``char_agreement`` =
+        (dual + uncoded) / characters and ``char_kappa``, Cohen's kappa with the
+        characters as units. All ``NaN`` unless exactly two coders.
+
+    Notes
+    -----
+    QualCoder (``report_compare_coder_file.py``, "Coder comparison by file") marks every
+    character of a text as uncoded, single- or dual-coded for one code and two coders
+    and reports agreement = (dual + uncoded) / characters; that is ``char_agreement``.
+    Its "Kappa" uses a chance term of its own (the product of the yes and no terms, over
+    the coded characters only), marked in its source as unconfirmed; ``char_kappa`` is
+    Cohen's (1960) kappa on the same characters instead. Documents only one of the two
+    coders coded are left out.
+
+    Examples
+    --------
+    >>> spans = pd.DataFrame({"document": ["d", "d"], "coder": ["A", "B"],
+    ...                       "code": ["ict", "ict"], "start": [0, 2], "end": [6, 8]})
+    >>> table = character_agreement(spans, {"d": 10})
+    >>> table[["dual_coded", "single_coded", "uncoded", "char_agreement"]].values.tolist()
+    [[4.0, 4.0, 2.0, 0.6], [4.0, 4.0, 2.0, 0.6]]
+    """
+    absent = [c for c in SPAN_COLUMNS if c not in spans.columns]
+    if absent:
+        raise CodingError(f"missing column(s): {', '.join(absent)}",
+                          hint="pass the coded spans with document, coder, code, start, end")
+    spans = spans.dropna(subset=["code", "start", "end"])
+    code_list = list(dict.fromkeys(codes)) if codes is not None else sorted(
+        pd.unique(spans["code"]), key=str)
+    coders = sorted(spans["coder"].astype(str).unique())
+    rows = []
+    totals: dict[str, int] = {}
+    for code in code_list:
+        if len(coders) != 2:
+            rows.append(_character_row(code, {"characters": 0}))
+            continue
+        counts = _character_counts(spans, lengths, code, coders)
+        totals = {k: totals.get(k, 0) + v for k, v in counts.items()}
+        rows.append(_character_row(code, counts))
+    rows.append(_character_row(OVERALL, totals or {"characters": 0}))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- unitized
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans of one coder merged (a coder's units cannot overlap; may touch)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        elif end > start:
+            out.append((start, end))
+    return out
+
+
+def _sections(units: list[tuple[int, int]], length: int) -> list[tuple[int, int, bool]]:
+    """A coder's continuum as alternating gaps and units: (start, end, is_unit)."""
+    out, position = [], 0
+    for start, end in units:
+        if start > position:
+            out.append((position, start, False))
+        out.append((start, end, True))
+        position = end
+    if position < length:
+        out.append((position, length, False))
+    return out
+
+
+def _section_delta(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> int:
+    """Krippendorff's (1995) squared difference of two intersecting sections."""
+    (a0, a1, a_unit), (b0, b1, b_unit) = a, b
+    if a_unit and b_unit:
+        return (a0 - b0) ** 2 + (a1 - b1) ** 2
+    if a_unit and b0 <= a0 and a1 <= b1:
+        return (a1 - a0) ** 2
+    if b_unit and a0 <= b0 and b1 <= a1:
+        return (b1 - b0) ** 2
+    return 0
+
+
+def _pair_disagreement(first: list, second: list) -> int:
+    """Sum of the differences of every pair of intersecting sections of two coders."""
+    total, i, j = 0, 0, 0
+    while i < len(first) and j < len(second):
+        total += _section_delta(first[i], second[j])
+        end_first, end_second = first[i][1], second[j][1]
+        i += end_first <= end_second
+        j += end_second <= end_first
+    return total
+
+
+def _unitized(units: list[list[tuple[int, int]]], length: int) -> float:
+    """Krippendorff's unitized alpha of one category on a continuum of ``length``."""
+    coders = len(units)
+    sections = [_sections(u, length) for u in units]
+    observed = sum(_pair_disagreement(sections[i], sections[j])
+                   for i in range(coders) for j in range(i + 1, coders))
+    observed = 2 * observed / (coders * (coders - 1) * length**2)
+    lengths = np.array([end - start for u in units for start, end in u], dtype=float)
+    gaps = np.sort([end - start for s in sections for start, end, unit in s if not unit])
+    gaps = np.asarray(gaps, dtype=float)
+    tail = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])  # sum of gaps[k:]
+    first = np.searchsorted(gaps, lengths, side="left")
+    fits = tail[first] - (len(gaps) - first) * (lengths - 1)  # sum over gaps >= l of g - l + 1
+    n = len(lengths)
+    expected = np.sum((n - 1) * (2 * lengths**3 - 3 * lengths**2 + lengths) / 3
+                      + lengths**2 * fits) * 2 / length
+    expected /= coders * length * (coders * length - 1) - np.sum(lengths * (lengths - 1))
+    if not n or expected == 0:
+        return math.nan
+    return float(1 - observed / expected)
+
+
+def unitized_alpha(spans: pd.DataFrame, lengths: dict, code: Any) -> float:
+    r"""Krippendorff's unitized alpha (:math:`{}_u\alpha`) of one code.
+
+    Parameters
+    ----------
+    spans : DataFrame
+        Each coder's coded selections: ``document``, ``coder``, ``code``, ``start``,
+        ``end`` (character positions, end exclusive).
+    lengths : mapping
+        Number of characters of each document.
+    code : object
+        The code (category) judged.
+
+    Returns
+    -------
+    float
+        :math:`1 - D_o / D_e`; ``NaN`` with fewer than two coders or when nobody applied
+        the code (no expected disagreement).
+
+    Notes
+    -----
+    The documents every coder coded are laid end to end as one continuum of
+    :math:`L` characters. Each coder's selections with the code, merged where they
+    overlap, are that coder's units; the rest of the continuum are gaps. Following
+    Krippendorff (1995), two intersecting sections of coders :math:`i` and :math:`j`
+    differ by :math:`(b_i - b_j)^2 + (e_i - e_j)^2` when both are units, by
+    :math:`l^2` when a unit of length :math:`l` lies within the other's gap, and not
+    otherwise; :math:`D_o` is their sum times :math:`2 / (m(m-1)L^2)` over all pairs of
+    the :math:`m` coders. :math:`D_e` considers every placement of the units in the
+    gaps (Krippendorff, 1995, 2004):
+
+    .. math:: D_e = \frac{\frac{2}{L} \sum_u \left[\frac{(N-1)(2l_u^3 - 3l_u^2 + l_u)}{3}
+              + l_u^2 \sum_{g \ge l_u} (g - l_u + 1)\right]}
+              {mL(mL - 1) - \sum_u l_u(l_u - 1)}
+
+    over the :math:`N` units :math:`u` and all gaps :math:`g` of all coders. Checked
+    against Krippendorff's (1995, p. 57) worked example, as DKPro Statistics encodes it
+    (``Krippendorff1995Test``): :math:`D_o` to five decimals, alpha to 0.02 (its
+    authors note a small error in the published :math:`D_e`).
+
+    References
+    ----------
+    Krippendorff, K. (1995). On the reliability of unitizing continuous data.
+    *Sociological Methodology*, 25, 47-76.
+
+    Examples
+    --------
+    Pair A of Krippendorff's (1995, p. 57) example, on a continuum of 24,000 (the example's
+    24 positions stretched, since the published values treat the continuum as continuous):
+
+    >>> spans = pd.DataFrame({"document": ["d"] * 4, "coder": ["Bertha", "Bertha", "Bill", "Bill"],
+    ...                       "code": ["A"] * 4, "start": [2000, 14000, 4000, 15000],
+    ...                       "end": [10000, 20000, 8000, 17000]})
+    >>> round(unitized_alpha(spans, {"d": 24000}, "A"), 3)
+    0.553
+    """
+    spans = spans.dropna(subset=["start", "end"])
+    coders = sorted(spans["coder"].astype(str).unique())
+    shared = [d for d, group in spans.groupby("document", sort=True)
+              if set(group["coder"].astype(str)) >= set(coders)]
+    if len(coders) < 2 or not shared:
+        return math.nan
+    offsets, position = {}, 0
+    for document in shared:
+        offsets[document], position = position, position + int(lengths[document])
+    chosen = spans[(spans["code"] == code) & spans["document"].isin(shared)]
+    units = []
+    for coder in coders:
+        own = chosen[chosen["coder"].astype(str) == coder]
+        units.append(_merged([(offsets[d] + int(b), offsets[d] + int(e))
+                              for d, b, e in zip(own["document"], own["start"], own["end"],
+                                                 strict=True)]))
+    return _unitized(units, position)
+
+
+# --------------------------------------------------------------------------- the build's
+
+
+def _n_one_coder(units: pd.DataFrame) -> int:
+    """One-coder passages that count as disagreement (another coder coded the document)."""
+    data = units.dropna(subset=["fragment_id", "coder"])
+    lonely = data[data["fragment_id"].isin(_one_coder_fragments(data))]
+    if "document" not in data.columns:
+        return int(lonely["fragment_id"].nunique()) if data["coder"].nunique() >= 2 else 0
+    coders = data.groupby("document")["coder"].nunique()
+    shared = lonely[lonely["document"].map(coders) >= 2]
+    return int(shared["fragment_id"].nunique())
+
+
+def _paired(units: pd.DataFrame, codes: list | None) -> pd.DataFrame:
+    """Kappa and alpha without one-coder passages (NaN when no passage is double-coded)."""
+    try:
+        table = agreement(units, codes=codes, one_coder="exclude")
+    except CodingError:
+        return pd.DataFrame(columns=["code", "kappa_paired", "alpha_paired"])
+    return table[["code", "kappa", "alpha"]].rename(
+        columns={"kappa": "kappa_paired", "alpha": "alpha_paired"})
+
+
+def _characters(units: pd.DataFrame, codes: list | None) -> pd.DataFrame:
+    needed = {*SPAN_COLUMNS, "document_length"}
+    if not needed <= set(units.columns) or units[["start", "end"]].isna().all().all():
+        return pd.DataFrame(columns=["code", "char_agreement", "char_kappa", "alpha_unitized"])
+    positioned = units.dropna(subset=["start", "end"])
+    lengths = dict(zip(positioned["document"], positioned["document_length"], strict=True))
+    table = character_agreement(positioned, lengths, codes=codes)
+    table["alpha_unitized"] = [math.nan if code == OVERALL else
+                               unitized_alpha(positioned, lengths, code) for code in table["code"]]
+    return table[["code", "char_agreement", "char_kappa", "alpha_unitized"]]
+
+
+def coder_agreement(units: pd.DataFrame, *, codes: Iterable[Any] | None = None) -> pd.DataFrame:
+    """The agreement table of a QDA export, as the build writes it to ``agreement.csv``.
+
+    Parameters
+    ----------
+    units : DataFrame
+        One row per passage x coder x code (``fragment_id`` is the passage), optionally
+        with ``document`` (one-coder passages are then judged against the coders of their
+        document), and ``start``, ``end``, ``document_length`` of each coder's selection
+        for the character-level columns.
+    codes : iterable, optional
+        As for :func:`agreement`.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`~readiness_analysis.core.tables.UNIT_AGREEMENT_COLUMNS`: those of
+        :func:`agreement` with one-coder passages counted as disagreement, then
+        ``n_one_coder`` (how many such passages), ``kappa_paired`` and ``alpha_paired``
+        (the same without them), ``char_agreement``/``char_kappa`` from
+        :func:`character_agreement` and ``alpha_unitized`` from :func:`unitized_alpha`
+        (per code; ``NaN`` in the overall row and without positions).
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"fragment_id": ["p1", "p1", "p2"], "coder": ["A", "B", "A"],
+    ...                       "code": ["ict", "ict", "ict"], "document": ["d"] * 3})
+    >>> table = coder_agreement(units)
+    >>> table.loc[0, ["n_fragments", "n_one_coder", "alpha_paired"]].tolist()
+    [2.0, 1.0, nan]
+    """
+    code_list = None if codes is None else list(codes)
+    table = agreement(units, codes=code_list, one_coder="disagree")
+    table["n_one_coder"] = _n_one_coder(units)
+    table = table.merge(_paired(units, code_list), on="code", how="left")
+    table = table.merge(_characters(units, code_list), on="code", how="left")
+    return table.reindex(columns=list(UNIT_AGREEMENT_COLUMNS))
