@@ -8,10 +8,21 @@
 #   two_sample   mean of wave 2 minus mean of wave 1, 10 scores each, resampled
 #                independently (boot's strata)             (wave_change)
 # The BCa acceleration is computed from jackknife influence values
-# (L = empinf(type = "jack")), the estimate scipy.stats.bootstrap uses, so the two differ
-# only by Monte Carlo error (scipy counts resamples tied with the estimate as half below
-# z0; the data have no such ties). The values have three decimals and no lattice, so ties
-# are practically impossible.
+# (L = empinf(type = "jack")), the estimate readiness_analysis.stats.bootstrap uses, so the
+# two differ only by Monte Carlo error. The values of these three cases have three
+# decimals and no lattice, so resampled means tied with the estimate are practically
+# impossible.
+#
+# The tie cases are small theme-score-like samples on a lattice (means of 2-4 integer
+# answers, thirds and halves): many resampled means equal the sample mean, and boot.ci's
+# bias correction z0 = qnorm(mean(t < t0)) counts only those strictly below. Their data
+# are stored as integer numerators `num` over one denominator `den` (x = num / den), and
+# the statistic is computed from integer sums (sum(num[i]) / (den * n), a difference as
+# (sum_b * n_a - sum_a * n_b) / (den * n_a * n_b)), so that a resampled mean equal to the
+# estimate in exact arithmetic is also equal as a double: R counts the true ties.
+#   ties_n4, ties_n5, ties_n12   mean of 4, 5, 12 lattice scores   (bootstrap_means)
+#   ties_weighted                weighted mean, integer weights     (weighted=True)
+#   ties_two_sample              difference of two lattice samples (wave_change)
 #
 # Regenerate (from the repository root) with
 #   apt-get install r-base-core r-cran-boot r-cran-jsonlite
@@ -51,6 +62,42 @@ two <- boot(two_data, function(d, i) {
   mean(d$score[d$wave == 2]) - mean(d$score[d$wave == 1])
 }, R = R, strata = two_data$wave)
 
+exact_mean <- function(den) function(d, i) sum(d[i]) / (den * length(i))
+exact_weighted <- function(den) function(d, i) sum(d$num[i] * d$w[i]) / (den * sum(d$w[i]))
+exact_diff <- function(den) function(d, i) {
+  d <- d[i, ]
+  a <- d$num[d$wave == 1]
+  b <- d$num[d$wave == 2]
+  (sum(b) * length(a) - sum(a) * length(b)) / (den * length(a) * length(b))
+}
+
+tie_intervals <- function(b) {
+  c(intervals(b), list(share_tied = mean(b$t == b$t0), share_below = mean(b$t < b$t0)))
+}
+
+tie_case <- function(name, num, den) {
+  c(list(name = name, num = num, den = den), tie_intervals(boot(num, exact_mean(den), R = R)))
+}
+
+tie_weighted <- function(num, w, den) {
+  b <- boot(data.frame(num = num, w = w), exact_weighted(den), R = R)
+  c(list(name = "ties_weighted", num = num, w = w, den = den), tie_intervals(b))
+}
+
+tie_two_sample <- function(from, to, den) {
+  d <- data.frame(num = c(from, to), wave = rep(1:2, c(length(from), length(to))))
+  b <- boot(d, exact_diff(den), R = R, strata = d$wave)
+  c(list(name = "ties_two_sample", from = from, to = to, den = den), tie_intervals(b))
+}
+
+tie_cases <- list(
+  tie_case("ties_n4", c(8, 9, 9, 11), 3),
+  tie_case("ties_n5", c(5, 7, 7, 8, 10), 3),
+  tie_case("ties_n12", c(4, 5, 6, 6, 7, 7, 7, 8, 8, 9, 9, 10), 2),
+  tie_weighted(c(7, 8, 8, 9, 11, 12), c(1, 3, 2, 1, 2, 1), 3),
+  tie_two_sample(c(5, 6, 6, 7, 8), c(6, 7, 7, 8, 8, 9), 2)
+)
+
 reference <- list(
   generated_by = "scripts/boot_reference.R",
   r_version = R.version.string,
@@ -61,7 +108,8 @@ reference <- list(
     c(list(name = "one_sample", x = x), intervals(one)),
     c(list(name = "weighted", x = x, w = w), intervals(weighted)),
     c(list(name = "two_sample", from = from, to = to), intervals(two))
-  )
+  ),
+  tie_cases = tie_cases
 )
 write_json(reference, file.path(out_dir, "boot_reference.json"), auto_unbox = TRUE,
            digits = NA, pretty = TRUE)

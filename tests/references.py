@@ -8,6 +8,7 @@ numbers (rerun it to regenerate; the paths below are where it writes):
 family         files                                       written by
 =============  ==========================================  ==============================
 ``psych``      ``reference.json``, ``bfi_items.csv``        ``scripts/psych_reference.R``
+               ``feldt_reference.json``                    ``scripts/feldt_reference.R``
 ``structure``  ``reference.json``, ``bfi25.csv``            ``scripts/structure_reference.R``
 ``compare``    ``reference.json``, ``<data set>.csv``       ``scripts/compare_reference.R``
 ``indices``    ``boot_reference.json``                     ``scripts/boot_reference.R``

@@ -15,11 +15,25 @@ import pytest
 from readiness_analysis.core.errors import ReadinessError
 from readiness_analysis.report import reliability
 from readiness_analysis.report.data import load_report_data
+from readiness_analysis.stats.reliability import ALPHA_MIN_N, OMEGA_MIN_N
+
+from ..references import reference
+
+
+def _enlarged(data, rows: int):
+    """The report data with its responses repeated up to ``rows`` rows."""
+    repeats = -(-rows // len(data.responses))
+    responses = pd.concat([data.responses] * repeats, ignore_index=True).iloc[:rows]
+    return dataclasses.replace(data, responses=responses)
+
+
+def _three_item_theme(data) -> str:
+    return next(t for t in data.instrument.theme_ids if len(data.instrument.items_of(t)) == 3)
 
 
 def test_reliability_table_explains_a_theme_whose_items_cancel_out(rejecting_build):
-    data = load_report_data(rejecting_build)
-    theme = next(t for t in data.instrument.theme_ids if len(data.instrument.items_of(t)) == 3)
+    data = _enlarged(load_report_data(rejecting_build), ALPHA_MIN_N)
+    theme = _three_item_theme(data)
     first, second, third = data.instrument.items_of(theme)
     n = len(data.responses)
     x, y = [1.0 + i % 2 for i in range(n)], [1.0 + (i // 2) % 2 for i in range(n)]
@@ -31,6 +45,41 @@ def test_reliability_table_explains_a_theme_whose_items_cancel_out(rejecting_bui
     assert "heffen elkaar op" in row["Opmerking"]
     numbers = " ".join(table[["alpha", "omega"]].astype(str).to_numpy().ravel())
     assert "inf" not in numbers and "∞" not in numbers
+
+
+def test_demo_reliability_is_withheld_with_the_reason(rejecting_build):
+    data = load_report_data(rejecting_build)
+    assert len(data.responses) < ALPHA_MIN_N
+    table = reliability.reliability_table(data, "en")
+    shown = table[["alpha", "95% CI alpha (Feldt)", "omega"]].to_numpy().ravel()
+    assert set(shown) == {"–"}
+    computed = ~table["Note"].str.startswith("cannot be computed")
+    assert computed.any()
+    assert table.loc[computed, "Note"].str.contains(f"fewer than {ALPHA_MIN_N}").all()
+
+
+def test_alpha_with_feldt_interval_from_the_minimum_but_omega_later(rejecting_build):
+    data = _enlarged(load_report_data(rejecting_build), ALPHA_MIN_N)
+    table = reliability.reliability_table(data, "en").set_index("Theme")
+    row = table.loc[data.instrument.theme_label(_three_item_theme(data), "en")]
+    assert row["n"] == ALPHA_MIN_N < OMEGA_MIN_N
+    low, high = (float(v) for v in row["95% CI alpha (Feldt)"].split(" – "))
+    assert low < float(row["alpha"]) < high
+    assert row["omega"] == "–" and f"fewer than {OMEGA_MIN_N}" in row["Note"]
+
+
+def test_improper_omega_is_not_shown_and_said_in_words(rejecting_build):
+    improper = pd.DataFrame(reference("psych", "feldt_reference")["improper"]["data"])
+    data = _enlarged(load_report_data(rejecting_build), len(improper))
+    theme = _three_item_theme(data)
+    items = dict(zip(data.instrument.items_of(theme), improper.to_numpy().T, strict=True))
+    data = dataclasses.replace(data, responses=data.responses.assign(**items))
+    table = reliability.reliability_table(data, "nl").set_index("Thema")
+    row = table.loc[data.instrument.theme_label(theme, "nl")]
+    assert row["omega"] == "–" and row["alpha"] != "–"
+    assert "ongeldige" in row["Opmerking"] and "een lading van 1 of meer" in row["Opmerking"]
+    others = table.drop(index=row.name)
+    assert (others["omega"] != "–").any()  # proper solutions of the other themes are shown
 
 
 @pytest.fixture
@@ -104,7 +153,8 @@ def test_cache_matches_the_direct_computation(processed):
     data = load_report_data(processed)
     pd.testing.assert_frame_equal(cached, reliability.reliability_table(data, "en"))
     block = reliability.study_reliability(processed, "en").data
-    assert f"estimated from {n} respondents" in block and "<table" in block
+    assert f"rest on {n} interviews" in block and "<table" in block
+    assert "not the reliability of one teacher" in block
 
 
 def test_missing_processed_files_raise_the_usual_error(tmp_path, monkeypatch):

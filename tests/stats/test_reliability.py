@@ -8,17 +8,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from readiness_analysis.core.errors import ReadinessError
+from readiness_analysis.stats import reliability as reliability_module
 from readiness_analysis.stats.reliability import (
     METHODS,
+    OMEGA_PROBLEMS,
     ReliabilityError,
     ReliabilityResult,
     ReliabilityWarning,
+    feldt_interval,
     reliability,
 )
 
@@ -392,8 +396,13 @@ def test_degenerate_inputs_raise_without_numpy_warnings(data, message):
             reliability(data)
 
 
+WELL_BEHAVED = pd.DataFrame({"v1": [1, 2, 3, 4, 5, 3], "v2": [2, 2, 3, 5, 4, 4],
+                             "v3": [2, 1, 4, 4, 5, 3]})
+
+
 def test_well_behaved_scale_has_no_notes():
-    assert reliability(HAND).notes == ()
+    result = reliability(WELL_BEHAVED)
+    assert result.notes == () and result.omega_problems == () and result.omega_proper
 
 
 def test_small_random_scales_never_give_inf_or_numpy_warnings():
@@ -409,3 +418,80 @@ def test_small_random_scales_never_give_inf_or_numpy_warnings():
         assert _finite_or_nan(result), data.to_dict("list")
         undefined = [result.alpha, result.std_alpha, result.g6, result.omega_total]
         assert not np.isnan(undefined).any() or result.notes
+
+
+# --- limits: Feldt's interval, improper factor solutions, the minimum n --------------------
+
+FELDT = reference("psych", "feldt_reference")
+
+
+@pytest.mark.parametrize("case", FELDT["feldt"], ids=lambda case: case["name"])
+def test_feldt_interval_matches_psych_alpha_ci(case):
+    low, high = feldt_interval(case["alpha"], case["n"], case["k"])
+    assert (low, high) == pytest.approx((case["low"], case["high"]), abs=1e-10)
+
+
+@pytest.mark.parametrize("name", ["agreeableness_pairwise", "conscientiousness_listwise"])
+def test_result_carries_the_feldt_interval_of_its_alpha(bfi, name):
+    case = next(c for c in FELDT["feldt"] if c["name"] == name)
+    result = _run(bfi[case["items"]], reverse=_as_list(case["reverse"]), method=case["method"])
+    assert result.n == case["n"]
+    assert result.alpha_ci == pytest.approx((case["low"], case["high"]), abs=1e-4)
+    assert result.alpha_ci[0] < result.alpha < result.alpha_ci[1]
+
+
+def test_feldt_interval_is_wide_for_few_respondents_and_nan_without_alpha():
+    low, high = feldt_interval(0.7, 14, 3)
+    assert high - low > 0.6  # the reason alpha is withheld below ALPHA_MIN_N
+    narrow = feldt_interval(0.7, 1000, 3)
+    assert narrow[1] - narrow[0] < 0.1
+    assert all(math.isnan(v) for v in feldt_interval(float("nan"), 30, 3))
+    assert all(math.isnan(v) for v in feldt_interval(0.7, 1, 3))
+
+
+def test_improper_solution_is_flagged_as_psych_warns():
+    data = pd.DataFrame(FELDT["improper"]["data"])
+    assert FELDT["improper"]["heywood_warning"]  # psych::fa warned of a Heywood case
+    with pytest.warns(ReliabilityWarning, match="improper one-factor solution"):
+        result = reliability(data)
+    assert "loading_at_least_1" in result.omega_problems and not result.omega_proper
+    assert set(result.omega_problems) <= set(OMEGA_PROBLEMS)
+    np.testing.assert_allclose(result.loadings.to_numpy(), FELDT["improper"]["loadings"],
+                               atol=0.02)
+    assert result.loadings.max() >= 1
+    # omega is still computed (as psych does) but carries the flag
+    assert result.omega_total == pytest.approx(FELDT["improper"]["omega_total"], abs=0.02)
+    assert any("do not report it" in note for note in result.notes)
+
+
+def test_heywood_case_at_the_uniqueness_bound_is_flagged():
+    # four respondents: x1 is explained to its bound (uniqueness 0.005)
+    result, messages = _strict(HAND)
+    assert result.omega_problems == ("heywood",)
+    assert result.loadings["x1"] < 1 and not result.omega_proper
+    assert any("Heywood case" in m for m in messages)
+
+
+def test_proper_solutions_of_bfi_scales_are_not_flagged(bfi):
+    for case in REFERENCE["cases"]:
+        result = _run_case(bfi, case)
+        assert result.omega_problems == (), case["name"]
+
+
+def test_two_items_have_no_loadings_and_no_problems():
+    result = _run(HAND[["x1", "x2"]])
+    assert result.loadings is None and result.omega_problems == ()
+    assert not result.omega_proper  # NaN omega is not a proper one
+
+
+
+@pytest.mark.parametrize(("status", "x", "jac", "converged"), [
+    (0, [0.3, 0.4], [1e-9, -1e-9], True),
+    (2, [0.3, 0.4], [1e-9, 1e-9], True),  # ABNORMAL line search at the optimum
+    (2, [0.005, 0.4], [0.02, 1e-9], True),  # at the lower bound, gradient pointing out
+    (2, [0.3, 0.4], [0.02, 1e-9], False),  # a free uniqueness with a gradient
+    (1, [0.3, 0.4], [1e-9, 1e-9], False),  # iteration limit
+])
+def test_convergence_is_judged_on_the_projected_gradient(status, x, jac, converged):
+    fit = SimpleNamespace(status=status, x=np.array(x), jac=np.array(jac))
+    assert reliability_module._converged(fit, 0.005, 1.0) is converged

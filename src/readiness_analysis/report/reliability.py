@@ -3,6 +3,12 @@
 Both reports show reliability over all institutions (one institution is too small for a
 stable estimate), so :func:`study_reliability_table` computes it once per content of the
 processed files and a warm kernel serves every report of a build from that cache.
+
+What the table shows follows the limits of :mod:`readiness_analysis.stats.reliability`:
+alpha and its Feldt interval only from ``ALPHA_MIN_N`` (30) respondents, omega only from
+``OMEGA_MIN_N`` (50) and for a proper one-factor solution; otherwise a dash with the
+reason in the note column. A note under the table says that the rows are interviews
+(group answers), so the figures are no teacher-level reliability.
 """
 
 from __future__ import annotations
@@ -18,32 +24,44 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
+from readiness_analysis.core.words import Localised
 from readiness_analysis.report.data import ReportData, load_report_data
-from readiness_analysis.report.html import banner, table
+from readiness_analysis.report.html import banner, caption, table
+from readiness_analysis.report.labels import respondents, unit_noun
 from readiness_analysis.report.numbers import number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import source_file
-from readiness_analysis.stats.reliability import ReliabilityError, reliability
+from readiness_analysis.spec.study import Study
+from readiness_analysis.stats.reliability import (
+    ALPHA_MIN_N,
+    OMEGA_MIN_N,
+    ReliabilityError,
+    ReliabilityResult,
+    reliability,
+)
 
-__all__ = ["RELIABILITY_MIN_N", "reliability_table", "small_sample_warning",
-           "study_reliability", "study_reliability_table"]
+__all__ = ["RELIABILITY_MIN_N", "group_answers_note", "reliability_table",
+           "small_sample_warning", "study_reliability", "study_reliability_table"]
 
-#: Fewer respondents than this make alpha and omega unstable (the report warns).
-RELIABILITY_MIN_N = 30
+#: Fewer respondents than this: no alpha or omega in the table (and a banner says so).
+RELIABILITY_MIN_N = ALPHA_MIN_N
+
+_DASH = "–"
 
 
 def reliability_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Cronbach's alpha and omega total per theme, from the kept respondents.
+    """Cronbach's alpha with its Feldt interval and omega total per theme.
 
-    Themes whose items do not allow an estimate (too few answers, a constant item) get
-    an empty row with the reason, instead of a number that means nothing.
+    Themes whose items do not allow an estimate (too few answers, a constant item), or
+    fewer respondents than the documented minimum, or an improper factor solution, get a
+    dash with the reason in the note column instead of a number that means nothing.
 
     Examples
     --------
     >>> reliability_table(load_report_data("data/processed"))  # doctest: +SKIP
     """
-    names = (text("theme", lang), text("columns.items", lang), "n", "alpha", "omega",
-             text("columns.note", lang))
+    names = (text("theme", lang), text("columns.items", lang), "n", "alpha",
+             text("reliability_note.alpha_ci_column", lang), "omega", text("columns.note", lang))
     rows = []
     for theme in data.instrument.theme_ids:
         items = [i for i in data.instrument.items_of(theme) if i in data.responses]
@@ -52,13 +70,44 @@ def reliability_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.Data
             with warnings.catch_warnings():  # the notes column says what the warnings say
                 warnings.simplefilter("ignore")
                 res = reliability(data.responses[items].astype(float))
-            row += [res.n, number(res.alpha, lang), number(res.omega_total, lang),
-                    _alpha_note(res.alpha, lang)]
+            row += [res.n, *_shown(res, lang, data.study)]
         except ReliabilityError as exc:
-            row += [len(data.responses), "–", "–",
+            row += [len(data.responses), _DASH, _DASH, _DASH,
                     text("reliability_note.not_computed", lang, reason=exc.message)]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(names))
+
+
+def _shown(res: ReliabilityResult, lang: str, study: Study) -> tuple[str, str, str, str]:
+    """Alpha, its interval, omega and the note, each withheld where the limits say so."""
+    notes = [_improper_note(res, lang)] if res.omega_problems else []
+    who = respondents(study, res.n, lang)
+    if res.n < ALPHA_MIN_N:  # the improper solution is said as well: omega would not be shown
+        notes.insert(0, text("reliability_note.too_few_alpha", lang, who=who,
+                             alpha_min_n=ALPHA_MIN_N))
+        return _DASH, _DASH, _DASH, "; ".join(notes)
+    low, high = res.alpha_ci
+    interval = _DASH if math.isnan(low) else f"{number(low, lang)} – {number(high, lang)}"
+    notes.insert(0, _alpha_note(res.alpha, lang))
+    omega = _DASH
+    if res.n < OMEGA_MIN_N:
+        notes.append(text("reliability_note.too_few_omega", lang, who=who,
+                          omega_min_n=OMEGA_MIN_N))
+    elif math.isnan(res.omega_total) and not res.omega_problems:
+        notes.append(text("reliability_note.no_omega", lang))
+    elif res.omega_proper:
+        omega = number(res.omega_total, lang)
+    return number(res.alpha, lang), interval, omega, "; ".join(n for n in notes if n)
+
+
+def _improper_note(res: ReliabilityResult, lang: str) -> str:
+    """The improper one-factor solution in words, with its largest loading."""
+    problems = ", ".join(text(f"reliability_note.problem_{code}", lang)
+                         for code in res.omega_problems)
+    loadings = res.loadings
+    item = str(loadings.abs().idxmax()) if loadings is not None else "?"
+    loading = number(float(loadings[item]), lang, "{:.3f}") if loadings is not None else _DASH
+    return text("reliability_note.improper", lang, problems=problems, loading=loading, item=item)
 
 
 def _alpha_note(alpha: float, lang: str) -> str:
@@ -67,29 +116,33 @@ def _alpha_note(alpha: float, lang: str) -> str:
     return text("reliability_note.negative_alpha", lang) if alpha < 0 else ""
 
 
-def small_sample_warning(data: ReportData | int, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """A warning when reliability rests on fewer than 30 respondents (else nothing).
+def small_sample_warning(data: ReportData | int, lang: str = DEFAULT_LANGUAGE,
+                         study: Study | None = None) -> HTML:
+    """A banner when there are fewer than 30 respondents: the table then shows no alpha.
 
-    ``data`` is the report data or the number of respondents.
+    ``data`` is the report data or the number of respondents; ``study`` names them
+    (default: the data's study, else respondents).
 
     Examples
     --------
     >>> small_sample_warning(40).data
     ''
-    >>> "(fewer than 30)" in small_sample_warning(12, "en").data
+    >>> "fewer than 30" in small_sample_warning(12, "en").data
     True
     """
     n = data if isinstance(data, int) else len(data.responses)
     if n >= RELIABILITY_MIN_N:
         return HTML("")
-    return banner(text("reliability_note.small_sample", lang, n=n,
-                       reliability_min_n=RELIABILITY_MIN_N))
+    if study is None:
+        study = data.study if isinstance(data, ReportData) else Study("", Localised())
+    return banner(text("reliability_note.small_sample", lang, who=respondents(study, n, lang),
+                       units=unit_noun(study, lang), reliability_min_n=RELIABILITY_MIN_N))
 
 
 # Study-wide reliability tables, so that a warm kernel computes them once for all reports.
 # Keyed on the content of every file they depend on (see _reliability_key); a few entries
 # cover the languages and processed folders of one build.
-_RELIABILITY_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int]] = OrderedDict()
+_RELIABILITY_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int, Study]] = OrderedDict()
 _RELIABILITY_CACHE_SIZE = 8
 
 
@@ -114,17 +167,22 @@ def study_reliability_table(processed_dir: str | Path,
     >>> n  # doctest: +SKIP
     14
     """
-    key = _reliability_key(Path(processed_dir), lang)
+    frame, n, _ = _cached(Path(processed_dir), lang)
+    return frame.copy(), n
+
+
+def _cached(processed: Path, lang: str) -> tuple[pd.DataFrame, int, Study]:
+    """The cache entry of a processed folder and language: table, n and the study."""
+    key = _reliability_key(processed, lang)
     entry = _RELIABILITY_CACHE.get(key)
     if entry is None:
-        data = load_report_data(processed_dir)
-        entry = (reliability_table(data, lang), len(data.responses))
+        data = load_report_data(processed)
+        entry = (reliability_table(data, lang), len(data.responses), data.study)
         _RELIABILITY_CACHE[key] = entry
         while len(_RELIABILITY_CACHE) > _RELIABILITY_CACHE_SIZE:
             _RELIABILITY_CACHE.popitem(last=False)
     _RELIABILITY_CACHE.move_to_end(key)
-    frame, n = entry
-    return frame.copy(), n
+    return entry
 
 
 def study_reliability(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE) -> HTML:
@@ -134,8 +192,34 @@ def study_reliability(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE) -
     --------
     >>> study_reliability("data/processed", "en")  # doctest: +SKIP
     """
-    reliabilities, n = study_reliability_table(processed_dir, lang)
-    return HTML(small_sample_warning(n, lang).data + table(reliabilities).data)
+    reliabilities, n, study = _cached(Path(processed_dir), lang)
+    return HTML(small_sample_warning(n, lang, study).data + table(reliabilities).data
+                + group_answers_note(lang, study).data)
+
+
+def group_answers_note(lang: str = DEFAULT_LANGUAGE, study: Study | None = None) -> HTML:
+    """The limits of alpha and omega, and, for group answers, what their reliability means.
+
+    When the study's respondents hold several members (interviews of several teachers),
+    the note says the figures describe group answers, not one teacher's.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> "not the reliability of one teacher" in group_answers_note("en", load_study()).data
+    True
+    """
+    study = study if study is not None else Study("", Localised())
+    units = unit_noun(study, lang)
+    limits = text("reliability_note.limits", lang, alpha_min_n=ALPHA_MIN_N,
+                  omega_min_n=OMEGA_MIN_N, units=units)
+    if study.members is None:
+        return caption(limits)
+    group = text("reliability_note.group_answers", lang, units=units,
+                 one=text(f"unit.{study.respondent}.noun_one", lang),
+                 members=text(f"unit.{study.members}.noun", lang),
+                 member=text(f"unit.{study.members}.noun_one", lang))
+    return caption(f"{group} {limits}")
 
 
 def _reliability_key(processed: Path, lang: str) -> tuple:

@@ -8,6 +8,8 @@ pooled figure next to the other institutions' figures never gives away a suppres
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from readiness_analysis.stats.bootstrap import bootstrap_means
@@ -17,8 +19,9 @@ from readiness_analysis.stats.scores import summarise_scores
 __all__ = ["pooled_scores", "summarise_all"]
 
 
-def summarise_all(scores: pd.DataFrame, *, agree_from: float = 4.0, weighted: bool = False,
-                  seed: int = 2023, min_n: int = MIN_CELL) -> pd.DataFrame:
+def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, float] = 4.0,
+                  weighted: bool = False, seed: int = 2023, min_n: int = MIN_CELL,
+                  bounds: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Per-institution and pooled summaries with CIs, safe against small cells.
 
     Institution rows (``institution``, ``wave``, ``theme``) with fewer than ``min_n``
@@ -36,17 +39,27 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float = 4.0, weighted: bo
     scores : DataFrame
         From :func:`readiness_analysis.stats.scores.theme_scores`.
     agree_from, weighted : optional
-        As in :func:`readiness_analysis.stats.scores.summarise_scores`.
+        As in :func:`readiness_analysis.stats.scores.summarise_scores`: one threshold, or
+        one per theme (:func:`readiness_analysis.stats.scores.agree_thresholds`).
     seed : int
         Seed of the bootstrap intervals.
     min_n : int
         Smallest cell shown and pooled (``MIN_CELL``).
+    bounds : mapping, optional
+        The lowest and highest possible score per theme
+        (:func:`readiness_analysis.stats.scores.scale_bounds`). Intervals are clipped to
+        them: a mean cannot lie outside its scale, so an interval end beyond it (a
+        t-interval at n = 4 can reach 5.2 on a 1-5 scale) says nothing, and clipping never
+        lowers coverage.
 
     Returns
     -------
     DataFrame
         The summary columns, ``ci_low``, ``ci_high``, ``ci_method``, ``ci_note``,
-        ``n_institutions``, ``n_excluded`` and ``suppressed``.
+        ``n_institutions``, ``n_excluded`` and ``suppressed``. The interval is the one
+        of the documented rule (:func:`readiness_analysis.stats.bootstrap.bootstrap_means`
+        with ``method="auto"``: the t-interval, Kish's effective n when weighted; none
+        below ``MIN_INTERVAL_N`` scores, with the reason in ``ci_note``).
 
     Examples
     --------
@@ -61,7 +74,18 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float = 4.0, weighted: bo
     own = own.assign(n_institutions=1, n_excluded=0)
     pooled = _pooled_summary(scores, agree_from, weighted, seed, min_n)
     summary = pd.concat([own, pooled], ignore_index=True)
+    if bounds is not None:
+        summary = _clipped(summary, bounds)
     return suppress_small_cells(summary, min_n)
+
+
+def _clipped(summary: pd.DataFrame, bounds: Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+    """``ci_low`` and ``ci_high`` clipped to each theme's bounds (themes without: as given)."""
+    theme = summary["theme"].astype(str)
+    low = theme.map({t: b[0] for t, b in bounds.items()}).astype(float)
+    high = theme.map({t: b[1] for t, b in bounds.items()}).astype(float)
+    return summary.assign(ci_low=summary["ci_low"].where(~(summary["ci_low"] < low), low),
+                          ci_high=summary["ci_high"].where(~(summary["ci_high"] > high), high))
 
 
 def pooled_scores(scores: pd.DataFrame, min_n: int = MIN_CELL) -> pd.DataFrame:
@@ -83,7 +107,8 @@ def pooled_scores(scores: pd.DataFrame, min_n: int = MIN_CELL) -> pd.DataFrame:
     return scored[size >= min_n]
 
 
-def _pooled_summary(scores: pd.DataFrame, agree: float, weighted: bool, seed: int,
+def _pooled_summary(scores: pd.DataFrame, agree: float | Mapping[str, float], weighted: bool,
+                    seed: int,
                     min_n: int) -> pd.DataFrame:
     """Pooled rows over the large enough cells, with what they cover."""
     keys = ["wave", "theme"]
@@ -102,11 +127,12 @@ def _pooled_summary(scores: pd.DataFrame, agree: float, weighted: bool, seed: in
     return table.assign(institution=None)[columns]
 
 
-def _summary(scores: pd.DataFrame, by: list[str], agree: float, weighted: bool,
+def _summary(scores: pd.DataFrame, by: list[str], agree: float | Mapping[str, float],
+             weighted: bool,
              seed: int) -> pd.DataFrame:
-    """Summary statistics with seeded bootstrap CIs of the mean (see indices)."""
+    """Summary statistics with the CI of the mean of the documented rule (``"auto"``)."""
     stats = summarise_scores(scores, by, agree_from=agree, weighted=weighted)
-    cis = bootstrap_means(scores, by, seed=seed, weighted=weighted)
+    cis = bootstrap_means(scores, by, seed=seed, weighted=weighted, method="auto")
     keys = [*by, "theme"]
     return stats.merge(cis[[*keys, "ci_low", "ci_high", "ci_method", "ci_note"]], on=keys,
                        how="left")

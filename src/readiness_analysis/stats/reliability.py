@@ -3,7 +3,36 @@
 The numbers reproduce R's ``psych::alpha`` (raw and standardised alpha, G6(smc), average
 inter-item correlation, corrected item-total correlations ``r.drop`` and alpha if an item
 is dropped) and ``psych::omega(x, nfactors = 1)$omega.tot``. Reference values computed
-with psych are kept in ``tests/fixtures/psych`` (see ``scripts/psych_reference.R``).
+with psych are kept in ``tests/fixtures/psych`` (see ``scripts/psych_reference.R`` and
+``scripts/feldt_reference.R``).
+
+Limits (what a report may show; :func:`reliability` itself always computes):
+
+- **Alpha** needs at least :data:`ALPHA_MIN_N` (30) respondents. With fewer, its sampling
+  error is of the size of the coefficient itself: Feldt's 95 % interval for alpha = .70
+  on 3 items and 14 respondents runs from .26 to .90. 30 is a floor, not a guarantee:
+  Yurdugül (2008) found it the smallest sample for which alpha is stable, and only for
+  strongly correlated items; the Feldt interval (:attr:`ReliabilityResult.alpha_ci`)
+  shows the precision that remains.
+- **Omega total** rests on a fitted one-factor model and needs at least
+  :data:`OMEGA_MIN_N` (50) respondents (de Winter, Dodou & Wieringa, 2009: factor
+  recovery with n below 50 needs high loadings and many items per factor; MacCallum et
+  al., 1999), and a **proper** solution: no loading of 1 or more (an ultra-Heywood
+  case: a communality above 1), no uniqueness at psych's lower bound 0.005 (a Heywood
+  case: the item would be measured without error) and a converged fit
+  (:attr:`ReliabilityResult.omega_problems`). An improper solution's omega is no
+  trustworthy estimate and is not shown.
+- Rows are respondents as answered: in the scan an interview, which may be the joint
+  answer of several teachers. Alpha and omega then describe the consistency of group
+  answers, not the reliability of one teacher's answers.
+
+References for the limits: Yurdugül, H. (2008). Minimum sample size for Cronbach's
+coefficient alpha: a Monte-Carlo study. *Hacettepe University Journal of Education*, 35,
+397-405. de Winter, J. C. F., Dodou, D., & Wieringa, P. A. (2009). Exploratory factor
+analysis with small sample sizes. *Multivariate Behavioral Research*, 44(2), 147-181.
+MacCallum, R. C., Widaman, K. F., Zhang, S., & Hong, S. (1999). Sample size in factor
+analysis. *Psychological Methods*, 4(1), 84-99. Feldt (1965) and Feldt, Woodruff &
+Salih (1987): see :func:`feldt_interval`.
 """
 
 from __future__ import annotations
@@ -11,16 +40,25 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.stats import f as f_dist
 
 from readiness_analysis.core.errors import ReliabilityError, ReliabilityWarning
 
-__all__ = ["ReliabilityError", "ReliabilityResult", "ReliabilityWarning", "reliability"]
+__all__ = ["ALPHA_MIN_N", "OMEGA_MIN_N", "OMEGA_PROBLEMS", "ReliabilityError",
+           "ReliabilityResult", "ReliabilityWarning", "feldt_interval", "reliability"]
 
 METHODS = ("pairwise", "listwise")
+#: Fewest respondents for which a report shows alpha (and its Feldt interval).
+ALPHA_MIN_N = 30
+#: Fewest respondents for which a report shows omega total (a fitted factor model).
+OMEGA_MIN_N = 50
+#: Codes of an improper one-factor solution (:attr:`ReliabilityResult.omega_problems`).
+OMEGA_PROBLEMS = ("loading_at_least_1", "heywood", "not_converged")
 #: A variance at most this share of the summed item variances counts as zero.
 ZERO_VARIANCE = 1e-10
 _PSI_LOWER = 0.005  # psych::fa bounds the uniquenesses of its minres fit to [0.005, 1]
@@ -55,7 +93,20 @@ class ReliabilityResult:
         after reverse-keying.
     notes : tuple of str
         Why a statistic is NaN although the input was valid (for instance a total score
-        without variance); empty when every statistic could be computed.
+        without variance), or why omega should not be used (an improper solution);
+        empty when every statistic could be computed and the factor solution is proper.
+    alpha_ci : tuple of float
+        Feldt's 95 % confidence interval of ``alpha`` (:func:`feldt_interval` with ``n``
+        respondents); NaN when alpha is NaN.
+    loadings : Series or None
+        The one-factor minres loadings behind ``omega_total`` (by item), None when omega
+        could not be fitted.
+    omega_problems : tuple of str
+        Codes from :data:`OMEGA_PROBLEMS` when the one-factor solution is improper:
+        ``"loading_at_least_1"`` (an absolute loading of 1 or more, an ultra-Heywood
+        case), ``"heywood"`` (a uniqueness at the lower bound 0.005), ``"not_converged"``
+        (the minres fit stopped before converging). Omega total is still computed (as
+        psych does) but should not be reported.
 
     """
 
@@ -69,13 +120,22 @@ class ReliabilityResult:
     reverse: tuple[str, ...]
     items: pd.DataFrame
     notes: tuple[str, ...] = ()
+    alpha_ci: tuple[float, float] = (float("nan"), float("nan"))
+    loadings: pd.Series | None = None
+    omega_problems: tuple[str, ...] = ()
+
+    @property
+    def omega_proper(self) -> bool:
+        """Whether ``omega_total`` comes from a proper, converged one-factor solution."""
+        return not self.omega_problems and not np.isnan(self.omega_total)
 
     def __str__(self) -> str:
         keyed = ", ".join(self.reverse) if self.reverse else "none"
         head = [
             f"Reliability of {len(self.items)} items ({self.method}, n = {self.n}; "
             f"reverse-keyed: {keyed})",
-            f"  alpha = {self.alpha:.3f}   std. alpha = {self.std_alpha:.3f}   "
+            f"  alpha = {self.alpha:.3f} (Feldt 95% CI {self.alpha_ci[0]:.3f} to "
+            f"{self.alpha_ci[1]:.3f})   std. alpha = {self.std_alpha:.3f}   "
             f"G6(smc) = {self.g6:.3f}   average r = {self.average_r:.3f}   "
             f"omega total = {self.omega_total:.3f}",
             "",
@@ -217,19 +277,73 @@ def reliability(
     table = _item_table(data, cov)
     _warn_negative(table)
     stats = _scale_stats(cov)
-    omega, omega_note = _omega_total(data)
-    notes = _degenerate_notes(stats, table) + ((omega_note,) if omega_note else ())
+    omega = _omega_total(data)
+    notes = _degenerate_notes(stats, table) + omega.notes
     for note in notes:
         warnings.warn(note, ReliabilityWarning, stacklevel=2)
     return ReliabilityResult(
         **stats,
-        omega_total=omega,
+        omega_total=omega.value,
         n=len(data),
         method=method,
         reverse=keys,
         items=table,
         notes=notes,
+        alpha_ci=feldt_interval(stats["alpha"], len(data), data.shape[1]),
+        loadings=omega.loadings,
+        omega_problems=omega.problems,
     )
+
+
+def feldt_interval(alpha: float, n: int, k: int,
+                   confidence_level: float = 0.95) -> tuple[float, float]:
+    r"""Feldt's confidence interval of Cronbach's alpha.
+
+    Parameters
+    ----------
+    alpha : float
+        The sample alpha.
+    n : int
+        Respondents.
+    k : int
+        Items.
+    confidence_level : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; NaN for a NaN alpha, fewer than 2 respondents or items.
+
+    Notes
+    -----
+    Under the assumptions of alpha (essentially tau-equivalent items, normal errors),
+    :math:`(1 - lpha) / (1 - \hatlpha)` follows an F distribution with
+    :math:`n - 1` and :math:`(n - 1)(k - 1)` degrees of freedom (Feldt, 1965; Feldt,
+    Woodruff & Salih, 1987), so the interval is
+    :math:`1 - (1 - \hatlpha) F_{1-\gamma/2}` to :math:`1 - (1 - \hatlpha) F_{\gamma/2}`,
+    as R ``psych::alpha.ci`` (reference values from ``scripts/feldt_reference.R``).
+
+    References
+    ----------
+    Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson
+    reliability coefficient twenty. *Psychometrika*, 30(3), 357-370.
+
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
+    coefficient alpha. *Applied Psychological Measurement*, 11(1), 93-103.
+
+    Examples
+    --------
+    >>> low, high = feldt_interval(0.7, 14, 3)
+    >>> round(low, 3), round(high, 3)
+    (0.265, 0.896)
+    """
+    if np.isnan(alpha) or n < 2 or k < 2:
+        return float("nan"), float("nan")
+    dfs = (n - 1, (n - 1) * (k - 1))
+    gamma = 1 - confidence_level
+    upper_f, lower_f = f_dist.ppf([1 - gamma / 2, gamma / 2], *dfs)
+    return float(1 - (1 - alpha) * upper_f), float(1 - (1 - alpha) * lower_f)
 
 
 def _numeric_items(items: pd.DataFrame) -> pd.DataFrame:
@@ -421,27 +535,61 @@ def _warn_negative(table: pd.DataFrame) -> None:
         )
 
 
-def _omega_total(data: pd.DataFrame) -> tuple[float, str | None]:
+class _Omega(NamedTuple):
+    value: float
+    notes: tuple[str, ...] = ()  # why omega is NaN, or why it should not be used
+    loadings: pd.Series | None = None
+    problems: tuple[str, ...] = ()
+
+
+def _omega_total(data: pd.DataFrame) -> _Omega:
     """Omega total of a one-factor minres solution (psych::omega(nfactors = 1)).
 
-    Returns omega and ``None``, or NaN and the reason omega cannot be computed.
+    Returns omega with the loadings and the codes of an improper solution, or NaN and
+    the reason omega cannot be computed.
     """
     nan = float("nan")
     if data.shape[1] < 3:
-        return nan, ("omega total needs at least 3 items (one factor is not identified by "
-                     "2); omega_total is NaN")
+        return _Omega(nan, ("omega total needs at least 3 items (one factor is not "
+                            "identified by 2); omega_total is NaN",))
     cor = data.corr().to_numpy()
     undefined = np.argwhere(np.isnan(cor))
     if len(undefined):
         first, second = (str(data.columns[i]) for i in undefined[0])
-        return nan, (f"items {first} and {second} have no correlation (one of them is "
-                     "constant where both were answered): omega_total is NaN")
-    loadings = _minres_loadings(cor)
-    signs = np.where(loadings < 0, -1.0, 1.0)
+        return _Omega(nan, (f"items {first} and {second} have no correlation (one of them "
+                            "is constant where both were answered): omega_total is NaN",))
+    fit = _minres_fit(cor)
+    loadings = pd.Series(fit.loadings, index=data.columns, name="loading")
+    signs = np.where(fit.loadings < 0, -1.0, 1.0)
     total = float((cor * np.outer(signs, signs)).sum())
     if _no_variance(total, cor.shape[0]):
-        return nan, "the keyed items sum to a constant: omega_total is NaN"
-    return float((total - (1.0 - loadings**2).sum()) / total), None
+        return _Omega(nan, ("the keyed items sum to a constant: omega_total is NaN",),
+                      loadings)
+    problems = _improper(fit)
+    notes = (_improper_note(problems, loadings),) if problems else ()
+    return _Omega(float((total - (1.0 - fit.loadings**2).sum()) / total), notes, loadings,
+                  problems)
+
+
+def _improper(fit: _MinresFit) -> tuple[str, ...]:
+    """The :data:`OMEGA_PROBLEMS` codes of a one-factor solution, in that order."""
+    found = {
+        "loading_at_least_1": bool(np.any(np.abs(fit.loadings) >= 1.0)),
+        "heywood": bool(np.any(fit.uniquenesses <= _PSI_LOWER * (1 + 1e-6))),
+        "not_converged": not fit.converged,
+    }
+    return tuple(code for code in OMEGA_PROBLEMS if found[code])
+
+
+def _improper_note(problems: tuple[str, ...], loadings: pd.Series) -> str:
+    """One sentence on an improper solution, naming the largest loading."""
+    top = loadings.abs().idxmax()
+    words = {"loading_at_least_1": "a loading of 1 or more (ultra-Heywood case)",
+             "heywood": "a uniqueness at its lower bound 0.005 (Heywood case)",
+             "not_converged": "a fit that did not converge"}
+    return ("omega total rests on an improper one-factor solution ("
+            + "; ".join(words[code] for code in problems)
+            + f"; largest loading {loadings[top]:.3f} on {top}): do not report it")
 
 
 def _first_factor(reduced: np.ndarray) -> np.ndarray:
@@ -459,8 +607,14 @@ def _minres_residual(psi: np.ndarray, cor: np.ndarray) -> float:
     return float((residual**2).sum())
 
 
-def _minres_loadings(cor: np.ndarray) -> np.ndarray:
-    """One-factor minimum-residual loadings, started and bounded as psych::fa does."""
+class _MinresFit(NamedTuple):
+    loadings: np.ndarray
+    uniquenesses: np.ndarray
+    converged: bool
+
+
+def _minres_fit(cor: np.ndarray) -> _MinresFit:
+    """One-factor minimum-residual fit, started and bounded as psych::fa does."""
     smc = _smc(cor)
     upper = max(smc.max(), 1.0)
     start = np.clip(1.0 - smc, _PSI_LOWER, upper)
@@ -475,4 +629,19 @@ def _minres_loadings(cor: np.ndarray) -> np.ndarray:
     reduced = cor.copy()
     np.fill_diagonal(reduced, 1.0 - fit.x)
     loadings = _first_factor(reduced)
-    return -loadings if loadings.sum() < 0 else loadings
+    loadings = -loadings if loadings.sum() < 0 else loadings
+    return _MinresFit(loadings, np.asarray(fit.x), _converged(fit, _PSI_LOWER, upper))
+
+
+def _converged(fit, lower: float, upper: float, tol: float = 1e-6) -> bool:
+    """Whether the fit ended at a stationary point within the bounds (Karush-Kuhn-Tucker).
+
+    L-BFGS-B often stops "ABNORMAL" (its line search cannot improve any more) at the
+    optimum itself; what matters is the projected gradient: zero for a free uniqueness,
+    pointing outwards for one at a bound. Hitting the iteration limit is not converged.
+    """
+    if fit.status == 1:
+        return False
+    x, g = np.asarray(fit.x), np.asarray(fit.jac)
+    inward = np.where(x <= lower, np.minimum(g, 0.0), np.where(x >= upper, np.maximum(g, 0.0), g))
+    return bool(np.all(np.abs(inward) <= tol))
