@@ -4,18 +4,23 @@ On a terminal, :class:`Progress` shows a tqdm bar (reports done, elapsed and rem
 time) with one line per finished report above it. When the stream is not a terminal (CI
 logs, a pipe, a file), it writes no bar and no carriage returns: one line per report
 with the elapsed time and an estimate of the time left.
+
+The data stage has no count to show; :class:`Stage` says a step is running once it has
+taken more than a couple of seconds (reading a large export, cleaning it, the bootstrap
+intervals), again every minute, and when it is done. Quick steps write nothing.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from readiness_analysis.build.jobs import ReportResult
 
-__all__ = ["Progress", "format_seconds"]
+__all__ = ["Progress", "Stage", "format_seconds"]
 
 
 def format_seconds(seconds: float) -> str:
@@ -118,3 +123,77 @@ class Progress:
         left = elapsed / self.done * (self.total - self.done)
         print(f"{line} | {format_seconds(elapsed)} elapsed, ~{format_seconds(left)} left",
               file=self.stream, flush=True)
+
+
+class Stage:
+    """A line on ``stream`` while a step runs longer than ``after`` seconds.
+
+    Used as a context manager around one step of the data stage. Nothing is written
+    when the step ends within ``after`` seconds; otherwise ``<name> ...`` after
+    ``after`` seconds, ``<name>: still running (m:ss)`` every ``every`` seconds, and
+    ``<name>: done in m:ss`` at the end (also when it failed: ``stopped after``).
+
+    Parameters
+    ----------
+    name : str
+        What the step does, e.g. ``"reading scan_responses.csv"``.
+    enabled : bool
+        False writes nothing (and starts no timer).
+    stream : text stream, optional
+        Default ``sys.stderr`` (looked up when writing).
+    after, every : float
+        Seconds before the first line, and between the next ones.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> with Stage("counting", stream=out, after=0.0, every=60):
+    ...     time.sleep(0.1)
+    >>> out.getvalue().splitlines()
+    ['counting ...', 'counting: done in 0:00']
+    >>> with Stage("quick", stream=out):
+    ...     pass
+    >>> len(out.getvalue().splitlines())
+    2
+    """
+
+    def __init__(self, name: str, *, enabled: bool = True, stream: TextIO | None = None,
+                 after: float = 2.0, every: float = 60.0) -> None:
+        self.name, self.enabled = name, enabled
+        self._stream, self._after, self._every = stream, after, every
+        self._stop = threading.Event()
+        self._spoke = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start = time.perf_counter()
+
+    def _write(self, line: str) -> None:
+        stream = self._stream if self._stream is not None else sys.stderr
+        print(line, file=stream, flush=True)
+
+    def _watch(self) -> None:
+        if self._stop.wait(self._after):
+            return
+        self._spoke.set()
+        self._write(f"{self.name} ...")
+        while not self._stop.wait(self._every):
+            elapsed = format_seconds(time.perf_counter() - self._start)
+            self._write(f"{self.name}: still running ({elapsed})")
+
+    def __enter__(self) -> Stage:
+        self._start = time.perf_counter()
+        if self.enabled:
+            self._thread = threading.Thread(target=self._watch, daemon=True,
+                                            name=f"stage {self.name}")
+            self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._thread = None
+        if self._spoke.is_set():
+            how = "done in" if exc_type is None else "stopped after"
+            self._write(f"{self.name}: {how} {format_seconds(time.perf_counter() - self._start)}")

@@ -30,6 +30,11 @@ Column names are matched case-insensitively; other columns are ignored.
 - ``aims`` (optional): short free text, what the document aims for.
 - ``source`` (optional): where the information comes from.
 
+Titles, aims and sources are screened for personal data (e-mail addresses, phone
+numbers, postcodes, BSN-like numbers and the names of ``redact_names.txt``): each span
+found becomes ``[…]`` (:mod:`readiness_analysis.io.redact`). An institution that looks
+like personal data is an error.
+
 Yes/no answers may be Dutch (``ja``, ``nee``, ``deels``, ``onbekend``); case, white space,
 hyphens and spaces versus underscores do not matter. The result always holds the English
 codes above.
@@ -46,6 +51,7 @@ import pandas as pd
 
 from readiness_analysis.core.errors import DataValidationError, Problem
 from readiness_analysis.io.institutions import clean_name
+from readiness_analysis.io.redact import Redactor, echo, looks_personal
 from readiness_analysis.io.scan import read_scan
 
 __all__ = ["COLUMNS", "DEFINITIONS", "KINDS", "KNOWN", "read_documents"]
@@ -86,7 +92,7 @@ def _year(value: object) -> int:
     text = str(value).strip()
     if re.fullmatch(r"\d{4}(\.0+)?", text) and YEARS[0] <= int(float(text)) <= YEARS[1]:
         return int(float(text))
-    raise _CellError(f"year {text!r} is not a year from {YEARS[0]} to {YEARS[1]}",
+    raise _CellError(f"year {echo(text)} is not a year from {YEARS[0]} to {YEARS[1]}",
                "write the year of the document as four digits, e.g. 2022")
 
 
@@ -94,13 +100,13 @@ def _choice(table: dict[str, Any], message: str, hint: str) -> Callable[[object]
     def parse(value: object) -> Any:
         if _key(value) in table:
             return table[_key(value)]
-        raise _CellError(message.format(value=str(value).strip()), hint)
+        raise _CellError(message.format(value=echo(str(value).strip())), hint)
 
     return parse
 
 
 _BOOLEAN = _choice({"yes": True, "ja": True, "no": False, "nee": False},
-                   "{value!r} is not yes or no", "use yes or no (ja, nee)")
+                   "{value} is not yes or no", "use yes or no (ja, nee)")
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "institution": clean_name,
     "title": _text,
@@ -108,32 +114,36 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "kind": _choice(
         {**{k: k for k in KINDS}, "visie": "vision", "beleid": "policy",
          "implementatieplan": "implementation_plan", "teamplan": "team_plan"},
-        "unknown kind {value!r}",
+        "unknown kind {value}",
         "use vision, policy, implementation_plan or team_plan "
         "(visie, beleid, implementatieplan, teamplan)",
     ),
     "definition": _choice(
         {**{d: d for d in DEFINITIONS}, "anders": "other", "geen": "none"},
-        "unknown definition {value!r}",
+        "unknown definition {value}",
         "use han, face_to_face_plus_online, other or none (anders, geen)",
     ),
     "known_by_teachers": _choice(
         {**{k: k for k in KNOWN}, "ja": "yes", "deels": "partly", "nee": "no",
          "onbekend": "unknown"},
-        "{value!r} is not yes, partly, no or unknown",
+        "{value} is not yes, partly, no or unknown",
         "use yes, partly, no or unknown (ja, deels, nee, onbekend)",
     ),
     **dict.fromkeys(BOOLEANS, _BOOLEAN),
 }
 
 
-def read_documents(path: str | Path) -> pd.DataFrame:
+def read_documents(path: str | Path, *, redactor: Redactor | None = None) -> pd.DataFrame:
     r"""Read and check an inventory of vision and policy documents.
 
     Parameters
     ----------
     path : str or Path
         ``documents.csv`` (or ``.xlsx``) in the format of the module docstring.
+    redactor : Redactor, optional
+        Screens ``title``, ``aims`` and ``source`` for personal data and records what
+        it redacted, by row; default a new one with the patterns only (the text is
+        redacted all the same).
 
     Returns
     -------
@@ -149,8 +159,9 @@ def read_documents(path: str | Path) -> pd.DataFrame:
         Listing every problem as ``file:row:column: message (hint)``: a missing required
         column, an empty required cell, an unknown kind or definition, a bad yes/no
         answer, an implausible year, a definition that contradicts ``defines_blended``,
-        an ``implementation_plan`` document without ``implementation_plan`` yes, and a
-        duplicate (institution, title).
+        an ``implementation_plan`` document without ``implementation_plan`` yes, a
+        duplicate (institution, title), and an institution that looks like personal
+        data (not echoed).
 
     Examples
     --------
@@ -172,13 +183,14 @@ def read_documents(path: str | Path) -> pd.DataFrame:
             [Problem(source, 1, c, "required column missing", "add it") for c in missing]
         )
     records, problems, seen = [], list(raw.problems), {}  # rows the reader could not read
+    redactor = Redactor() if redactor is None else redactor
     for idx, record in frame.iterrows():
         if record.isna().all():  # a blank line
             continue
         parsed, found = _check_row(record, raw.rows[idx], source)
         found += _check_duplicate(parsed, raw.rows[idx], source, seen)
         problems += found
-        records.append(parsed)
+        records.append(_redacted(parsed, raw.rows[idx], source, redactor))
     if problems:
         raise DataValidationError(problems)
     return _documents_frame(records)
@@ -202,8 +214,22 @@ def _check_row(record: pd.Series, line: int, source: str) -> tuple[dict, list[Pr
     return parsed, problems + _check_consistency(parsed, line, source)
 
 
+def _redacted(parsed: dict, line: int, source: str, redactor: Redactor) -> dict:
+    """The parsed row with personal data in its free text redacted (and recorded)."""
+    for column in ("title", *OPTIONAL):
+        if column in parsed:
+            parsed[column] = redactor.text(parsed[column], file=source, row=line,
+                                           column=column)
+    return parsed
+
+
 def _check_consistency(parsed: dict, line: int, source: str) -> list[Problem]:
     problems = []
+    if "institution" in parsed and looks_personal(parsed["institution"]):
+        problems.append(Problem(
+            source, line, "institution",
+            f"institution looks like {looks_personal(parsed['institution'])}, not a name",
+            "write the institution's name as in the scan; personal data do not belong here"))
     defines, definition = parsed.get("defines_blended"), parsed.get("definition")
     if defines is True and definition == "none":
         problems.append(Problem(
@@ -230,7 +256,8 @@ def _check_duplicate(parsed: dict, line: int, source: str, seen: dict) -> list[P
         seen[key] = line
         return []
     return [Problem(source, line, "title",
-                    f"duplicate document {parsed['title']!r} of {parsed['institution']!r} "
+                    f"duplicate document {echo(parsed['title'])} of "
+                    f"{echo(parsed['institution'])} "
                     f"(first on row {seen[key]})", "give each document one row")]
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from readiness_analysis.core.errors import DataValidationError, Problem
 from readiness_analysis.io.institutions import clean_name
+from readiness_analysis.io.redact import Redactor, echo, looks_personal
 from readiness_analysis.io.scan import read_scan
 from readiness_analysis.spec.codebook import Codebook
 
@@ -16,11 +17,25 @@ __all__ = ["FRAGMENT_COLUMNS", "read_fragments"]
 FRAGMENT_COLUMNS = ("fragment_id", "institution", "codes", "text")
 
 
-def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
+def read_fragments(path: str | Path, codebook: Codebook, *,
+                   redactor: Redactor | None = None) -> pd.DataFrame:
     """Read coded fragments (CSV) into one row per fragment × code.
 
     The file has ``fragment_id``, ``institution`` (may be empty), ``codes`` (one or more
     code names separated by ``;``), ``text``, and optionally ``section`` and ``coder``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``fragments.csv`` (or ``.xlsx``), read by
+        :func:`readiness_analysis.io.scan.read_scan` within its limits.
+    codebook : Codebook
+        The codes a fragment may have.
+    redactor : Redactor, optional
+        Screens ``text`` and ``document`` for personal data
+        (:mod:`readiness_analysis.io.redact`); spans found become ``[…]`` and are
+        recorded in it by row. Default: a new one with the patterns only (the text is
+        redacted all the same, the record is dropped).
 
     Returns
     -------
@@ -34,8 +49,9 @@ def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     Raises
     ------
     DataValidationError
-        For a missing column, an empty text, an unknown code or a duplicate fragment id,
-        each located as ``file:row:column``.
+        For a missing column, an empty text, an unknown code, a duplicate fragment id or
+        an institution that looks like personal data (an e-mail address, a phone
+        number, ...; never echoed), each located as ``file:row:column``.
 
     Examples
     --------
@@ -50,9 +66,11 @@ def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         )
     problems, rows = list(raw.problems), []  # rows the reader could not read
     known = set(codebook.names)
+    redactor = Redactor() if redactor is None else redactor
     for idx, record in frame.iterrows():
         line = raw.rows[idx]
         problems += _check_fragment(record, line, source, known)
+        record = _screened(record, line, source, redactor)
         codes = [c.strip() for c in str(record["codes"]).split(";") if c.strip()]
         for rank, code in enumerate(codes, start=1):
             if code in known:
@@ -67,8 +85,28 @@ def read_fragments(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _screened(record: pd.Series, line: int, source: str, redactor: Redactor) -> pd.Series:
+    """The record with its text (and document name) redacted for personal data."""
+    record = record.copy()
+    for column in ("text", "document"):
+        if column in record:
+            record[column] = redactor.text(record[column], file=source, row=line,
+                                           column=column,
+                                           fragment_id=_fragment_id(record["fragment_id"]))
+    return record
+
+
+def _fragment_id(value: object) -> str | None:
+    return None if pd.isna(value) else str(value)
+
+
 def _check_fragment(record, line: int, source: str, known: set[str]) -> list[Problem]:
     problems = []
+    if pd.notna(record["institution"]) and looks_personal(record["institution"]):
+        problems.append(Problem(
+            source, line, "institution",
+            f"institution looks like {looks_personal(record['institution'])}, not a name",
+            "write the institution's name as in the scan; personal data do not belong here"))
     for column in ("fragment_id", "text", "codes"):
         if pd.isna(record[column]):
             problems.append(Problem(source, line, column, f"{column} is empty"))
@@ -76,7 +114,7 @@ def _check_fragment(record, line: int, source: str, known: set[str]) -> list[Pro
         for code in str(record["codes"]).split(";"):
             if code.strip() and code.strip() not in known:
                 problems.append(
-                    Problem(source, line, "codes", f"unknown code {code.strip()!r}",
+                    Problem(source, line, "codes", f"unknown code {echo(code.strip())}",
                             "add it to the codebook or fix the spelling")
                 )
     return problems

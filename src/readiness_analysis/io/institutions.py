@@ -25,6 +25,7 @@ import pandas as pd
 from readiness_analysis.core.errors import DataValidationError, InstrumentError, Problem
 from readiness_analysis.core.safe_yaml import load_yaml
 from readiness_analysis.core.tables import ALIAS_FILE
+from readiness_analysis.io.redact import echo
 
 __all__ = [
     "INVISIBLE",
@@ -119,6 +120,9 @@ def name_changes(name: object) -> list[str]:
 def institution_note(old: str, new: str) -> str:
     r"""The cleaning-log line of one renamed institution, saying what Unicode changes were made.
 
+    Each name is quoted by :func:`readiness_analysis.io.redact.echo` (at most 80
+    characters, personal data as ``[…]``).
+
     Examples
     --------
     >>> institution_note("ROCvA", "ROC van Amsterdam")
@@ -127,7 +131,7 @@ def institution_note(old: str, new: str) -> str:
     "institution 'Instelling\\u200b A' -> 'Instelling A' (removed U+200B)"
     """
     how = name_changes(old)
-    return f"institution {old!r} -> {new!r}" + (f" ({', '.join(how)})" if how else "")
+    return f"institution {echo(old)} -> {echo(new)}" + (f" ({', '.join(how)})" if how else "")
 
 
 def institution_key(name: str) -> str:
@@ -192,7 +196,7 @@ def describe_look_alikes(names: tuple[str, ...]) -> str:
     parts = []
     for name in names:
         odd = sorted({ch for ch in name if ch != ch.translate(_LOOK_ALIKES)})
-        parts += [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')} in {name!r}" for ch in odd]
+        parts += [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')} in {echo(name)}" for ch in odd]
     return "; ".join(parts)
 
 

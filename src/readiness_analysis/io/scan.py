@@ -44,6 +44,16 @@ Rules for files from many hands (each is tested in ``tests/e2e/test_hostile_inpu
   text (``=1+1``) when it was never computed. Formulas are never evaluated here.
 - **Binary files** (a workbook renamed ``.csv``, a CSV renamed ``.xlsx``, garbage) are
   errors that say what the file seems to be.
+- **Limits** (:class:`Limits`), checked before the cells are read, each an error naming
+  the limit and the environment variable that raises it: the file's size
+  (``READINESS_MAX_FILE_MB``, default 2048 MB); for a workbook, the bytes its zip
+  directory says it unpacks to (``READINESS_MAX_UNPACKED_MB``, 512 MB) and the rows
+  times columns its first sheet declares (``<dimension ref=...>``) or turns out to have
+  (``READINESS_MAX_CELLS``, 50,000,000); the number of columns
+  (``READINESS_MAX_COLUMNS``, 100,000). A cell longer than ``READINESS_MAX_CELL_CHARS``
+  (1,000,000 characters) makes its row unreadable (listed in :attr:`RawTable.problems`,
+  so cleaning rejects it). Error lines quote at most 80 characters of a cell
+  (:func:`readiness_analysis.io.redact.echo`).
 """
 
 from __future__ import annotations
@@ -51,10 +61,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +75,13 @@ import pandas as pd
 from readiness_analysis.core.errors import DataValidationError, Problem
 from readiness_analysis.core.registry import Registry
 from readiness_analysis.core.words import either, plural
+from readiness_analysis.io.redact import echo
 
 __all__ = [
+    "LIMIT_VARIABLES",
     "SCAN_READERS",
     "SCAN_STEMS",
+    "Limits",
     "RawTable",
     "RowNumbers",
     "ScanReader",
@@ -179,6 +194,112 @@ class RawTable:
         return len(self.frame) + len({p.row for p in self.problems})
 
 
+#: The environment variable that sets each limit of :class:`Limits`.
+LIMIT_VARIABLES = {
+    "file_mb": "READINESS_MAX_FILE_MB",
+    "unpacked_mb": "READINESS_MAX_UNPACKED_MB",
+    "cells": "READINESS_MAX_CELLS",
+    "columns": "READINESS_MAX_COLUMNS",
+    "cell_chars": "READINESS_MAX_CELL_CHARS",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What :func:`read_scan` reads at most, checked before the cells are parsed.
+
+    The defaults are far above any scan, fragment or document file (a scan of 100,000
+    respondents is some 50 MB); they stop broken or hostile files (a "zip bomb", a sheet
+    declared a million rows by 16,384 columns) before they fill the memory. Each is set
+    by its environment variable of :data:`LIMIT_VARIABLES`.
+
+    Attributes
+    ----------
+    file_mb : float
+        Size of the file on disk, in MB (2**20 bytes).
+    unpacked_mb : float
+        What an ``.xlsx`` unpacks to, in MB, as its zip directory states.
+    cells : int
+        Rows times columns of the first sheet of a workbook, as declared by its
+        ``<dimension>`` and as found while reading.
+    columns : int
+        Columns of the header row.
+    cell_chars : int
+        Characters of one cell; a row with a longer cell is not read.
+
+    Examples
+    --------
+    >>> Limits.from_environment({"READINESS_MAX_FILE_MB": "10"}).file_mb
+    10.0
+    >>> Limits.from_environment({}).columns
+    100000
+    """
+
+    file_mb: float = 2048
+    unpacked_mb: float = 512
+    cells: int = 50_000_000
+    columns: int = 100_000
+    cell_chars: int = 1_000_000
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The limits, each from its variable of :data:`LIMIT_VARIABLES` when set.
+
+        Raises
+        ------
+        DataValidationError
+            When a variable is set to something other than a positive number.
+        """
+        environ = os.environ if environ is None else environ
+        values = {}
+        for spec in fields(cls):
+            name = LIMIT_VARIABLES[spec.name]
+            if environ.get(name, "").strip():
+                values[spec.name] = _limit_value(name, environ[name], spec.type == "int")
+        return cls(**values)
+
+    def variable(self, limit: str) -> str:
+        """``READINESS_MAX_FILE_MB=2048``: how to name a limit in a message."""
+        value = getattr(self, limit)
+        return f"{LIMIT_VARIABLES[limit]}={value:g}" if isinstance(value, float) else (
+            f"{LIMIT_VARIABLES[limit]}={value}")
+
+
+def _limit_value(name: str, text: str, whole: bool) -> float | int:
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if not value > 0 or value != value:  # also NaN
+        raise DataValidationError([Problem(
+            name, None, None, f"the limit is {text.strip()!r}, not a positive "
+            + ("whole number" if whole else "number"),
+            f"set {name} to a positive number, or unset it for the default")])
+    return value
+
+
+def _over_limit(path: Path, what: str, limits: Limits, limit: str, more: str,
+                row: int | None = None, column: str | None = None) -> DataValidationError:
+    """The error for a file over one of its limits: names the limit and how to raise it."""
+    return _problem(
+        path, f"{what}, more than the limit {limits.variable(limit)}",
+        f"is this the right file? to read it anyway, set {LIMIT_VARIABLES[limit]} {more}",
+        row=row, column=column)
+
+
+def _check_size(path: Path, limits: Limits) -> None:
+    size = path.stat().st_size
+    if size > limits.file_mb * 2**20:
+        raise _over_limit(path, f"the file has {size / 2**20:,.1f} MB ({size:,} bytes)",
+                          limits, "file_mb", f"to {-(-size // 2**20):,} or more")
+
+
+def _check_columns(path: Path, n: int, limits: Limits) -> None:
+    if n > limits.columns:
+        raise _over_limit(path, f"the header row has {n:,} columns", limits, "columns",
+                          f"to {n:,} or more", row=1)
+
+
 def find_scan_file(raw_dir: str | Path) -> Path:
     """Return the one scan export in ``raw_dir`` (``scan_responses.csv|xlsx|sav``).
 
@@ -226,8 +347,9 @@ def read_scan(path: str | Path) -> RawTable:
     ------
     DataValidationError
         For an unreadable, empty or binary file, an unknown file type, duplicate column
-        headers, or a quoted cell that is never closed; located as ``file:row:column``
-        where possible.
+        headers, a quoted cell that is never closed, or a file over one of its
+        :class:`Limits` (size, unpacked size, declared cells, columns); located as
+        ``file:row:column`` where possible.
 
     Examples
     --------
@@ -243,8 +365,10 @@ def read_scan(path: str | Path) -> RawTable:
         raise _problem(path, f"unknown file type {suffix!r}", f"use {either(scan_suffixes())}")
     if not path.is_file():
         raise _problem(path, "file not found", "check the path")
+    limits = Limits.from_environment()
     try:
-        return SCAN_READERS[suffix](path)
+        _check_size(path, limits)
+        return _set_apart_long_cells(SCAN_READERS[suffix](path), path, limits)
     except OSError as exc:
         raise _problem(path, f"cannot read the file: {exc.strerror or exc}",
                        "check that the file is readable and not open elsewhere") from exc
@@ -308,7 +432,11 @@ def _positions(where: Sequence[int]) -> str:
 
 
 def _header(path: Path, cells: Sequence[object]) -> list[str]:
-    """Stripped header names; empty cells named ``Unnamed: i``; duplicates are an error."""
+    """Stripped header names; empty cells named ``Unnamed: i``; duplicates are an error.
+
+    More columns than :attr:`Limits.columns` are an error too.
+    """
+    _check_columns(path, len(cells), Limits.from_environment())
     names = []
     for i, cell in enumerate(cells):
         text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
@@ -318,7 +446,7 @@ def _header(path: Path, cells: Sequence[object]) -> list[str]:
         seen.setdefault(name, []).append(i)
     problems = [
         Problem(str(path), 1, name,
-                f"column header {name!r} appears {len(where)} times, in columns "
+                f"column header {echo(name)} appears {len(where)} times, in columns "
                 + _positions(where),
                 "rename or delete the duplicate columns, so that each answer has one column")
         for name, where in seen.items() if len(where) > 1
@@ -881,6 +1009,7 @@ def _read_xlsx(path: Path) -> RawTable:
             "this is not an Excel .xlsx workbook")
         raise _problem(path, what, "save it again as .xlsx from Excel, or "
                        + _real_extension(".xlsx"))
+    _check_workbook(path, Limits.from_environment())
     try:
         sheets, title, grid = _sheet_values(path, data_only=False)
         if any(_is_formula(v) for row in grid for v in row):
@@ -927,14 +1056,147 @@ def _is_formula(value: object) -> bool:
 def _sheet_values(path: Path, data_only: bool) -> tuple[list[str], str, list[tuple]]:
     import openpyxl
 
+    limits = Limits.from_environment()
     book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # do not trust the file's own idea of its size
-        grid = [tuple(r) for r in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+        grid: list[tuple] = []
+        width = 0
+        for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True):
+            grid.append(tuple(row))
+            width = max(width, len(row))
+            if len(grid) * width > limits.cells or width > limits.columns:
+                _check_columns(path, width, limits)
+                raise _over_limit(path, f"sheet {sheet.title!r} has at least {len(grid):,} "
+                                  f"rows by {width:,} columns", limits, "cells",
+                                  f"to {len(grid) * width:,} or more")
         return list(book.sheetnames), sheet.title, grid
     finally:
         book.close()
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"'](?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)")
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=[\"']([^\"']+)")
+
+
+def _check_workbook(path: Path, limits: Limits) -> None:
+    """Refuse a workbook over its limits before openpyxl parses anything.
+
+    The limits are checked from the zip directory (unpacked size) and the first sheet's
+    ``<dimension ref=...>`` (rows times columns). A workbook that is not a readable zip
+    archive is left to openpyxl's error.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > limits.unpacked_mb * 2**20:
+                raise _over_limit(path, f"the workbook unpacks to {unpacked / 2**20:,.0f} MB",
+                                  limits, "unpacked_mb", f"to {-(-unpacked // 2**20):,} or more")
+            member = _first_sheet(archive)
+            if member is None:
+                return
+            with archive.open(member) as handle:
+                found = _DIMENSION.search(handle.read(1 << 16))
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError):
+        return
+    if found is None:
+        return
+    columns, rows = _column_number(found.group(1).decode()), int(found.group(2))
+    _check_columns(path, columns, limits)
+    if rows * columns > limits.cells:
+        raise _over_limit(path, f"the first sheet declares {rows:,} rows by {columns:,} "
+                          f"columns ({rows * columns:,} cells)", limits, "cells",
+                          f"to {rows * columns:,} or more")
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The zip member of a workbook's first sheet (by ``xl/workbook.xml`` and its rels)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    if max(archive.getinfo(n).file_size for n in ("xl/workbook.xml",
+                                                   "xl/_rels/workbook.xml.rels")) > 1 << 24:
+        return None
+    first = _SHEET.search(archive.read("xl/workbook.xml"))
+    if first is None:
+        return None
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        ident = re.search(rb"\bId=[\"']([^\"']+)", rel.group())
+        target = re.search(rb"\bTarget=[\"']([^\"']+)", rel.group())
+        if ident and target and ident.group(1) == first.group(1):
+            name = target.group(1).decode()
+            name = name.lstrip("/") if name.startswith("/") else f"xl/{name}"
+            return name if name in names else None
+    return None
+
+
+def _column_number(letters: str) -> int:
+    """1-based column number of spreadsheet letters (A -> 1, XFD -> 16384)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _set_apart_long_cells(table: RawTable, path: Path, limits: Limits) -> RawTable:
+    """The table with rows holding a cell over :attr:`Limits.cell_chars` set apart.
+
+    Such rows are moved from ``frame`` to ``problems`` (so cleaning rejects them and
+    fragments or documents report them), located by row and column. A CSV file no
+    larger than the limit cannot hold such a cell and is not looked at.
+    """
+    limit = limits.cell_chars
+    if table.frame.empty or (path.suffix.lower() == ".csv"
+                             and path.stat().st_size <= limit):
+        return table
+    found = _long_cells(table.frame, limit)
+    if not found:
+        return table
+    problems = [Problem(str(path), table.rows[i], str(column),
+                        f"the cell has {n:,} characters, more than the limit "
+                        f"{limits.variable('cell_chars')}",
+                        f"is this the right column? to read it anyway, set "
+                        f"{LIMIT_VARIABLES['cell_chars']} to {n:,} or more")
+                for i, (column, n) in sorted(found.items())]
+    keep = np.ones(len(table.frame), dtype=bool)
+    keep[list(found)] = False
+    rows = RowNumbers([r for r, k in zip(table.rows, keep, strict=True) if k])
+    return replace(table, frame=table.frame[keep].reset_index(drop=True), rows=rows,
+                   problems=tuple(sorted([*table.problems, *problems],
+                                         key=lambda p: p.row or 0)))
+
+
+def _long_cells(frame: pd.DataFrame, limit: int) -> dict[int, tuple[object, int]]:
+    """Row position -> (column, length) of the first cell longer than ``limit``."""
+    if len(frame.columns) > WIDE_COLUMNS:
+        cells = frame.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=True)
+        table = np.array([len(str(u)) for u in uniques] + [0], dtype=np.int64)
+        lengths = table[codes].reshape(cells.shape)
+        where = np.argwhere(lengths > limit)
+        found: dict[int, tuple[object, int]] = {}
+        for i, j in where:
+            found.setdefault(int(i), (frame.columns[j], int(lengths[i, j])))
+        return found
+    found = {}
+    for column in frame.columns:
+        lengths = _lengths(frame[column])
+        for i in np.flatnonzero(lengths > limit):
+            found.setdefault(int(i), (column, int(lengths[i])))
+    return found
+
+
+def _lengths(cells: pd.Series) -> np.ndarray:
+    """Characters of each cell (0 for NA); each distinct cell measured once."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        table = pd.Series(cells.cat.categories, dtype=object).astype(str).str.len()
+        codes = cells.cat.codes.to_numpy()
+        return np.where(codes >= 0, np.append(table.to_numpy(dtype=np.int64), 0)[codes], 0)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    table = np.array([len(str(u)) for u in uniques] + [0], dtype=np.int64)
+    return table[codes]
 
 
 def _read_sav(path: Path) -> RawTable:
