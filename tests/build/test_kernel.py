@@ -58,3 +58,30 @@ def test_a_cell_over_the_time_out_fails_the_report_and_the_next_one_runs(tmp_pat
         check = notebook("import time\ntime.sleep(0.5)\nprint('ok')")
         kernel.execute(check, cwd=tmp_path)
         assert output_text(check, 0).strip() == "ok"
+
+
+def test_a_kernel_in_a_runtime_folder_keeps_its_files_there_and_is_killed_at_once(tmp_path):
+    import os
+    import time
+
+    import nbformat
+
+    from readiness_analysis.build.kernel import runtime_folder
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nprint(os.environ['IPYTHONDIR'], os.environ['MPLCONFIGDIR'])")])
+    with runtime_folder() as folder:
+        kernel = WarmKernel()
+        kernel.execute(nb, cwd=tmp_path)
+        assert nb.cells[0].outputs[0]["text"].split() == [str(folder / "ipython"),
+                                                          str(folder / "matplotlib")]
+        connection = list((folder / "jupyter").glob("kernel-*.json"))
+        assert len(connection) == 1
+        pid = kernel._km.provisioner.process.pid
+        start = time.monotonic()
+        kernel.kill()
+        assert time.monotonic() - start < 5 and not kernel.alive
+        assert not connection[0].exists()
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not folder.exists()

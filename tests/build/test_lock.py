@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from readiness_analysis.build.lock import LOCK_FILE, build_lock
+from readiness_analysis.build.lock import LOCK_FILE, build_lock, build_locks
 from readiness_analysis.build.pipeline import build
 from readiness_analysis.cli import main
 from readiness_analysis.core.errors import ReadinessError
@@ -95,3 +95,44 @@ def test_the_lock_names_this_process_while_held(tmp_path):
             pass
         assert lock.exists()
     assert not lock.exists()
+
+
+HOLD_BOTH = textwrap.dedent("""
+    import sys
+    from readiness_analysis.build.lock import build_locks
+    with build_locks(sys.argv[1], sys.argv[2]):
+        print("held", flush=True)
+        sys.stdin.read()
+""")
+
+
+def test_two_builds_sharing_only_the_report_folder_never_run_at_once(tmp_path, notebooks_dir,
+                                                                    capsys):
+    (tmp_path / "raw").mkdir()
+    process = subprocess.Popen([sys.executable, "-c", HOLD_BOTH, str(tmp_path / "p1"),
+                                str(tmp_path / "r")],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "held"
+        code = main(["build", "--raw", str(tmp_path / "raw"), "--processed",
+                     str(tmp_path / "p2"), "--reports", str(tmp_path / "r"),
+                     "--notebooks", str(notebooks_dir), "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        assert f"{tmp_path / 'r'}: another build is running on this folder (pid {process.pid}" \
+            in err
+        assert not (tmp_path / "p2").exists()  # its processed lock was released, folder gone
+        assert json.loads((tmp_path / "r" / LOCK_FILE).read_text())["pid"] == process.pid
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    with pytest.raises(ReadinessError, match="scan"):  # the holder is gone: past both locks
+        build(tmp_path / "raw", tmp_path / "p2", tmp_path / "r", notebooks_dir=notebooks_dir,
+              progress=False)
+    assert not list((tmp_path / "r").glob(f"{LOCK_FILE}*"))
+
+
+def test_the_same_folder_for_processed_data_and_reports_is_locked_once(tmp_path):
+    with build_locks(tmp_path / "both", tmp_path / "both") as locks:
+        assert locks == [tmp_path / "both" / LOCK_FILE]
+    assert not (tmp_path / "both").exists()

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -33,7 +35,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from readiness_analysis.build.jobs import ReportJob
-from readiness_analysis.build.kernel import shutdown_worker_kernels, worker_kernel
+from readiness_analysis.build.kernel import (
+    kill_worker_kernels,
+    shutdown_worker_kernels,
+    worker_kernel,
+)
 from readiness_analysis.build.render import render_page
 from readiness_analysis.core.errors import ReadinessError, RenderError
 
@@ -147,8 +153,20 @@ class InProcessExecutor(Executor):
 
 
 def _init_worker() -> None:
-    """In a new worker process: stop its kernel when the process exits."""
+    """In a new worker process: stop its kernel when the process exits or is terminated.
+
+    Ctrl-C in a terminal reaches every process of the foreground group; a worker ignores
+    it and lets the build's main process decide (it terminates the workers, see
+    :meth:`ProcessExecutor.close`). On SIGTERM a worker kills its kernel, then exits.
+    """
     multiprocessing.util.Finalize(None, shutdown_worker_kernels, exitpriority=10)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminated)
+
+
+def _worker_terminated(signum: int, frame: object) -> None:
+    kill_worker_kernels()
+    os._exit(128 + signum)
 
 
 class ProcessExecutor(Executor):
@@ -165,23 +183,45 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
 
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in the order they finish."""
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker)
-        try:
-            pending = {pool.submit(run_task, task): task for task in tasks}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except Exception as exc:  # the worker process died
-                        yield _lost(task, exc)
-        finally:  # interrupted: drop the queued reports instead of rendering them all first
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                initializer=_init_worker)
+        pending = {pool.submit(run_task, task): task for task in tasks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process died
+                    result = _lost(task, exc)
+                yield result
+        self._pool = None
+        pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Stop the workers of a run that did not finish (interrupted), with their kernels.
+
+        Each worker is sent SIGTERM (it kills its kernel and exits); one that has not
+        exited after a few seconds is killed. Queued reports are dropped.
+        """
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
 
 
 def _import_distributed() -> Any:

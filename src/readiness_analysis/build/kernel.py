@@ -8,13 +8,25 @@ imported modules stay loaded while every report starts from an empty namespace.
 
 After any failure (a failing cell, a timeout, a dead kernel) the kernel is shut down, and
 the next notebook gets a new one: a failing report never leaves state behind.
-Notebooks run through :class:`nbclient.NotebookClient`, as papermill runs them.
+Notebooks run through :class:`nbclient.NotebookClient`, as papermill runs them, but
+without nbclient's signal handlers: an interrupt (SIGINT, SIGTERM) kills the kernel at
+once (:meth:`WarmKernel.kill`) and reaches the build. Inside :func:`runtime_folder`,
+kernels keep their connection files, IPython profile and matplotlib cache in the build's
+own runtime folder, removed when the build ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import tempfile
 import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +35,9 @@ from readiness_analysis.core.errors import RenderError
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["KERNEL", "KERNEL_ARGS", "WarmKernel", "shutdown_worker_kernels", "worker_kernel"]
+__all__ = ["KERNEL", "KERNEL_ARGS", "RUNTIME_ENV", "WarmKernel", "kill_worker_kernels",
+           "remove_stale_runtime_folders", "runtime_folder", "shutdown_worker_kernels",
+           "worker_kernel"]
 
 KERNEL = "python3"
 # Quiet start-up (the TCP transport warning is noise for report builders) and history in
@@ -31,6 +45,14 @@ KERNEL = "python3"
 KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
 _RESET = ("import readiness_analysis.build.session\n"
           "readiness_analysis.build.session.reset({cwd!r})\n")
+#: Set while :func:`runtime_folder` runs: the build's own runtime folder.
+RUNTIME_ENV = "READINESS_RUNTIME_DIR"
+# Where the kernels' connection files and IPython's and matplotlib's state go, instead of
+# the system temp folder, ~/.ipython, ~/.cache/matplotlib and ~/.config/matplotlib.
+_RUNTIME_VARIABLES = {"JUPYTER_RUNTIME_DIR": "jupyter", "IPYTHONDIR": "ipython",
+                      "MPLCONFIGDIR": "matplotlib"}
+_RUNTIME_PREFIX = "readiness-runtime-"
+_RUNTIME_MARKER = ".readiness-runtime.json"  # the build's pid and host
 
 
 def _block(awaitable: Any) -> Any:
@@ -115,10 +137,11 @@ class WarmKernel:
                 self._start(cwd)
             self._reset(cwd)
             self._run(nb, self.cell_timeout)
-        except BaseException as exc:
+        except Exception as exc:
             self.shutdown()
-            if isinstance(exc, Exception):
-                raise _render_error(exc, nb, source, self._running, self.cell_timeout) from None
+            raise _render_error(exc, nb, source, self._running, self.cell_timeout) from None
+        except BaseException:  # interrupted (Ctrl-C, a stop signal): no time for a goodbye
+            self.kill()
             raise
         return nb
 
@@ -132,13 +155,41 @@ class WarmKernel:
             with contextlib.suppress(Exception):  # already dead: nothing left to stop
                 _block(km.shutdown_kernel(now=True))
 
+    def kill(self) -> None:
+        """Kill the kernel's process group at once and remove its connection file.
+
+        Unlike :meth:`shutdown` this sends no request and runs no event loop, so it is
+        safe in a signal handler and while the kernel is busy.
+        """
+        km, kc = self._km, self._kc
+        self._km = self._kc = None
+        if km is None:
+            return
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):  # already gone
+                if hasattr(os, "killpg"):  # the kernel leads a session of its own
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            with contextlib.suppress(Exception):
+                process.wait(timeout=5)
+        if kc is not None:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+        with contextlib.suppress(Exception):
+            km.cleanup_connection_file()
+
     def _start(self, cwd: Path) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=self.kernel_name)
+        connection = _connection_file()  # in the build's runtime folder, when there is one
+        if connection is not None:
+            km.connection_file = connection
         folder = str(cwd) if cwd.is_dir() else None  # a Dask worker may not have it
+        self._km = km  # before it starts: an interrupt while it starts still kills it
         _block(km.start_kernel(extra_arguments=list(KERNEL_ARGS), cwd=folder))
-        self._km = km
         self._kc = km.client()
         self._kc.start_channels()
         self._kc.allow_stdin = False
@@ -161,19 +212,41 @@ class WarmKernel:
                                f"{self.startup_timeout} s") from None
 
     def _run(self, nb: NotebookNode, timeout: int | None) -> None:
-        from nbclient import NotebookClient
-
         def started(cell: NotebookNode, cell_index: int) -> None:
             self._running = cell_index
 
         self._running = None
-        client = NotebookClient(
+        client = _client_class()(
             nb, km=self._km, kernel_name=self.kernel_name, timeout=timeout,
             startup_timeout=self.startup_timeout, raise_on_iopub_timeout=True,
             on_cell_execute=started,
         )
         client.kc = self._kc
         client.execute()
+
+
+_CLIENT: list[type] = []
+
+
+def _client_class() -> type:
+    """:class:`nbclient.NotebookClient` for a kernel it does not own, installing no signal handlers.
+
+    nbclient's own SIGINT/SIGTERM handlers shut the kernel down and let the next report
+    start (the report in progress failing with ``DeadKernelError``), and replace the
+    build's handlers (:mod:`readiness_analysis.build.interrupt`) for good. The warm
+    kernel is started, reset and stopped by :class:`WarmKernel`, so nbclient's set-up
+    has nothing else to do.
+    """
+    if not _CLIENT:
+        from nbclient import NotebookClient
+
+        class _WarmClient(NotebookClient):
+            @contextlib.asynccontextmanager
+            async def async_setup_kernel(self, **kwargs: Any) -> Any:
+                yield
+
+        _CLIENT.append(_WarmClient)
+    return _CLIENT[0]
 
 
 def _render_error(exc: Exception, nb: NotebookNode, source: Path | None,
@@ -262,3 +335,123 @@ def shutdown_worker_kernels() -> int:
         stopped += kernel.alive
         kernel.shutdown()
     return stopped
+
+
+def kill_worker_kernels() -> int:
+    """Kill every kernel of this process at once (no shutdown request); return how many.
+
+    For a signal handler: it waits for nothing and needs no event loop.
+
+    Examples
+    --------
+    >>> kill_worker_kernels() >= 0
+    True
+    """
+    with _lock:
+        kernels = list(_kernels)
+    killed = 0
+    for kernel in kernels:
+        killed += kernel.alive
+        kernel.kill()
+    return killed
+
+
+@contextlib.contextmanager
+def runtime_folder() -> Iterator[Path]:
+    """A runtime folder of the build's own for the ``with`` block, removed afterwards.
+
+    A new owner-only folder in the system temp folder receives the kernels' connection
+    files (``JUPYTER_RUNTIME_DIR``), IPython's profile (``IPYTHONDIR``) and matplotlib's
+    configuration and font cache (``MPLCONFIGDIR``): the variables are set for the block
+    (kernels and worker processes started in it inherit them) and put back after it, and
+    the folder is removed, also on an error or an interrupt. Inside another
+    ``runtime_folder`` block the outer folder is used. The folders that killed builds
+    left behind are removed first (:func:`remove_stale_runtime_folders`).
+
+    Examples
+    --------
+    >>> with runtime_folder() as folder:
+    ...     os.environ["MPLCONFIGDIR"] == str(folder / "matplotlib")
+    True
+    >>> folder.exists()
+    False
+    """
+    outer = os.environ.get(RUNTIME_ENV)
+    if outer and Path(outer).is_dir():
+        yield Path(outer)
+        return
+    remove_stale_runtime_folders()
+    folder = Path(tempfile.mkdtemp(prefix=f"{_RUNTIME_PREFIX}{os.getpid()}-"))  # mode 0700
+    (folder / _RUNTIME_MARKER).write_text(json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname()}), encoding="utf-8")
+    before = {name: os.environ.get(name) for name in (RUNTIME_ENV, *_RUNTIME_VARIABLES)}
+    os.environ[RUNTIME_ENV] = str(folder)
+    for name, sub in _RUNTIME_VARIABLES.items():
+        (folder / sub).mkdir(mode=0o700)
+        os.environ[name] = str(folder / sub)
+    try:
+        yield folder
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_runtime_folders(temp: str | Path | None = None) -> list[Path]:
+    """Remove the runtime folders of killed builds (SIGKILL: no clean-up); return them.
+
+    Only folders named ``readiness-runtime-<pid>-<random>`` directly in the system temp
+    folder (or ``temp``), owned by this user, not links, holding the marker a build
+    writes, whose build pid no longer runs on this host.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> temp = Path(tempfile.mkdtemp())
+    >>> dead = temp / "readiness-runtime-999999999-abcd"; dead.mkdir()
+    >>> _ = (dead / _RUNTIME_MARKER).write_text(json.dumps(
+    ...     {"pid": 999999999, "host": socket.gethostname()}))
+    >>> (temp / "readiness-runtime-1-notours").mkdir()  # no marker: not ours to remove
+    >>> [p.name for p in remove_stale_runtime_folders(temp)]
+    ['readiness-runtime-999999999-abcd']
+    """
+    removed = []
+    for folder in Path(temp or tempfile.gettempdir()).glob(f"{_RUNTIME_PREFIX}*"):
+        try:
+            if (folder.is_symlink() or not folder.is_dir()
+                    or (hasattr(os, "getuid") and folder.stat().st_uid != os.getuid())):
+                continue
+            holder = json.loads((folder / _RUNTIME_MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(holder, dict) and not _runs(holder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _runs(holder: dict) -> bool:
+    """Whether the build that made a runtime folder may still run (unknown: yes)."""
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or holder.get("host") != socket.gethostname():
+        return True
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _connection_file() -> str | None:
+    """A connection file name in the build's runtime folder (None: jupyter's default)."""
+    folder = os.environ.get(RUNTIME_ENV) and os.environ.get("JUPYTER_RUNTIME_DIR")
+    if not folder or not os.path.isdir(folder):
+        return None
+    return os.path.join(folder, f"kernel-{uuid.uuid4()}.json")

@@ -1,4 +1,7 @@
-"""One build at a time per processed folder: a lock file holding the build's pid and host.
+"""One build at a time per folder: a lock file holding the build's pid and host.
+
+A build locks its processed folder and its report folder (:func:`build_locks`), so two
+builds never write the same folder at once, also when they share only one of them.
 
 :func:`build_lock` creates ``.readiness.lock`` in the processed folder with ``O_EXCL``
 (so of two builds started at once exactly one gets it), writes the holder's pid, host
@@ -17,13 +20,14 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from readiness_analysis.core.errors import ReadinessError
+from readiness_analysis.core.files import explained
 
-__all__ = ["LOCK_FILE", "build_lock"]
+__all__ = ["LOCK_FILE", "build_lock", "build_locks"]
 
 LOCK_FILE = ".readiness.lock"
 
@@ -63,9 +67,10 @@ def build_lock(folder: str | Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
     lock = folder / LOCK_FILE
-    _acquire(lock)
+    with explained(lock):
+        folder.mkdir(parents=True, exist_ok=True)
+        _acquire(lock)
     try:
         yield lock
     finally:
@@ -73,6 +78,34 @@ def build_lock(folder: str | Path) -> Iterator[Path]:
         if created:
             with suppress(OSError):  # not empty: the build wrote into it
                 folder.rmdir()
+
+
+@contextmanager
+def build_locks(*folders: str | Path) -> Iterator[list[Path]]:
+    """Hold the build lock of every folder (each once, in the order given).
+
+    A folder given twice (the same folder for processed data and reports) is locked once.
+    When one of the locks is held by another build, the ones already taken are released
+    and the :class:`ReadinessError` of :func:`build_lock` is raised.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with build_locks(folder / "processed", folder / "reports", folder / "reports") as locks:
+    ...     [lock.parent.name for lock in locks]
+    ['processed', 'reports']
+    """
+    seen: set[Path] = set()
+    with ExitStack() as stack:
+        locks = []
+        for folder in folders:
+            real = Path(folder).resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            locks.append(stack.enter_context(build_lock(folder)))
+        yield locks
 
 
 def _acquire(lock: Path) -> None:

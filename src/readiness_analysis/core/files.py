@@ -11,22 +11,33 @@ are what the provenance, the incremental build and the manifest record.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import getpass
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from readiness_analysis.core.errors import ReadinessError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "STAGING_PREFIX",
     "atomic_write",
     "chunks_sha256",
     "excel_safe",
+    "explained",
+    "explained_os_error",
     "file_sha256",
+    "finish_staged",
+    "staged_files",
     "text_sha256",
     "write_csv",
     "write_json",
@@ -36,6 +47,87 @@ __all__ = [
 
 # Text cells a spreadsheet would run as a formula start with one of these.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Staging folders of :func:`staged_files`: ``.staging-<random>`` in the target folder.
+STAGING_PREFIX = ".staging-"
+_COMMIT = ".commit.json"  # in a staging folder: the files to move, written last
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def explained_os_error(exc: OSError, path: str | Path) -> ReadinessError | None:
+    """A full disk or a refused permission as a one-line located error; else None.
+
+    Disk full (``ENOSPC``, ``EDQUOT``): which file, and how much space the folder's file
+    system has left. Permission (``EACCES``, ``EPERM``, ``EROFS``): which folder, and
+    which user was refused.
+
+    Examples
+    --------
+    >>> import errno, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> str(explained_os_error(OSError(errno.ENOSPC, "No space"), folder / "a.csv")
+    ...     )  # doctest: +ELLIPSIS
+    '.../a.csv: the disk is full: a.csv could not be written (... free in ...)'
+    >>> explained_os_error(OSError(errno.ENOENT, "gone"), folder / "a.csv") is None
+    True
+    """
+    path = Path(path)
+    folder = path.parent
+    if exc.errno in _NO_SPACE:
+        return ReadinessError(
+            f"the disk is full: {path.name} could not be written ({_free(folder)} free in "
+            f"{folder})", file=path,
+            hint="free some space on that disk, or choose a folder on another disk")
+    if exc.errno in _DENIED:
+        why = "is read-only" if exc.errno == errno.EROFS else "may not be written"
+        return ReadinessError(
+            f"permission denied: the folder {folder} {why} by user {_user()}", file=path,
+            hint="choose a folder that user may write to, or ask for write permission")
+    return None
+
+
+@contextlib.contextmanager
+def explained(path: str | Path) -> Iterator[None]:
+    """Raise :func:`explained_os_error` for a full disk or a refused permission in the block.
+
+    Other errors pass unchanged.
+
+    Examples
+    --------
+    >>> import errno
+    >>> with explained("/out/a.csv"):  # doctest: +ELLIPSIS
+    ...     raise PermissionError(errno.EACCES, "Permission denied")
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.ReadinessError: /out/a.csv: permission denied: the folder ...
+    """
+    try:
+        yield
+    except OSError as exc:
+        located = explained_os_error(exc, path)
+        if located is None:
+            raise
+        raise located from None
+
+
+def _free(folder: Path) -> str:
+    """Free space on the file system of ``folder`` (or of its nearest existing parent)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            free = shutil.disk_usage(candidate).free
+        except OSError:
+            continue
+        for unit in ("bytes", "KB", "MB", "GB"):
+            if free < 1024 or unit == "GB":
+                return f"{free:,.0f} {unit}" if unit == "bytes" else f"{free:,.1f} {unit}"
+            free /= 1024
+    return "unknown space"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (a container without passwd entry): the uid
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "?"
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -55,17 +147,18 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     ('hello', ['a.txt'])
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with explained(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            write(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def _umask() -> int:
@@ -203,3 +296,103 @@ def chunks_sha256(*chunks: bytes | str) -> str:
         digest.update(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def staged_files(folder: str | Path) -> Iterator[Path]:
+    r"""Write a set of files into a staging folder; they replace those in ``folder`` together.
+
+    The block writes into the yielded staging folder (``.staging-<random>``, made in
+    ``folder`` so that it is on the same file system). When the block ends normally, a
+    commit list is written into the staging folder (the commit point) and each file is
+    renamed into ``folder``, replacing the old one; the staging folder is then removed.
+    When the block fails, or is interrupted, the staging folder is removed and ``folder``
+    keeps its previous set, untouched. A process killed in the instant between the commit
+    point and the last rename leaves a committed staging folder, which
+    :func:`finish_staged` completes. Only regular files directly in the staging folder
+    are moved; files in ``folder`` that the block did not write stay as they are.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with staged_files(folder) as staging:
+    ...     write_text(staging / "a.csv", "a\n")
+    ...     write_text(staging / "b.csv", "b\n")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.csv', 'b.csv']
+    >>> with staged_files(folder) as staging:  # doctest: +ELLIPSIS
+    ...     write_text(staging / "a.csv", "new\n")
+    ...     raise OSError("the disk is full")
+    Traceback (most recent call last):
+    OSError: the disk is full
+    >>> (folder / "a.csv").read_text(), sorted(p.name for p in folder.iterdir())
+    ('a\n', ['a.csv', 'b.csv'])
+    """
+    folder = Path(folder)
+    with explained(folder / STAGING_PREFIX):
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
+    try:
+        yield staging
+        names = sorted(p.name for p in staging.iterdir()
+                       if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+        write_json(staging / _COMMIT, names)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _commit(staging)
+
+
+def _commit(staging: Path) -> None:
+    """Rename every file of a committed staging folder into its parent; remove the folder."""
+    names = json.loads((staging / _COMMIT).read_text(encoding="utf-8"))
+    for name in names:
+        if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
+            continue  # a commit list names plain files of the staging folder, nothing else
+        source = staging / name
+        if source.is_file() and not source.is_symlink():
+            os.replace(source, staging.parent / name)
+    (staging / _COMMIT).unlink()
+    _remove_staging(staging)
+
+
+def _remove_staging(staging: Path) -> None:
+    """Remove a staging folder's files (not following links), then the folder if empty."""
+    for path in staging.iterdir():
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something not ours inside: leave it
+        staging.rmdir()
+
+
+def finish_staged(folder: str | Path) -> list[Path]:
+    """Complete or remove the staging folders an interrupted :func:`staged_files` left.
+
+    A committed staging folder (its commit list written) is completed: its files replace
+    those in ``folder``. An uncommitted one is removed: ``folder`` keeps its previous set.
+    Only folders named ``.staging-<random>`` directly in ``folder``, not links, are
+    looked at. Returns the staging folders handled; a missing ``folder`` is no error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> half = folder / ".staging-abcd1234"; half.mkdir()
+    >>> _ = (half / "a.csv").write_text("half")
+    >>> [p.name for p in finish_staged(folder)], list(folder.iterdir())
+    (['.staging-abcd1234'], [])
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    handled = []
+    for staging in sorted(folder.glob(f"{STAGING_PREFIX}*")):
+        if staging.is_symlink() or not staging.is_dir():
+            continue
+        if (staging / _COMMIT).is_file():
+            _commit(staging)
+        else:
+            _remove_staging(staging)
+        handled.append(staging)
+    return handled
