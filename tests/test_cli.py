@@ -64,7 +64,8 @@ def test_validate_of_thousands_of_bad_rows_stays_short_and_counts_right(tmp_path
     assert main(["validate", str(path)]) == 1
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert len(lines) < 30 and len(err.splitlines()) <= 2
+    assert len(lines) < 30 and len(err.splitlines()) <= 3  # the counts, a hint, a warning
+    assert "warning: " in err and "def_1: '9' x 3,000" in err
     assert f"{path}:2:def_1: value '9' is outside the scale 1-5" in lines
     assert f"{path}:2:vis_1: unknown answer 'x'; expected 1-5 or a scale label" in lines
     assert not any(";" in line.split(": ")[0] for line in lines)  # no "def_1;vis_1" lines
@@ -281,3 +282,181 @@ def test_invalid_environment_values_are_one_line_errors_naming_the_variable(
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert variable in err
     assert not (tmp_path / "r").exists()
+
+
+# --- the row account on the console (the API side: tests/build/test_accounting.py) ---------
+
+
+@pytest.fixture
+def no_rendering(monkeypatch):
+    """Builds that clean the data and write index and manifest but render no report."""
+    from readiness_analysis.build import pipeline
+
+    monkeypatch.setattr(pipeline, "render_all", lambda *args, **kwargs: None)
+
+
+def _build_args(tmp_path, *extra):
+    return ["build", "--raw", str(tmp_path / "raw"), "--processed", str(tmp_path / "p"),
+            "--reports", str(tmp_path / "r"), "--no-progress", *extra]
+
+
+def test_build_prints_the_account_and_warns_about_a_label_variant(tmp_path, capsys,
+                                                                  no_rendering):
+    from .build.accounting_data import VARIANT, write_scan
+
+    scan = write_scan(tmp_path / "raw", 20, variant_rows=8)
+    assert main(_build_args(tmp_path)) == 0
+    out, err = capsys.readouterr()
+    assert f"{scan}: 20 rows read: 12 kept, 8 rejected, 0 blank; 0 answers set to missing" in out
+    warning = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1
+    assert "40% of the respondent rows were rejected (8 of 20)" in warning[0]
+    assert f"vis_2: {VARIANT!r} x 8" in warning[0]
+    assert f"readiness validate {scan} --problems-out problems.csv" in warning[0]
+
+
+def test_build_strict_stops_with_exit_3_and_writes_nothing(tmp_path, capsys, no_rendering):
+    from .build.accounting_data import VARIANT, write_scan
+
+    write_scan(tmp_path / "raw", 20, variant_rows=8)
+    assert main(_build_args(tmp_path, "--strict")) == 3
+    out, err = capsys.readouterr()
+    assert "rows read" not in out  # no account line: the build stopped
+    assert err.startswith("error: ") and f"vis_2: {VARIANT!r} x 8" in err
+    assert "readiness validate" in err and "warning: " not in err
+    assert not (tmp_path / "p").exists() and not (tmp_path / "r").exists()
+
+
+def test_build_warns_when_many_answers_are_set_to_missing(tmp_path, capsys, no_rendering):
+    from .build.accounting_data import write_scan
+
+    write_scan(tmp_path / "raw", 20, variant_rows=8)
+    assert main(_build_args(tmp_path, "--invalid-answers", "missing")) == 0
+    out, err = capsys.readouterr()
+    assert "20 kept, 0 rejected, 0 blank; 8 answers set to missing" in out
+    assert "warning: " in err and "40% of the kept rows had answers set to missing" in err
+    assert main(_build_args(tmp_path, "--invalid-answers", "missing", "--strict")) == 3
+
+
+def test_build_below_the_threshold_prints_the_account_but_no_warning(tmp_path, capsys,
+                                                                     no_rendering):
+    from .build.accounting_data import write_scan
+
+    scan = write_scan(tmp_path / "raw", 40, variant_rows=1, empty_rows=1)  # 2.5% rejected
+    assert main(_build_args(tmp_path, "--strict")) == 0
+    out, err = capsys.readouterr()
+    assert (f"{scan}: 40 rows read: 39 kept, 1 rejected, 0 blank; 0 answers set to missing; "
+            "1 respondent answered no theme (kept, not counted in the reports' n)") in out
+    assert "warning" not in out + err
+
+
+def test_validate_prints_answers_set_to_missing_and_the_warning(tmp_path, capsys):
+    from .build.accounting_data import write_scan
+
+    scan = write_scan(tmp_path / "raw", 20, variant_rows=8)
+    assert main(["validate", "--invalid-answers", "missing", str(scan)]) == 0
+    err = capsys.readouterr().err
+    assert "20 valid rows, 0 rejected, 8 answers set to missing" in err
+    assert "warning: " in err and "every problem: readiness validate" in err
+
+
+def test_strict_threshold_in_the_help_is_the_api_s(capsys):
+    from readiness_analysis.io.clean import ALARM_SHARE
+
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"more than {ALARM_SHARE:.0%} of the rows" in help_text
+    assert "3 build --strict stopped" in help_text
+
+
+# --- readiness key --new (issue 20) ---------------------------------------------------------
+
+
+def test_key_new_writes_an_owner_only_key_and_never_replaces_one_without_force(tmp_path,
+                                                                             capsys):
+    key = tmp_path / ".pseudonym.key"
+    assert main(["key", "--new", "--processed", str(tmp_path / "p")]) == 0
+    first = key.read_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", first) and oct(key.stat().st_mode & 0o777) == "0o600"
+    assert str(key) in capsys.readouterr().out
+    assert not (tmp_path / "p").exists()  # the key lives beside the folder, not in it
+    assert main(["key", "--new", "--processed", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--force" in err
+    assert "changes every pseudonym" in err and key.read_text() == first
+    assert main(["key", "--new", "--force", "--processed", str(tmp_path / "p")]) == 0
+    assert key.read_text() != first and oct(key.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == [".pseudonym.key"]  # no temporary left
+
+
+def test_a_short_key_file_says_to_make_one_with_the_key_command(tmp_path, monkeypatch):
+    from readiness_analysis.build.prepare import KEY_ENV, pseudonym_key
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    (tmp_path / ".pseudonym.key").write_text("abc")
+    with pytest.raises(ReadinessError, match="readiness key --new --force --processed DIR"):
+        pseudonym_key(tmp_path / "p")
+
+
+# --- build --problems-out (issue 18) and OS errors as one line (issue 20) -------------------
+
+
+def test_build_writes_every_problem_of_the_data_stage_to_a_csv(tmp_path, capsys, no_rendering):
+    from .build.accounting_data import write_scan
+
+    write_scan(tmp_path / "raw", 20, variant_rows=8)
+    out = tmp_path / "problems.csv"
+    assert main(_build_args(tmp_path, "--problems-out", str(out))) == 0
+    problems = pd.read_csv(out)
+    errors = problems[problems["severity"] == "error"]
+    assert len(errors) == 8 and set(errors["column"]) == {"vis_2"}
+    assert sorted(errors["row"]) == list(range(2, 10))  # spreadsheet rows of the 8 variants
+    assert f"written to {out}" in capsys.readouterr().err
+    assert main(_build_args(tmp_path, "--problems-out", str(out))) == 2  # exists: refused
+    assert "--force" in capsys.readouterr().err
+
+
+def test_build_problems_csv_never_goes_into_the_raw_folder(tmp_path, capsys, no_rendering):
+    from .build.accounting_data import write_scan
+
+    scan = write_scan(tmp_path / "raw", 20, variant_rows=8)
+    before = scan.read_bytes()
+    for target in (tmp_path / "raw" / "problems.csv", scan):
+        assert main(_build_args(tmp_path, "--force", "--problems-out", str(target))) == 2
+        err = capsys.readouterr().err
+        assert "lies in the raw folder" in err and len(err.strip().splitlines()) == 1
+    assert scan.read_bytes() == before and not (tmp_path / "p").exists()
+
+
+def test_a_build_stopped_by_located_problems_still_writes_them_all(tmp_path, capsys,
+                                                                  monkeypatch):
+    from readiness_analysis.build import pipeline
+    from readiness_analysis.core.errors import DataValidationError, Problem
+
+    found = [Problem("coded_segments.csv", row, "code", f"unknown code 'c{row}'")
+             for row in range(2, 40)]
+
+    def stopped(*args, **kwargs):
+        raise DataValidationError(found)
+
+    monkeypatch.setattr(pipeline, "build", stopped)
+    out = tmp_path / "problems.csv"
+    assert main(_build_args(tmp_path, "--problems-out", str(out))) == 2
+    assert len(pd.read_csv(out)) == len(found)
+    assert f"every problem written to {out}" in capsys.readouterr().err
+
+
+def test_os_errors_outside_the_writers_are_one_located_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from readiness_analysis.build import pipeline
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "r" / "x"))
+
+    monkeypatch.setattr(pipeline, "build", denied)
+    assert main(_build_args(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'r' / 'x'}: permission denied: the folder ")
+    assert "by user " in err and len(err.strip().splitlines()) == 1 and "Errno" not in err

@@ -1,4 +1,4 @@
-"""Command line: ``readiness build | validate | synth``; a thin layer over the API."""
+"""Command line: ``readiness build | validate | synth | key``; a thin layer over the API."""
 
 from __future__ import annotations
 
@@ -6,12 +6,22 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from readiness_analysis.core.errors import DataValidationError, Problem, ReadinessError
+from readiness_analysis.core.errors import (
+    AccountingError,
+    AccountingWarning,
+    DataValidationError,
+    Problem,
+    ReadinessError,
+    ReadinessWarning,
+)
 from readiness_analysis.core.words import plural
 
 __all__ = ["main"]
@@ -20,16 +30,23 @@ __all__ = ["main"]
 SHOWN_PROBLEMS = 20
 #: Kinds of problem listed, most frequent first, in the summary of a long list.
 SHOWN_KINDS = 10
+#: Exit status of ``build --strict`` when the row account crossed the warning threshold.
+EXIT_STRICT = 3
+EXIT_CODES = (f"exit status: 0 done; 1 a report failed, or validate found invalid rows; "
+              f"2 an error (one line on stderr); {EXIT_STRICT} build --strict stopped: too many "
+              f"rows rejected or answers set to missing")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="readiness", description="Blended Learning readiness analysis and reports."
+        prog="readiness", description="Blended Learning readiness analysis and reports.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="clean the data and render every report")
+    b = sub.add_parser("build", help="clean the data and render every report",
+                       epilog=EXIT_CODES)
     b.add_argument("--raw", default="data/raw", help="raw data folder (default: data/raw)")
     b.add_argument("--processed", default="data/processed",
                    help="processed data folder (default: data/processed)")
@@ -37,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--notebooks", help="report notebook folder (default: ./notebooks, else "
                    "the notebooks folder of the source checkout the package runs from)")
     b.add_argument("--instrument", help="instrument YAML (default: the shipped one)")
+    b.add_argument("--study", help="study YAML: title, respondents, recommendations, quotes "
+                   "(default: the Blended Learning guide for the shipped instrument, else "
+                   "none)")
     b.add_argument("--institution", action="append",
                    help="render only this one, and the study report (repeatable; case and "
                         "white space do not matter)")
@@ -56,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--cell-timeout", type=_positive, metavar="SECONDS",
                    help="fail a report whose notebook cell runs longer (default: no limit)")
     _invalid_answers_flag(b)
+    b.add_argument("--strict", action="store_true",
+                   help="stop with exit status 3, writing no processed data or reports, "
+                   "when more than 5%% of the rows are rejected or have answers set to "
+                   "missing (otherwise a warning)")
+    b.add_argument("--case-variable", metavar="NAME",
+                   help="take the institution from this case or document variable of the "
+                   "QDA export (e.g. a MAXQDA document variable); default: its cases")
+    b.add_argument("--problems-out", type=Path, metavar="CSV",
+                   help="write every problem the data stage finds (rejected rows, warnings, "
+                   "unknown QDA codes) to this CSV file, also when the build stops on them; "
+                   "never into the raw folder, and an existing file only with --force")
 
     v = sub.add_parser("validate", help="check scan exports without writing anything")
     v.add_argument("files", nargs="+", type=Path)
@@ -66,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--force", action="store_true",
                    help="replace the --problems-out file if it exists")
     _invalid_answers_flag(v)
+
+    k = sub.add_parser("key", help="make the pseudonym key of a processed folder")
+    k.add_argument("--new", action="store_true", required=True,
+                   help="write a new random key (.pseudonym.key beside the processed folder, "
+                   "owner-only)")
+    k.add_argument("--processed", default="data/processed",
+                   help="processed data folder (default: data/processed)")
+    k.add_argument("--force", action="store_true",
+                   help="replace an existing key: every pseudonym changes, so earlier "
+                   "processed data and reports no longer match")
 
     s = sub.add_parser("synth", help="write synthetic scan data (default: the study design)")
     s.add_argument("--out", default="data/raw/scan_responses.csv", type=Path,
@@ -124,16 +165,51 @@ def _positive(value: str) -> int:
 
 
 def _build(args) -> int:
+    from readiness_analysis.build.kernel import runtime_folder
+
+    # Before the imports: matplotlib, once imported, has written its configuration folder.
+    with runtime_folder():
+        return _run_build(args)
+
+
+def _run_build(args) -> int:
     from readiness_analysis.build.pipeline import build
 
-    result = build(
+    if args.problems_out is not None:
+        _check_output(args.problems_out, [], force=args.force, folders=[Path(args.raw)])
+    try:
+        result = _build_with(build, args)
+    except DataValidationError as exc:  # stopped on located problems: every one to the CSV
+        if args.problems_out is not None:
+            _write_problem_rows(args.problems_out, [("error", p) for p in exc.problems])
+            print(f"every problem written to {args.problems_out}", file=sys.stderr)
+        raise
+    if args.problems_out is not None:
+        rows = ([("warning", p) for p in result.warnings]
+                + [("error", p) for p in result.problems])
+        _write_problem_rows(args.problems_out, rows)
+        print(f"{plural(len(rows), 'problem')} written to {args.problems_out}",
+              file=sys.stderr)
+    return _report_build(result)
+
+
+def _build_with(build, args):
+    return build(
         args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
-        instrument=args.instrument, institutions=args.institution, lang=args.lang,
+        instrument=args.instrument, study=args.study, institutions=args.institution,
+        lang=args.lang,
         jobs=args.jobs, force=args.force, scheduler=args.scheduler, progress=args.progress,
         weighted=args.weighted, cell_timeout=args.cell_timeout,
-        invalid_answers=args.invalid_answers,
+        invalid_answers=args.invalid_answers, strict=args.strict,
+        case_variable=args.case_variable,
     )
+
+
+def _report_build(result) -> int:
     print(f"{result.summary()}; open {result.reports_dir / 'index.html'}")
+    if result.account is not None:
+        seen = " (see the warning above)" if result.account.alarming else ""
+        print(f"{result.account.line()}{seen}")
     for failed in result.failed:
         print(f"failed: {failed.title}: {failed.error}", file=sys.stderr)
     return 0 if result.ok else 1
@@ -150,6 +226,7 @@ class _Checked:
     kept: int = 0
     rejected: int = 0
     blank: int = 0  # blank rows set aside: neither kept nor rejected
+    account: object = None  # the RowAccount of io.clean (imported when used)
 
     @property
     def invalid(self) -> bool:
@@ -181,7 +258,8 @@ def _check(path: Path, instrument, invalid_answers: str = "reject") -> _Checked:
     except DataValidationError as exc:
         return _Checked(path, list(exc.problems))
     return _Checked(path, result.problems, result.warnings, result.n_raw,
-                    len(result.responses), len(result.rejected), result.n_blank)
+                    len(result.responses), len(result.rejected), result.n_blank,
+                    result.account)
 
 
 def _show(found: _Checked, out: Path | None) -> None:
@@ -199,9 +277,15 @@ def _show(found: _Checked, out: Path | None) -> None:
               f"({plural(len(found.problems), 'problem')})", file=sys.stderr)
         return
     blank = f", {found.blank:,} blank (not respondents)" if found.blank else ""
+    cells = found.account.missing_cells if found.account is not None else 0
+    missing = f", {plural(cells, 'answer')} set to missing" if cells else ""
     print(f"{found.path}: {plural(found.read, 'row')} read: "
-          f"{plural(found.kept, 'valid row')}, {found.rejected:,} rejected{blank} "
+          f"{plural(found.kept, 'valid row')}, {found.rejected:,} rejected{blank}{missing} "
           f"({plural(len(found.problems), 'problem')})", file=sys.stderr)
+    if found.account is not None:
+        from readiness_analysis.io.clean import check_account
+
+        check_account(found.account)  # a warning when many rows or answers went wrong
     if found.rejected:
         print("hint: correct these rows in the export and validate again; a build leaves "
               "rejected rows out of every report", file=sys.stderr)
@@ -235,12 +319,14 @@ def _show_kinds(problems: list[Problem]) -> None:
         print(f"  {sum(c for _, c in rest):>9,}  in {len(rest):,} other kinds")
 
 
-def _check_output(out: Path, files: list[Path], *, force: bool = False) -> None:
+def _check_output(out: Path, files: list[Path], *, force: bool = False,
+                  folders: list[Path] = ()) -> None:
     """Refuse a ``--problems-out`` file that could destroy a user's file.
 
     Refused: an existing file unless ``force``; always a file that is one of the files
     being checked (also through a symbolic or hard link), or that lies in the folder of a
-    checked file (the raw folder, with the user's own exports) or below it.
+    checked file (the raw folder, with the user's own exports) or below it, or in one of
+    ``folders`` (the raw folder of a build) or below it.
 
     Examples
     --------
@@ -258,6 +344,11 @@ def _check_output(out: Path, files: list[Path], *, force: bool = False) -> None:
             raise ReadinessError(
                 f"--problems-out lies in {path.parent}, the folder of the checked file "
                 f"{path}", file=out, hint="write the problems outside that folder")
+    for folder in folders:
+        raw = folder.resolve()
+        if target.is_relative_to(raw) or out.resolve().is_relative_to(raw):
+            raise ReadinessError(f"--problems-out lies in the raw folder {folder}", file=out,
+                                 hint="write the problems outside the raw folder")
     if (out.exists() or out.is_symlink()) and not force:
         raise ReadinessError("--problems-out names a file that exists; it was not replaced",
                              file=out, hint="choose another file, or add --force")
@@ -265,15 +356,20 @@ def _check_output(out: Path, files: list[Path], *, force: bool = False) -> None:
 
 def _write_problems(out: Path, checked: list[_Checked]) -> None:
     """Every problem of every file as CSV, defused for spreadsheet programs."""
+    _write_problem_rows(out, [(severity, p) for found in checked
+                              for severity, problems in (("warning", found.warnings),
+                                                         ("error", found.problems))
+                              for p in problems])
+
+
+def _write_problem_rows(out: Path, problems: list[tuple[str, Problem]]) -> None:
+    """``(severity, problem)`` pairs as a CSV of ``file, row, column, severity, problem, hint``."""
     import pandas as pd
 
     from readiness_analysis.core.files import write_csv
 
     rows = [{"file": p.file, "row": p.row, "column": p.column, "severity": severity,
-             "problem": p.message, "hint": p.hint}
-            for found in checked
-            for severity, problems in (("warning", found.warnings), ("error", found.problems))
-            for p in problems]
+             "problem": p.message, "hint": p.hint} for severity, p in problems]
     frame = pd.DataFrame(rows, columns=["file", "row", "column", "severity", "problem", "hint"])
     frame["row"] = frame["row"].astype("Int64")
     write_csv(out, frame)
@@ -288,6 +384,37 @@ def _synth(args) -> int:
     return 0
 
 
+def _key(args) -> int:
+    from readiness_analysis.build.prepare import KEY_ENV, new_key
+
+    key_file = new_key(args.processed, force=args.force)
+    print(f"new pseudonym key written to {key_file} (owner-only); the next build gives "
+          f"every respondent a new pseudonym")
+    if KEY_ENV in os.environ:
+        print(f"warning: {KEY_ENV} is set: builds use it, not this file", file=sys.stderr)
+    return 0
+
+
+def _os_error_line(exc: OSError) -> str:
+    """An operating-system error as one located line with a hint.
+
+    Examples
+    --------
+    >>> _os_error_line(FileNotFoundError(2, "No such file or directory", "raw/scan.csv"))
+    'raw/scan.csv: No such file or directory (check the path)'
+    """
+    from readiness_analysis.core.files import explained_os_error
+
+    where = exc.filename if exc.filename is not None else None
+    if where is not None:
+        located = explained_os_error(exc, where)
+        if located is not None:
+            return str(located)
+    hint = "check the path" if isinstance(exc, FileNotFoundError) else "check the file and folder"
+    text = exc.strerror or str(exc)
+    return f"{where}: {text} ({hint})" if where else f"{text} ({hint})"
+
+
 def _check_environment() -> None:
     """Refuse an invalid ``SOURCE_DATE_EPOCH`` before a library import trips over it.
 
@@ -296,6 +423,40 @@ def _check_environment() -> None:
     from readiness_analysis.core.clock import build_time
 
     build_time()
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Print the package's warnings as ``warning: message`` lines on stderr, when issued.
+
+    Every row account warning is shown (not only the first per place in the code); other
+    warnings keep Python's usual display.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", AccountingWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, ReadinessWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
+def _list_problems(exc: ReadinessError) -> None:
+    """The further problems of a :class:`DataValidationError`, at most ``SHOWN_PROBLEMS``.
+
+    Its one-line message names the first problem and how many more there are (e.g. every
+    code of a QDA export that is not in the codebook); they are listed below it.
+    """
+    problems = exc.problems[1:] if isinstance(exc, DataValidationError) else ()
+    for problem in problems[: SHOWN_PROBLEMS - 1]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > SHOWN_PROBLEMS - 1:
+        print(f"  ... and {len(problems) - SHOWN_PROBLEMS + 1} more", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,16 +468,28 @@ def main(argv: list[str] | None = None) -> int:
     readiness 0.1.0
     """
     args = _parser().parse_args(argv)
-    handlers = {"build": _build, "validate": _validate, "synth": _synth}
+    handlers = {"build": _build, "validate": _validate, "synth": _synth, "key": _key}
     try:
         _check_environment()
-        return handlers[args.command](args)
+        with _warnings_as_lines():
+            return handlers[args.command](args)
+    except AccountingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STRICT
     except ReadinessError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _list_problems(exc)
         return 2
-    except (ValueError, OSError) as exc:
+    except OSError as exc:
+        print(f"error: {_os_error_line(exc)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # a build stopped by SIGINT or SIGTERM, or Ctrl-C
+        line = getattr(exc, "line", lambda: "interrupted")()
+        print(line, file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
 
 
 if __name__ == "__main__":

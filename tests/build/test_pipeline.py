@@ -156,7 +156,7 @@ def test_manifest_records_what_each_report_was_rendered_from(demo_build):
         assert entry["rendered"] is True and re.fullmatch(r"[0-9a-f]{64}", entry["input_hash"])
         page = (base / "reports" / entry["path"]).read_bytes()
         assert entry["output_sha256"] == hashlib.sha256(page).hexdigest()
-        expected = {"notebook", "instrument", "codebook", "parameters", "package"}
+        expected = {"notebook", "instrument", "study", "codebook", "parameters", "package"}
         expected |= {"data"} if entry["institution"] is None else {"own", "pooled", "shared"}
         assert set(entry["input_parts"]) == expected
 

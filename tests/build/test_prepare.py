@@ -12,7 +12,8 @@ import readiness_analysis.build.prepare as pipeline
 from readiness_analysis.build.incremental import fingerprints
 from readiness_analysis.build.pipeline import _jobs
 from readiness_analysis.core.errors import ReadinessError
-from readiness_analysis.spec.codebook import DEFAULT_CODEBOOK
+from readiness_analysis.io.synth import SynthDesign, write_synthetic_scan
+from readiness_analysis.spec.codebook import DEFAULT_CODEBOOK, load_codebook
 from readiness_analysis.spec.instrument import load_instrument
 
 from ..paths import NOTEBOOKS
@@ -82,13 +83,14 @@ def test_an_empty_or_short_key_file_is_refused_with_how_to_fix_it(tmp_path, monk
     message = str(caught.value)
     assert ".pseudonym.key" in message and "\n" not in message
     assert "empty" in message or "only 6 bytes" in message
-    assert "delete it" in message and pipeline.KEY_ENV in message
+    assert "readiness key --new --force" in message and pipeline.KEY_ENV in message
 
 
 def test_an_unreadable_key_file_is_refused_with_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.delenv(pipeline.KEY_ENV, raising=False)
     (tmp_path / ".pseudonym.key").mkdir()  # unreadable as a file, also for root
-    with pytest.raises(ReadinessError, match=r"cannot read the pseudonym key file .*delete it"):
+    with pytest.raises(ReadinessError,
+                       match=r"cannot read the pseudonym key file .*readiness key --new"):
         pipeline.pseudonym_key(tmp_path / "processed")
 
 
@@ -99,7 +101,7 @@ def test_a_new_key_file_is_never_left_empty_when_writing_fails(tmp_path, monkeyp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pipeline.os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(ReadinessError, match=r"the disk is full: \.pseudonym\.key could not be"):
         pipeline.pseudonym_key(tmp_path / "processed")
     assert list(tmp_path.iterdir()) == []  # neither a 0-byte key nor a temporary file
     monkeypatch.undo()
@@ -246,3 +248,38 @@ def test_the_recorded_mode_alone_changes_the_fingerprints(tmp_path, raw_dir):
     path.write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
     after = _prints(processed)
     assert all(a != b for a, b in zip(before, after, strict=True))
+
+
+def _qda_raw(tmp_path, content, document="Instelling A"):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_synthetic_scan(raw / "scan_responses.csv", SynthDesign(institutions=2,
+                                                                 respondents=4, seed=1))
+    code = load_codebook().names[0]
+    (raw / "coded_segments.csv").write_text(
+        f'id,document,tag,content\n1,"{document}",{code},"{content}"\n2,B,{code},Geen\n',
+        encoding="utf-8")
+    return raw
+
+
+def test_fragments_of_a_qda_export_are_redacted_and_listed(tmp_path, monkeypatch):
+    monkeypatch.setenv(pipeline.KEY_ENV, "a-key-for-this-test-only")
+    raw = _qda_raw(tmp_path, "Mail a.b@roc.nl of Piet, 10:30")
+    (raw / "redact_names.txt").write_text("piet\n", encoding="utf-8")
+    prepared = pipeline.prepare(raw, tmp_path / "p")
+    fragments = pd.read_parquet(tmp_path / "p" / "fragments.parquet")
+    assert fragments["text"].tolist() == ["Mail […] of […], 10:30", "Geen"]
+    redactions = pd.read_csv(tmp_path / "p" / "redactions.csv")
+    assert redactions[["file", "fragment_id", "column", "kind"]].values.tolist() == [
+        ["coded_segments.csv", "coded_segments#1", "text", "e-mail"],
+        ["coded_segments.csv", "coded_segments#1", "text", "name"]]
+    assert redactions["row"].isna().all()
+    assert "redact_names.txt" in prepared.inputs  # a changed list rebuilds the reports
+
+
+def test_a_build_without_personal_data_writes_an_empty_redactions_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(pipeline.KEY_ENV, "a-key-for-this-test-only")
+    pipeline.prepare(_qda_raw(tmp_path, "Schooljaar 2023-2024, cijfer 3,5"), tmp_path / "p")
+    redactions = pd.read_csv(tmp_path / "p" / "redactions.csv")
+    assert redactions.empty
+    assert list(redactions.columns) == ["file", "row", "fragment_id", "column", "kind", "count"]

@@ -39,10 +39,12 @@ def test_every_error_and_warning_class_of_the_package_is_defined_in_core_errors(
 def test_errors_derive_from_one_base_and_warnings_from_another():
     assert {c.__name__ for c in ERRORS} >= {
         "ReliabilityError", "StructureError", "TooFewRespondentsError", "ComparisonError",
-        "TooFewScoresError", "ContractError", "CodingError", "InstrumentError"}
+        "TooFewScoresError", "ContractError", "CodingError", "InstrumentError", "StudyError",
+        "AccountingError"}
     assert all(issubclass(c, ReadinessError) for c in ERRORS)
     assert {c.__name__ for c in WARNINGS} == {
-        "ReadinessWarning", "CodingWarning", "ReliabilityWarning", "StructureWarning"}
+        "ReadinessWarning", "CodingWarning", "ReliabilityWarning", "StructureWarning",
+        "AccountingWarning"}
     assert all(issubclass(c, ReadinessWarning) and issubclass(c, UserWarning) for c in WARNINGS)
     assert set(errors.__all__) >= {c.__name__ for c in ERRORS + WARNINGS}
 

@@ -17,6 +17,8 @@ from readiness_analysis.report.common import pooled_note
 from readiness_analysis.report.data import load_report_data
 from readiness_analysis.report.study import distribution_figure, factor_block
 from readiness_analysis.report.text import text
+from readiness_analysis.spec.instrument import load_instrument
+from readiness_analysis.spec.study import load_study
 from readiness_analysis.stats.bootstrap import bootstrap_means
 from readiness_analysis.stats.itemstats import answer_shares
 from readiness_analysis.stats.pooled import summarise_all
@@ -24,6 +26,8 @@ from readiness_analysis.stats.ranking import rank_recommendations
 from readiness_analysis.stats.scores import summarise_scores, theme_scores
 
 SMALL = "Instelling B"
+
+LINKS = load_study().links(load_instrument())
 
 
 def _small_raw(raw):
@@ -145,7 +149,7 @@ def _frags(rows):
 def test_no_scan_and_no_own_fragments_gives_no_ranking(instrument):
     study = _frags([("s1", "hindering", "R5"), ("s2", "hindering", "R5")])
     suppressed = pd.DataFrame({"theme": ["vision", "tools"], "mean": [np.nan, np.nan]})
-    table = rank_recommendations(suppressed, instrument, study.iloc[:0], study)
+    table = rank_recommendations(suppressed, instrument, study.iloc[:0], links=LINKS)
     assert table["recommendation"].tolist() == ["R1", "R2", "R3", "R4", "R5"]
     assert table["rank"].isna().all() and table["priority"].isna().all()
     assert (table["basis"] == "none").all()
@@ -153,17 +157,17 @@ def test_no_scan_and_no_own_fragments_gives_no_ranking(instrument):
 
 def test_no_scan_ranks_on_own_fragments_only(instrument):
     own = _frags([("o1", "hindering", "R4")])
-    study = _frags([(f"s{i}", "hindering", "R1") for i in range(9)])
     suppressed = pd.DataFrame({"theme": ["vision"], "mean": [np.nan]})
-    table = rank_recommendations(suppressed, instrument, own, study)
+    table = rank_recommendations(suppressed, instrument, own, links=LINKS)
     assert table["recommendation"].iloc[0] == "R4" and table["rank"].iloc[0] == 1
-    assert (table["basis"] == "interviews").all() and (table["barrier_source"] == "own").all()
+    assert (table["basis"] == "interviews").all() and table["interviews_used"].all()
 
 
 def test_no_fragments_ranks_on_the_scan_only(instrument):
     none = _frags([])
     summary = pd.DataFrame({"theme": ["vision", "infrastructure"], "mean": [2.0, 4.0]})
-    table = rank_recommendations(summary, instrument, none, none).set_index("recommendation")
+    table = rank_recommendations(summary, instrument, none, links=LINKS).set_index(
+        "recommendation")
     assert (table["basis"] == "scan").all()
     assert table.loc["R2", "priority"] == pytest.approx((5 - 2.0) / 4)
     assert table.loc["R2", "rank"] == 1
@@ -204,7 +208,7 @@ def test_without_fragments_the_reports_say_so_and_rank_on_the_scan(small_build):
     assert "belemmerende fragmenten" not in page and "30%" not in page
     study = _page(small_build, "study.html")
     assert "Er zijn geen gecodeerde interviewfragmenten aangeleverd" in study
-    assert "<th>Fragmenten</th>" not in study  # no empty factor tables
+    assert "<th>Fragmenten met deze code" not in study  # no empty factor tables
     for n in range(2, 6):  # each recommendation has something under its heading
         block = study[study.index(f"<h3>Aanbeveling {n}:"):]
         assert re.match(r"<h3>[^<]*</h3>\s*<p><strong>Wat de studie vond:", block)

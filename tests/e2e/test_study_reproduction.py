@@ -26,9 +26,12 @@ def test_study_report_has_a_reliability_table_with_small_sample_warning(demo_bui
     _, base = demo_build
     text = _html(base, "study.html")
     assert "Betrouwbaarheid per thema" in text
-    assert "berekend op 14 respondenten" in text
-    assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>0,\d\d</td>",
+    assert "rusten op 14 interviews" in text
+    # 14 interviews < ALPHA_MIN_N: no alpha, no Feldt interval, no omega, the reason said
+    assert re.search(r"<td>Visie en beleid</td>\s*<td>4</td>\s*<td>14</td>\s*<td>–</td>\s*"
+                     r"<td>–</td>\s*<td>–</td>\s*<td>alfa en omega niet getoond: 14 interviews",
                      text)
+    assert "niet de betrouwbaarheid van de antwoorden van één docent" in text
 
 
 def test_study_report_answers_the_four_sub_questions_in_order(demo_build):
@@ -41,8 +44,12 @@ def test_study_report_answers_the_four_sub_questions_in_order(demo_build):
     assert "HAN Blended Leren Bloem" in text or "Blended Leren Bloem" in text
 
 
-def test_study_report_says_n_too_small_instead_of_p_values(demo_build):
+def test_study_report_gives_small_sample_p_values_adjusted_across_themes(demo_build):
+    # 5, 5 and 4 interviews: tested with a permutation p-value (stats.compare), Holm
+    # across the themes, and a note that says so; no factor analysis
     _, base = demo_build
     text = _html(base, "study.html")
-    assert "n te klein" in text and "getoetst" not in text
+    assert "getoetst" in text and "permutatie-p, Monte-Carlo-fout ±" in text
+    assert "<th>p (Holm, over thema's)</th>" in text
+    assert "Elk interview telt één keer" in text
     assert "Geen verkennende factoranalyse" in text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -729,3 +730,103 @@ def test_validate_reports_the_stray_quote(tmp_path, capsys):
     assert main(["validate", str(path)]) != 0
     out = capsys.readouterr()
     assert f"{path}:3:institution: this cell spans 3 lines" in out.out + out.err
+
+
+# --- answer scales per item -----------------------------------------------------------------
+
+
+def _scaled_instrument(tmp_path):
+    """Theme ``a`` on a 4-point agreement scale, ``b`` on 6 points, ``c`` yes/no (0-1)."""
+    agree = [{"value": 1, "label": {"nl": "zeer oneens", "en": ["Strongly disagree"]}},
+             {"value": 2, "label": {"nl": "oneens", "en": "Disagree"}},
+             {"value": 3, "label": {"nl": "eens", "en": "Agree"}},
+             {"value": 4, "label": {"nl": "zeer eens",
+                                    "en": ["Strongly agree", "Strong agree"]}}]
+    data = {
+        "id": "t", "version": "1", "scale": agree, "agree_from": 3,
+        "missing": ["don't know"],
+        "scales": {"six": {"values": [{"value": v, "label": f"p{v}"} for v in range(1, 7)]},
+                   "yn": [{"value": 0, "label": ["nee", "no"]},
+                          {"value": 1, "label": ["ja", "yes", "\u201cyes\u201d"]}]},
+        "themes": [{"id": "a", "label": "A"}, {"id": "b", "label": "B", "scale": "six"},
+                   {"id": "c", "label": "C", "scale": "yn"}],
+        "items": [{"id": "a1", "theme": "a", "text": "x"},
+                  {"id": "a2", "theme": "a", "text": "y", "reverse": True},
+                  {"id": "b1", "theme": "b", "text": "z", "reverse": True},
+                  {"id": "c1", "theme": "c", "text": "w", "reverse": True}],
+    }
+    path = tmp_path / "scaled.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_instrument(path)
+
+
+def _scaled(tmp_path, **cells):
+    n = len(next(iter(cells.values())))
+    columns = {"respondent_id": [f"r{i}" for i in range(n)], "institution": ["A"] * n,
+               **cells}
+    return clean_scan(_raw(columns), _scaled_instrument(tmp_path), key=KEY)
+
+
+def test_each_item_is_recoded_and_reverse_keyed_on_its_own_scale(tmp_path):
+    result = _scaled(tmp_path, a1=["1", "4"], a2=["1", "4"], b1=["1", "6"], c1=["0", "1"])
+    assert result.problems == []
+    out = result.responses
+    assert out["a1"].tolist() == [1.0, 4.0]
+    assert out["a2"].tolist() == [4.0, 1.0]  # 1 + 4 - x
+    assert out["b1"].tolist() == [6.0, 1.0]  # 1 + 6 - x
+    assert out["c1"].tolist() == [1.0, 0.0]  # 0 + 1 - x
+
+
+def test_ranges_are_checked_per_item_scale(tmp_path):
+    result = _scaled(tmp_path, a1=["5", "1"], b1=["5", "6"], c1=["2", "1"])
+    by_column = {p.column: p.message for p in result.problems}
+    assert by_column == {"a1": "value '5' is outside the scale 1-4",
+                         "c1": "value '2' is outside the scale 0-1"}
+    warned = {p.column: p.message for p in result.warnings if p.column in ("a1", "b1", "c1")}
+    assert warned == {
+        "a1": "1 value outside the scale 1-4 (from 5 to 5): their rows are rejected",
+        "c1": "1 value outside the scale 0-1 (from 2 to 2): their rows are rejected"}
+    assert len(result.rejected) == 1 and result.responses["b1"].tolist() == [1.0]
+
+
+def test_labels_of_one_scale_do_not_count_on_another(tmp_path):
+    result = _scaled(tmp_path, a1=["ja", "Agree"], c1=["Agree", "ja"])
+    assert [(p.row, p.column) for p in result.problems] == [(2, "a1"), (2, "c1")]
+    assert "expected 1-4 or a scale label" in result.problems[0].message
+    assert "expected 0-1 or a scale label" in result.problems[1].message
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("Strong agree", 4.0), ("STRONG   agree", 4.0), ("  strongly agree ", 4.0),
+    ("zeer eens", 4.0), ("strongly disagree", 1.0)])
+def test_declared_synonyms_and_labels_map_whatever_their_case_and_spacing(tmp_path, cell,
+                                                                          value):
+    result = _scaled(tmp_path, a1=[cell, "2"])
+    assert result.problems == [] and result.responses["a1"].tolist() == [value, 2.0]
+
+
+@pytest.mark.parametrize("cell", ["\u201cyes\u201d", '"yes"', "\u201dYES\u201c", "yes"])
+def test_typographic_quotes_read_as_plain_ones(tmp_path, cell):
+    result = _scaled(tmp_path, c1=[cell, "nee"])
+    assert result.problems == []
+    assert result.responses["c1"].tolist() == [0.0, 1.0]  # reverse-keyed on 0-1
+
+
+def test_missing_labels_match_with_typographic_apostrophes(tmp_path):
+    result = _scaled(tmp_path, a1=["Don\u2019t know", "don't   KNOW"], b1=["2", "3"])
+    assert result.problems == [] and result.responses["a1"].isna().all()
+
+
+def test_an_undeclared_variant_is_still_an_unknown_answer(tmp_path):
+    result = _scaled(tmp_path, a1=["Strongly agreed", "1"])
+    assert [str(p) for p in result.problems] == [
+        "t.csv:2:a1: unknown answer 'Strongly agreed'; expected 1-4 or a scale label"]
+
+
+def test_contract_checks_each_item_on_its_scale(tmp_path):
+    result = _scaled(tmp_path, a1=["4"], b1=["6"], c1=["1"])
+    instrument = _scaled_instrument(tmp_path)
+    validate_responses(result.responses, instrument)
+    broken = result.responses.assign(a1=6.0)  # 6 is on b1's scale, not on a1's
+    with pytest.raises(Exception, match="a1"):
+        validate_responses(broken, instrument)

@@ -14,6 +14,8 @@ from readiness_analysis.io.synth import (
     write_synthetic_scan,
 )
 
+from ..scales import one_scale_instrument, two_scale_instrument
+
 
 def test_default_design_is_the_study_design(instrument):
     df = synthesize_scan()
@@ -93,3 +95,19 @@ def test_large_scan_is_deterministic_and_as_large_as_asked(tmp_path, instrument)
     assert set(frame[instrument.item_ids].stack()) == {"", "1", "2", "3", "4", "5"}
     write_large_scan(b, 1.5, seed=10)
     assert a.read_bytes() != b.read_bytes()
+
+
+@pytest.mark.parametrize(("n", "start"), [(2, 0), (4, 1), (6, 1), (11, 0)])
+def test_answers_lie_on_each_item_scale_and_use_all_of_it(tmp_path, n, start):
+    inst = one_scale_instrument(tmp_path, n, start=start)
+    df = synthesize_scan(SynthDesign(institutions=4, respondents=200, seed=3), inst)
+    values = set(df[inst.item_ids].stack().dropna().unique())
+    assert values <= set(range(start, start + n))
+    assert {start, start + n - 1} <= values  # both ends are reached, not clipped to 1-5
+
+
+def test_two_scales_are_synthesised_per_item(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = synthesize_scan(SynthDesign(institutions=2, respondents=100, seed=1), inst)
+    assert set(df[["a1", "a2"]].stack().dropna()) <= {1.0, 2.0, 3.0, 4.0}
+    assert {5.0, 6.0} & set(df[["o1", "o2"]].stack().dropna())

@@ -22,6 +22,7 @@ BAD_ROWS = [
     f"X-4,Instelling A,1,x,{_ITEMS}",                  # check wave
     f"A-1-0001,Instelling A,1,1,{_ITEMS}",             # drop duplicates
     f"X-5,Instelling A,1,1,{_ITEMS},9,9",              # read (more cells than the header)
+    f"X-6,info@instelling.nl,1,1,{_ITEMS}",            # reject personal data as institution
 ]
 
 

@@ -14,4 +14,4 @@ def test_reading_guide_says_what_weighted_figures_count(lang, interviews, teache
     plain, weighted = reading_guide(lang).data, reading_guide(lang, weighted=True).data
     assert interviews in plain and teachers not in plain
     assert teachers in weighted and interviews not in weighted
-    assert "bootstrap over interviews" in weighted and "{" not in plain + weighted
+    assert "Kish" in weighted and "{" not in plain + weighted

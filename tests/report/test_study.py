@@ -64,3 +64,84 @@ def test_untested_themes_are_explained_in_dutch(rejecting_build):
     assert set(table["Toelichting"]) == {"minder dan twee instellingen: niets te vergelijken"}
     english = study.group_differences(dataclasses.replace(data, scores=one), "en")
     assert english["Note"].str.contains("nothing to compare").all()
+
+
+# --- the comparison table and its note (stats.compare rules, in words) ---------------------
+
+
+def _decimal(cell: str) -> float:
+    return float(cell.replace(",", "."))
+
+
+def test_comparison_table_shows_raw_and_adjusted_p_and_how_p_was_found(rejecting_build):
+    data = load_report_data(rejecting_build)  # the demo: 5, 5 and 4 interviews
+    table = study.group_differences(data, "nl")
+    assert list(table.columns) == ["Thema", "n", "Toets", "H", "p", "p (Holm, over thema's)",
+                                   "ε²", "Toelichting"]
+    assert (table["Toets"] == "getoetst").all()
+    tested = table[table["p"] != "–"]
+    raw, adjusted = tested["p"].map(_decimal), tested["p (Holm, over thema's)"].map(_decimal)
+    assert (adjusted >= raw).all() and (adjusted <= 1).all()
+    assert tested["Toelichting"].str.fullmatch(r"permutatie-p, Monte-Carlo-fout ± 0,00\d").all()
+    english = study.group_differences(data, "en")
+    assert "p (Holm, across themes)" in english.columns
+    assert english["Note"].str.startswith("permutation p, Monte Carlo error ± 0.00").all()
+
+
+def test_comparison_note_names_test_unit_family_and_thresholds(rejecting_build):
+    data = load_report_data(rejecting_build)
+    note = html.unescape(study.group_differences_note(data, "nl").data)
+    n_themes = len(study.group_differences(data, "nl"))
+    assert "Kruskal-Wallis" in note and "Elk interview telt één keer" in note
+    assert f"corrigeert p voor de {n_themes} getoetste thema's samen (Holm" in note
+    assert "minder dan 5 interviews" in note and "minder dan 20" in note
+    assert "Onder 3 interviews per instelling of 8 samen staat er geen toets" in note
+    assert "meting" not in note  # one wave: nothing to choose
+    assert "Kish" not in note  # unweighted
+    english = html.unescape(study.group_differences_note(data, "en").data)
+    assert "Every interview counts once" in english and "9999 random splits" in english
+
+
+def test_weighted_build_shows_kish_n_and_says_the_test_is_unweighted(rejecting_build):
+    data = load_report_data(rejecting_build)
+    weighted = dataclasses.replace(data, provenance={**data.provenance, "weighted": True})
+    table = study.group_differences(weighted, "nl")
+    plain = study.group_differences(data, "nl")
+    assert table.columns[2] == "n (Kish)" and "n (Kish)" not in plain.columns
+    kish = table["n (Kish)"].map(_decimal)
+    assert ((kish > 0) & (kish <= table["n"])).all()
+    assert table["p"].tolist() == plain["p"].tolist()  # the test counts interviews
+    note = html.unescape(study.group_differences_note(weighted, "nl").data)
+    assert "één keer per docent die meedeed; de toets doet dat niet" in note
+    assert "n (Kish) is de effectieve steekproefomvang" in note
+
+
+def test_only_the_latest_wave_is_compared_and_the_note_says_so(rejecting_build):
+    data = load_report_data(rejecting_build)
+    later = data.scores.assign(wave=2, respondent_id=data.scores["respondent_id"].astype(str) + "b")
+    later = later[later["institution"] != "Instelling C"]  # C was not surveyed again
+    scores = pd.concat([data.scores.assign(respondent_id=data.scores["respondent_id"].astype(str)),
+                        later], ignore_index=True)
+    responses = pd.concat([data.responses, data.responses.assign(wave=2)], ignore_index=True)
+    two = dataclasses.replace(data, scores=scores, responses=responses)
+    table = study.group_differences(two, "nl")
+    first = table["n"].iloc[0]
+    assert first == int(later[later["theme"] == later["theme"].iloc[0]]["score"].notna().sum())
+    note = html.unescape(study.group_differences_note(two, "nl").data)
+    assert "Alleen de laatste meting (meting 2) telt" in note
+
+
+def test_a_school_below_the_minimum_is_named_in_the_note(rejecting_build):
+    data = load_report_data(rejecting_build)
+    c = data.scores[data.scores["institution"] == "Instelling C"]
+    keep = c["respondent_id"].drop_duplicates().iloc[:2]
+    scores = data.scores[(data.scores["institution"] != "Instelling C")
+                         | data.scores["respondent_id"].isin(keep)]
+    few = dataclasses.replace(data, scores=scores)
+    table = study.group_differences(few, "nl")
+    assert set(table["Toets"]) == {"n te klein"}
+    assert set(table["Toelichting"]) == {"Instelling C heeft 2 scores (minimaal 3)"}
+    assert set(table["p (Holm, over thema's)"]) == {"–"}
+    note = html.unescape(study.group_differences_note(few, "nl").data)
+    assert "corrigeert" not in note  # no theme tested: no family to speak of
+    assert note.endswith("Onder 3 interviews per instelling of 8 samen staat er geen toets.</p>")

@@ -135,8 +135,7 @@ def test_every_key_built_at_run_time_is_enumerable_and_exists():
         for lang in languages():
             assert any(k.startswith(prefix) for k in catalogue(lang)), (lang, prefix)
     tables = [_dict_values(name, REPORT / module) for name, module in (
-        ("_RULES", "institution.py"), ("_INTROS", "institution.py"),
-        ("_SOURCES", "institution.py"))]
+        ("_RULES", "institution.py"), ("_INTROS", "institution.py"))]
     statuses = [f"test_status.{s}" for s in (compare.STATUS_OK, compare.STATUS_TOO_SMALL,
                                              compare.STATUS_ONE_GROUP,
                                              compare.STATUS_CONSTANT)]
@@ -175,7 +174,8 @@ def test_an_unknown_key_or_language_is_a_readiness_error():
 def test_constants_fill_placeholders_without_the_caller():
     assert "3" in text("suppressed", "en")
     assert CONSTANTS["min_fragments"] == 5
-    assert "from 5 on" in text("ranking.rule", "en", scan_weight="70%", interview_weight="30%")
+    assert "from 5 on" in text("ranking.rule", "en", scan_weight="70%", interview_weight="30%",
+                               called="the guide")
 
 
 _LANGUAGE_BRANCH = re.compile(r"""lang\s*[!=]=\s*["']|["'](nl|en)["']\s*:\s*[{("']""")

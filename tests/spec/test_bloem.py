@@ -13,7 +13,7 @@ def test_bloem_has_four_environments_and_the_studys_definition():
     bloem = load_bloem()
     assert [e.id for e in bloem.environments] == ["online", "campus", "werkplek",
                                                   "samenleving"]
-    assert bloem.definition == load_study()["han_definition"]["nl"]
+    assert load_study().definition == bloem
     assert bloem.source == "HAN (2022)"
     assert [e.added_in_new_definition for e in bloem.environments] == [False] * 3 + [True]
     for env in bloem.environments:

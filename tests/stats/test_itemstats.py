@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from readiness_analysis.spec.instrument import load_instrument
 from readiness_analysis.stats.itemstats import answer_shares
 
+from ..scales import two_scale_instrument
 from .frames import repeat_teachers
 
 INSTRUMENT = load_instrument()
@@ -37,3 +38,23 @@ def test_weighted_answer_shares_are_those_of_the_repeated_rows(answers):
     assert weighted["n_teachers"].tolist() == repeated["n"].tolist()
     unweighted = answer_shares(responses, INSTRUMENT)
     assert weighted[["n", "answers"]].equals(unweighted[["n", "answers"]])
+
+
+def test_answer_shares_count_each_theme_on_its_own_scale(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = pd.DataFrame({"a1": [1.0, 4.0], "a2": [4.0, np.nan], "o1": [5.0, 6.0],
+                       "o2": [6.0, 6.0]})
+    shares = answer_shares(df, inst).set_index("theme")
+    assert list(shares.columns[3:]) == [1, 2, 3, 4, 5, 6]
+    agree, often = shares.loc["agree"], shares.loc["often"]
+    assert [agree[v] for v in range(1, 5)] == pytest.approx([1 / 3, 0, 0, 2 / 3])
+    assert np.isnan(agree[5]) and np.isnan(agree[6])  # not values of the 1-4 scale
+    assert [often[v] for v in range(1, 7)] == pytest.approx([0, 0, 0, 0, 0.25, 0.75])
+    assert agree["answers"] == 3 and often["answers"] == 4
+
+
+def test_a_value_off_the_theme_scale_is_not_an_answer(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = pd.DataFrame({"a1": [5.0, 6.0, 1.0]})  # 5 and 6 are on the other theme's scale
+    agree = answer_shares(df, inst).set_index("theme").loc["agree"]
+    assert agree["answers"] == 1 and agree[1] == 1.0

@@ -9,14 +9,17 @@ from hypothesis import strategies as st
 
 from readiness_analysis.stats import groups
 from readiness_analysis.stats.bootstrap import bootstrap_means
+from readiness_analysis.stats.pooled import summarise_all
 from readiness_analysis.stats.scores import (
     READINESS,
+    agree_thresholds,
     summarise_scores,
     team_variation,
     theme_scores,
 )
 
 from ..references import reference
+from ..scales import two_scale_instrument
 from .frames import one_group, random_scores, repeat_teachers, weighted_group
 
 
@@ -336,3 +339,53 @@ def test_weights_must_be_counts(bad):
     with pytest.raises(ValueError, match="n_teachers must be a count"):
         bootstrap_means(scores, ["institution"], seed=1, weighted=True)
     assert summarise_scores(scores, ["institution"])["n"].tolist() == [3]  # unweighted: fine
+
+
+# --------------------------------------------------------------------------- answer scales
+
+
+def test_share_agreeing_counts_each_theme_on_its_own_scale(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = _responses(a1=[3.0, 2.0, 4.0], a2=[3.0, 2.0, 4.0], o1=[4.0, 5.0, 6.0],
+                    o2=[4.0, 5.0, 6.0])
+    scores = theme_scores(df, inst)
+    thresholds = agree_thresholds(inst)
+    assert thresholds == {"agree": 3, "often": 5, READINESS: 3}
+    table = summarise_scores(scores, ["institution"], agree_from=thresholds).set_index("theme")
+    assert table.loc["agree", "agree"] == pytest.approx(2 / 3)  # 3 and 4 of 1-4
+    assert table.loc["often", "agree"] == pytest.approx(2 / 3)  # 5 and 6 of 1-6, not 4
+    # one threshold for all would count the 4 of 1-6 as agreeing
+    single = summarise_scores(scores, ["institution"], agree_from=3).set_index("theme")
+    assert single.loc["often", "agree"] == 1.0
+
+
+def test_a_theme_without_a_threshold_is_an_error(tmp_path):
+    scores = pd.DataFrame({"institution": ["X"], "theme": ["other"], "score": [3.0]})
+    with pytest.raises(ValueError, match="no threshold for theme 'other'"):
+        summarise_scores(scores, ["institution"], agree_from={"vision": 4})
+
+
+def test_readiness_maps_other_scales_onto_the_default_range(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = _responses(a1=[4.0, 1.0], a2=[4.0, 1.0], o1=[6.0, 1.0], o2=[1.0, 1.0])
+    s = theme_scores(df, inst)
+    often = s[s.theme == "often"]["score"].tolist()
+    assert often == [3.5, 1.0]  # the theme keeps its own 1-6 units
+    readiness = s[s.theme == READINESS]["score"].tolist()
+    # 3.5 on 1-6 is 1 + 2.5 * 3 / 5 = 2.5 on 1-4; with the 4 of "agree": (4 + 2.5) / 2
+    assert readiness == pytest.approx([3.25, 1.0])
+
+
+def test_one_scale_readiness_is_the_plain_mean(instrument):
+    df = _responses(vis_1=[1.0, 5.0], vis_2=[2.0, 4.0], inf_1=[3.0, 3.0], inf_3=[4.0, 2.0])
+    s = theme_scores(df, instrument).set_index(["theme", "respondent_id"])["score"]
+    assert s[(READINESS, "p0")] == (1.5 + 3.5) / 2
+
+
+def test_pooled_summaries_take_per_theme_thresholds(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    df = _responses(a1=[3.0, 2.0, 4.0], a2=[3.0, 2.0, 4.0], o1=[4.0, 5.0, 6.0],
+                    o2=[4.0, 5.0, 6.0])
+    table = summarise_all(theme_scores(df, inst), agree_from=agree_thresholds(inst))
+    often = table[table["theme"] == "often"]
+    assert often["agree"].tolist() == pytest.approx([2 / 3, 2 / 3])  # institution, pooled

@@ -17,6 +17,7 @@ part               what it covers
 ``data``           the study report: every processed table in full, and the provenance
 ``notebook``       the notebook's cells (type, source, tags), not its stored outputs
 ``instrument``     the instrument file's text
+``study``          the files of a study file (study, quotes, definition); none when shipped
 ``codebook``       the codebook file's text
 ``parameters``     the notebook parameters (institution, language); not where the processed
                    folder is, whose content the parts above cover
@@ -217,7 +218,7 @@ def package_sha() -> str:
 
 
 def fingerprints(jobs: Iterable, processed_dir: Path, *, instrument_source: str,
-                 codebook_source: str) -> list[Fingerprint]:
+                 codebook_source: str, study_files: Iterable[str] = ()) -> list[Fingerprint]:
     """The fingerprint of every job (a :class:`~readiness_analysis.build.jobs.ReportJob`).
 
     Parameters
@@ -228,6 +229,9 @@ def fingerprints(jobs: Iterable, processed_dir: Path, *, instrument_source: str,
         The processed data the reports read.
     instrument_source, codebook_source : str
         Where the instrument and codebook came from (``<package>/...`` or a path).
+    study_files : iterable of str
+        The files a study file read (``Study.files``; none for a shipped study, which
+        ``package`` covers).
 
     Examples
     --------
@@ -239,6 +243,7 @@ def fingerprints(jobs: Iterable, processed_dir: Path, *, instrument_source: str,
     common = {
         "instrument": _source_sha(instrument_source, "instruments"),
         "codebook": _source_sha(codebook_source, "codebooks"),
+        "study": chunks_sha256(*(f"{name}:{file_sha256(name)}" for name in study_files)),
         "package": package_sha(),
     }
     notebooks: dict[Path, str] = {}

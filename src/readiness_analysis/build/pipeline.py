@@ -23,21 +23,25 @@ from readiness_analysis.build.incremental import (
     previous_entries,
     up_to_date,
 )
+from readiness_analysis.build.interrupt import BuildInterrupted, stop_on_signals
 from readiness_analysis.build.jobs import ReportJob, ReportResult, slugify
-from readiness_analysis.build.lock import build_lock
-from readiness_analysis.build.prepare import Prepared, prepare
+from readiness_analysis.build.kernel import runtime_folder
+from readiness_analysis.build.lock import build_locks
+from readiness_analysis.build.prepare import Prepared, absolute_path, prepare
 from readiness_analysis.build.progress import Progress
 from readiness_analysis.core.clock import build_time
-from readiness_analysis.core.errors import ReadinessError
-from readiness_analysis.core.files import file_sha256, write_json
+from readiness_analysis.core.errors import Problem, ReadinessError
+from readiness_analysis.core.files import file_sha256, finish_staged, write_json
 from readiness_analysis.core.tables import DOCUMENTS_FILE, FRAGMENTS_FILE
 from readiness_analysis.core.version import package_version
+from readiness_analysis.io.clean import RowAccount
 from readiness_analysis.io.institutions import institution_key, load_aliases, normalise_institution
 from readiness_analysis.io.qda_fragments import find_qda_export
 from readiness_analysis.report.page import index_body, write_page
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, languages, text
 from readiness_analysis.spec.codebook import DEFAULT_CODEBOOK
 from readiness_analysis.spec.instrument import load_instrument
+from readiness_analysis.spec.study import study_for
 
 __all__ = [
     "BuildResult",
@@ -62,6 +66,9 @@ class BuildResult:
     reports: list[ReportResult]
     reports_dir: Path
     wall_s: float = 0.0
+    account: RowAccount | None = None  # where the scan's rows went (see prepare)
+    problems: tuple[Problem, ...] = ()  # every problem that rejected a row of the scan
+    warnings: tuple[Problem, ...] = ()  # located problems that rejected no row
 
     @property
     def ok(self) -> bool:
@@ -104,6 +111,7 @@ def build(
     *,
     notebooks_dir: str | Path | None = None,
     instrument: str | Path | None = None,
+    study: str | Path | None = None,
     institutions: list[str] | None = None,
     lang: str = DEFAULT_LANGUAGE,
     jobs: int = 1,
@@ -113,6 +121,8 @@ def build(
     weighted: bool = False,
     cell_timeout: int | None = None,
     invalid_answers: str = "reject",
+    strict: bool = False,
+    case_variable: str | None = None,
 ) -> BuildResult:
     """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
@@ -124,6 +134,10 @@ def build(
         Where the report notebooks are; default: see :func:`default_notebooks_dir`.
     instrument : path, optional
         Instrument YAML; default: the one shipped with the package.
+    study : path, optional
+        Study YAML (see :mod:`readiness_analysis.spec.study`); default: the Blended
+        Learning guide with the shipped instrument, a study without recommendations,
+        sub-questions or quotes with any other.
     institutions : list of str, optional
         Render only these institution reports (the study report is always rendered); the
         other reports of earlier builds stay in the manifest and index as they were.
@@ -150,19 +164,38 @@ def build(
         An invalid item answer rejects its row (default) or is set to missing with a
         located warning (see :func:`readiness_analysis.io.clean.clean_scan`). Recorded in
         ``provenance.json``; changing it renders every report again.
+    strict : bool
+        Stop with :class:`~readiness_analysis.core.errors.AccountingError`, before any
+        processed file or report is written, where the row account would only warn:
+        more than :data:`readiness_analysis.io.clean.ALARM_SHARE` of the rows rejected
+        or with answers set to missing (see :func:`readiness_analysis.io.clean.check_account`).
+    case_variable : str, optional
+        The case or document variable of a QDA export that holds the institution (e.g.
+        a MAXQDA document variable); an error lists the variables when there is none so
+        named. Default: the project's cases.
 
     Returns
     -------
     BuildResult
+        With ``account``, the row account (:class:`readiness_analysis.io.clean.RowAccount`).
 
     Notes
     -----
-    A build refuses a processed or report folder that is, contains or lies inside the
-    raw folder (see :func:`check_output_folders`), and runs only while it holds the
-    processed folder's lock (see :func:`readiness_analysis.build.lock.build_lock`): a
-    second build on the same folder stops with a message naming the first. It then
+    Every path is made absolute once, on entry (:func:`~.prepare.absolute_path`: not
+    resolved, links kept), so that what the build records (the instrument and study in
+    ``provenance.json``, the notebooks' parameters) names the same files from the
+    notebooks' working folder. A build refuses a processed or report folder that is,
+    contains or lies inside the raw folder (see :func:`check_output_folders`), and runs
+    only while it holds the locks of its processed and report folders (see
+    :func:`readiness_analysis.build.lock.build_locks`): a second build on either folder
+    stops with a message naming the first. It then
     removes temporary files that an interrupted build left in the report and processed
-    folders (see :func:`remove_stale_temporaries`).
+    folders (see :func:`remove_stale_temporaries`). Kernels keep their connection files and
+    IPython's and matplotlib's state in a runtime folder of the build's own, removed at
+    the end (:func:`readiness_analysis.build.kernel.runtime_folder`). SIGINT or SIGTERM
+    stops the build within seconds: :class:`~.interrupt.BuildInterrupted` is raised
+    after the kernels are killed and the index and manifest of the reports that are
+    complete are written (earlier versions of reports not rendered are kept).
 
     Examples
     --------
@@ -175,19 +208,28 @@ def build(
         raise ReadinessError(f"unknown language {lang!r}",
                              hint=f"use one of: {', '.join(languages())}")
     build_time()  # an invalid SOURCE_DATE_EPOCH stops the build now, not at the manifest
-    reports = Path(reports_dir)
+    # Every path absolute once, before anything stores it: the notebooks run elsewhere.
+    raw_dir, processed_dir, reports = map(absolute_path, (raw_dir, processed_dir, reports_dir))
+    instrument, study = (None if p is None else absolute_path(p) for p in (instrument, study))
     check_output_folders(raw_dir, processed_dir, reports)
-    notebooks = default_notebooks_dir() if notebooks_dir is None else Path(notebooks_dir)
+    notebooks = absolute_path(default_notebooks_dir() if notebooks_dir is None
+                              else notebooks_dir)
     _check_notebooks(notebooks)
     inst = load_instrument(instrument)
-    with build_lock(processed_dir):  # removed at the end, also on an error
+    chosen_study = study_for(inst, study)
+    # Stopped by SIGINT/SIGTERM: BuildInterrupted, after the kernels are killed and what
+    # is complete is recorded; the lock and the runtime folder go, also then.
+    with stop_on_signals(), runtime_folder(), build_locks(processed_dir, reports):
         removed = remove_stale_temporaries(reports, processed_dir, raw_dir=raw_dir)
-        prepared = prepare(raw_dir, processed_dir, instrument=inst, weighted=weighted,
-                           invalid_answers=invalid_answers)
+        prepared = prepare(raw_dir, processed_dir, instrument=inst, study=chosen_study,
+                           weighted=weighted,
+                           invalid_answers=invalid_answers, strict=strict,
+                           case_variable=case_variable, progress=progress)
         chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
         every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
         selected = [j for j in every if j.institution is None or j.institution in chosen]
-        plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force)
+        plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force,
+                          study_files=chosen_study.files)
         inputs = _inputs(prepared, every)
 
         def record(position: int, result: ReportResult) -> None:
@@ -205,12 +247,31 @@ def build(
             render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
                        scheduler=scheduler, progress=bar, on_result=record,
                        cell_timeout=cell_timeout)
-        finally:  # also when interrupted: what finished is recorded, the rest renders next time
-            results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
-            listed = _with_unselected(every, selected, results, plan.previous, reports)
-            _write_index(reports, listed, lang, prepared)
-            _write_manifest(reports, listed)
-        return BuildResult(results, reports, round(time.perf_counter() - start, 2))
+        except BuildInterrupted as stop:
+            stop.kept = len(_record(reports, every, selected, plan, lang, prepared)[1])
+            stop.not_rendered = sum(i not in plan.done for i in plan.todo)
+            raise
+        except BaseException:  # what finished is recorded, the rest renders next time
+            _record(reports, every, selected, plan, lang, prepared)
+            raise
+        results, _ = _record(reports, every, selected, plan, lang, prepared)
+        return BuildResult(results, reports, round(time.perf_counter() - start, 2),
+                           prepared.account, tuple(prepared.clean.problems),
+                           tuple(prepared.clean.warnings))
+
+
+def _record(reports: Path, every: list[ReportJob], selected: list[ReportJob], plan: _Plan,
+            lang: str, prepared: Prepared) -> tuple[list[ReportResult], list[ReportResult]]:
+    """Write the index and manifest; return this build's results and every listed report.
+
+    A report not rendered (an interrupted build) keeps the entry of its earlier version,
+    when its file is still there: the manifest describes the files beside it.
+    """
+    results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
+    listed = _with_unselected(every, results, plan.previous, reports)
+    _write_index(reports, listed, lang, prepared)
+    _write_manifest(reports, listed)
+    return results, listed
 
 
 @dataclass
@@ -226,9 +287,10 @@ class _Plan:
 
     @classmethod
     def make(cls, jobs: list[ReportJob], processed: Path, instrument_source: str,
-             reports: Path, force: bool) -> _Plan:
+             reports: Path, force: bool, study_files: tuple[str, ...] = ()) -> _Plan:
         prints = fingerprints(jobs, processed, instrument_source=instrument_source,
-                              codebook_source=f"<package>/{DEFAULT_CODEBOOK}")
+                              codebook_source=f"<package>/{DEFAULT_CODEBOOK}",
+                              study_files=study_files)
         previous = previous_entries(reports)
         done = _kept(jobs, prints, {} if force else previous, reports)
         todo = [i for i in range(len(jobs)) if i not in done]
@@ -323,7 +385,10 @@ def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path,
     ``.csv`` or ``.parquet``, and only directly in the folders a build writes: the report
     folder, its ``institutions`` folder and the processed folder, never their other
     subfolders, and never a folder that is or lies inside ``raw_dir``. Symbolic links are
-    left alone. A folder that does not exist is no error.
+    left alone. A folder that does not exist is no error. A staging folder that an
+    interrupted data stage left in the processed folder is completed when it was
+    committed and removed when not (:func:`readiness_analysis.core.files.finish_staged`);
+    it counts as one removed path.
 
     Examples
     --------
@@ -348,6 +413,9 @@ def remove_stale_temporaries(reports_dir: str | Path, processed_dir: str | Path,
         if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
             path.unlink(missing_ok=True)
             removed.append(path)
+    processed = Path(processed_dir)
+    if raw is None or not processed.resolve().is_relative_to(raw):
+        removed += finish_staged(processed)
     return removed
 
 
@@ -376,18 +444,20 @@ def _kept(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, 
     return kept
 
 
-def _with_unselected(every: list[ReportJob], selected: list[ReportJob],
-                     results: list[ReportResult], previous: dict[str, dict],
-                     reports: Path) -> list[ReportResult]:
-    """The results of this build plus earlier reports of institutions not selected now."""
+def _with_unselected(every: list[ReportJob], results: list[ReportResult],
+                     previous: dict[str, dict], reports: Path) -> list[ReportResult]:
+    """The results of this build plus the earlier reports it has no result for.
+
+    Those are the reports of institutions not selected now, and, when the build was
+    interrupted, the earlier versions of reports it did not get to.
+    """
     by_path = {r.path: r for r in results}
-    chosen = {_rel(j, reports) for j in selected}
     listed = []
     for job in every:
         path = _rel(job, reports)
         if path in by_path:
             listed.append(by_path[path])
-        elif path not in chosen and path in previous and (reports / path).is_file():
+        elif path in previous and (reports / path).is_file():
             listed.append(_result_from(previous[path], job))
     return listed
 

@@ -16,47 +16,64 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from readiness_analysis.core.errors import ReadinessError
-from readiness_analysis.core.files import file_sha256, write_csv, write_json, write_parquet
+from readiness_analysis.build.progress import Stage
+from readiness_analysis.core.errors import DataValidationError, Problem, ReadinessError
+from readiness_analysis.core.files import (
+    explained,
+    file_sha256,
+    staged_files,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 from readiness_analysis.core.tables import (
-    AGREEMENT_COLUMNS,
     ALIAS_FILE,
     DOCUMENTS_FILE,
     FRAGMENTS_FILE,
     PROCESSED_FILES,
     QDA_FILES,
+    QDA_IMPORT_COLUMNS,
+    REDACT_NAMES_FILE,
+    UNIT_AGREEMENT_COLUMNS,
 )
 from readiness_analysis.core.version import package_version
-from readiness_analysis.io.clean import CleanResult, clean_scan
+from readiness_analysis.core.words import plural
+from readiness_analysis.io.clean import CleanResult, RowAccount, check_account, clean_scan
 from readiness_analysis.io.contracts import validate_responses
 from readiness_analysis.io.documents import COLUMNS as DOCUMENT_COLUMNS
 from readiness_analysis.io.documents import read_documents
 from readiness_analysis.io.fragments import read_fragments
 from readiness_analysis.io.institutions import align_institutions, institution_note, load_aliases
-from readiness_analysis.io.qda_fragments import find_qda_export, read_qda_fragments
+from readiness_analysis.io.qda_fragments import find_qda_export, read_qda_export
+from readiness_analysis.io.redact import Redactor, load_names, looks_personal
 from readiness_analysis.io.scan import RawTable, find_scan_file, read_scan
+from readiness_analysis.report.data import has_theme_score
 from readiness_analysis.spec.codebook import Codebook, load_codebook
-from readiness_analysis.spec.instrument import Instrument, load_instrument
-from readiness_analysis.stats.agreement import agreement
+from readiness_analysis.spec.instrument import SHIPPED, Instrument, load_instrument
+from readiness_analysis.spec.study import Study, study_for
+from readiness_analysis.stats.agreement import coder_agreement
 from readiness_analysis.stats.bootstrap import wave_change
 from readiness_analysis.stats.disclosure import suppress_small_cells
 from readiness_analysis.stats.evidence import build_evidence
 from readiness_analysis.stats.pooled import summarise_all
-from readiness_analysis.stats.scores import theme_scores
+from readiness_analysis.stats.scores import agree_thresholds, scale_bounds, theme_scores
 
-__all__ = ["KEY_ENV", "KEY_FILE", "MIN_KEY_BYTES", "Prepared", "prepare", "pseudonym_key"]
+__all__ = ["KEY_COMMAND", "KEY_ENV", "KEY_FILE", "MIN_KEY_BYTES", "Prepared", "absolute_path",
+           "key_file_for", "new_key", "prepare", "pseudonym_key", "recorded_source"]
 
 KEY_ENV = "READINESS_PSEUDONYM_KEY"
 KEY_FILE = ".pseudonym.key"
 #: The shortest key accepted: an empty or short key makes pseudonyms recomputable.
 MIN_KEY_BYTES = 16
-_KEY_FIX = (f"delete it so that the next build makes a new one (pseudonyms then change), "
-            f"or set {KEY_ENV}")
+#: The command that makes a new key file (every pseudonym changes with the key).
+KEY_COMMAND = "readiness key --new --force"
+_KEY_FIX = (f"make a new one with `{KEY_COMMAND} --processed DIR` (every pseudonym then "
+            f"changes), or set {KEY_ENV}")
 # fragments.parquet when the raw folder has no coded fragments.
 NO_FRAGMENTS_COLUMNS = ("fragment_id", "institution", "section", "coder", "document", "code",
                         "rank", "valence", "theme", "recommendation", "text")
@@ -70,6 +87,7 @@ class Prepared:
     institutions: list[str]
     inputs: dict[str, str]
     clean: CleanResult
+    account: RowAccount | None = None  # rows read, kept, rejected, ...; respondents unscored
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,9 @@ class _Raw:
     double_coded: pd.DataFrame | None  # units coded by two coders (QDA export), or None
     documents: pd.DataFrame
     synthetic: dict | None  # the generator's sidecar, when the scan is synthetic
+    qda_import: pd.DataFrame | None = None  # the import report of a QDA export
+    # What was redacted from free text so far (and the names of redact_names.txt).
+    redactor: Redactor = field(default_factory=Redactor)
 
 
 @dataclass(frozen=True)
@@ -114,6 +135,8 @@ class _Processed:
     evidence: pd.DataFrame
     documents: pd.DataFrame
     agreement: pd.DataFrame
+    qda_import: pd.DataFrame
+    redactions: pd.DataFrame  # where free text was redacted as [...] (io.redact), no values
     provenance: dict
 
 
@@ -121,6 +144,43 @@ class _Processed:
 _WRITERS: dict[str, Callable[[Path, object], None]] = {
     ".parquet": write_parquet, ".csv": write_csv, ".json": write_json,
 }
+
+
+def absolute_path(path: str | Path) -> Path:
+    """``path`` made absolute once, as the caller meant it: ``~`` expanded, links not followed.
+
+    A build stores paths (provenance, report parameters) that notebooks read from another
+    working folder, so every path is made absolute where the build receives it. It is not
+    resolved: symbolic links stay as given (a build does not follow links in the raw
+    folder), and ``..`` stays too, since collapsing it across a link would change what
+    the path names.
+
+    Examples
+    --------
+    >>> absolute_path("data/raw") == Path.cwd() / "data" / "raw"
+    True
+    >>> absolute_path("/x/./y")
+    PosixPath('/x/y')
+    """
+    return Path(path).expanduser().absolute()
+
+
+def recorded_source(source: str) -> str:
+    """A source as provenance records it: a path absolute, a marker as it is.
+
+    Markers are in angle brackets: a shipped file (``<package>/name``) or a study made
+    from the instrument (``<instrument>``).
+
+    Examples
+    --------
+    >>> recorded_source("<package>/blended_readiness_v1.yaml")
+    '<package>/blended_readiness_v1.yaml'
+    >>> recorded_source("my.yaml") == str(Path.cwd() / "my.yaml")
+    True
+    """
+    if not source or source.startswith((SHIPPED, "<")):
+        return source
+    return str(absolute_path(source))
 
 
 def pseudonym_key(processed_dir: str | Path) -> bytes:
@@ -149,7 +209,7 @@ def pseudonym_key(processed_dir: str | Path) -> bytes:
     """
     if KEY_ENV in os.environ:
         return _environment_key(os.environ[KEY_ENV])
-    key_file = Path(processed_dir).resolve().parent / KEY_FILE
+    key_file = key_file_for(processed_dir)
     if not key_file.exists() and not key_file.is_symlink():
         _new_key_file(key_file)
     try:
@@ -184,23 +244,75 @@ def _environment_key(value: str) -> bytes:
         raise ReadinessError(f"{KEY_ENV} is not valid UTF-8", hint=hint) from None
 
 
-def _new_key_file(key_file: Path) -> None:
-    """Write a new random key to ``key_file`` atomically, owner-only; keep one that appeared."""
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=key_file.parent, prefix=f"{KEY_FILE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:  # a link, unlike a rename, never replaces a key another build just made
-            os.link(name, key_file)
-        except FileExistsError:
-            pass
-        except OSError:  # a file system without hard links
-            os.replace(name, key_file)
-    finally:
-        Path(name).unlink(missing_ok=True)
+def key_file_for(processed_dir: str | Path) -> Path:
+    """The pseudonym key file of a processed folder: ``.pseudonym.key`` beside it.
+
+    Examples
+    --------
+    >>> key_file_for("/data/processed")
+    PosixPath('/data/.pseudonym.key')
+    """
+    return Path(processed_dir).resolve().parent / KEY_FILE
+
+
+def new_key(processed_dir: str | Path, *, force: bool = False) -> Path:
+    """Write a new random pseudonym key for ``processed_dir``; return the key file.
+
+    The key (32 random bytes as hex) is written atomically with owner-only permissions
+    (0600) to :func:`key_file_for` the folder. A new key changes every pseudonym: the
+    next build gives every respondent a new one, so reports and processed files of
+    earlier builds no longer match.
+
+    Raises
+    ------
+    ReadinessError
+        When a key file exists and ``force`` is not given (it is left as it is).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "processed"
+    >>> key = new_key(folder)
+    >>> len(key.read_text()), oct(key.stat().st_mode & 0o777)
+    (64, '0o600')
+    >>> new_key(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.ReadinessError: ...: a pseudonym key exists; it was not ...
+    """
+    key_file = key_file_for(processed_dir)
+    if (key_file.exists() or key_file.is_symlink()) and not force:
+        raise ReadinessError(
+            "a pseudonym key exists; it was not replaced", file=key_file,
+            hint="a new key changes every pseudonym, so earlier processed data and reports "
+                 "no longer match; add --force to replace it anyway")
+    _new_key_file(key_file, replace=True)
+    return key_file
+
+
+def _new_key_file(key_file: Path, *, replace: bool = False) -> None:
+    """Write a new random key to ``key_file`` atomically, owner-only.
+
+    Without ``replace`` a key that another build made meanwhile is kept.
+    """
+    with explained(key_file):
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=key_file.parent, prefix=f"{KEY_FILE}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            if replace:  # a link or key file at the place is replaced, not followed
+                os.replace(name, key_file)
+                return
+            try:  # a link, unlike a rename, never replaces a key another build just made
+                os.link(name, key_file)
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                os.replace(name, key_file)
+        finally:
+            Path(name).unlink(missing_ok=True)
 
 
 def prepare(
@@ -209,9 +321,13 @@ def prepare(
     *,
     instrument: Instrument | None = None,
     codebook: Codebook | None = None,
+    study: Study | None = None,
     weighted: bool = False,
     seed: int = 2023,
     invalid_answers: str = "reject",
+    strict: bool = False,
+    case_variable: str | None = None,
+    progress: bool = False,
 ) -> Prepared:
     """Run the data stages and write the processed files.
 
@@ -230,10 +346,15 @@ def prepare(
         :func:`readiness_analysis.stats.pooled.summarise_all`: small cells suppressed,
         pooled rows only over institutions with at least ``MIN_CELL`` respondents),
         ``wave_change.parquet`` (and ``.csv``, small cells suppressed),
-        ``fragments.parquet``, ``evidence.csv``, ``documents.parquet``, ``agreement.csv``
-        and ``provenance.json``.
+        ``fragments.parquet``, ``evidence.csv``, ``documents.parquet``, ``agreement.csv``,
+        ``redactions.csv`` (where free text was redacted as ``[…]``, see
+        :mod:`readiness_analysis.io.redact`) and ``provenance.json``.
     instrument, codebook : optional
         Default: the ones shipped with the package.
+    study : Study, optional
+        What the reports say about the study; default
+        :func:`readiness_analysis.spec.study.study_for` the instrument. Recorded in
+        ``provenance.json``.
     weighted : bool
         Weight interviews by ``n_teachers`` in the summaries.
     seed : int
@@ -242,6 +363,26 @@ def prepare(
         An invalid item answer rejects its row (default) or is set to missing with a
         warning (see :func:`readiness_analysis.io.clean.clean_scan`). Recorded in
         ``provenance.json``.
+    strict : bool
+        Fail with :class:`~readiness_analysis.core.errors.AccountingError`, before any
+        processed file is written, where the row account would otherwise only warn
+        (:class:`~readiness_analysis.core.errors.AccountingWarning`: more than
+        :data:`readiness_analysis.io.clean.ALARM_SHARE` of the rows rejected or with
+        answers set to missing; see :func:`readiness_analysis.io.clean.check_account`).
+    case_variable : str, optional
+        The case or document variable of a QDA export that holds the institution
+        (``readiness build --case-variable NAME``; see
+        :func:`readiness_analysis.io.qda_fragments.read_qda_export`).
+    progress : bool
+        Say on stderr which step runs, when a step (reading, cleaning, the analysis with
+        its bootstrap intervals) takes more than a few seconds
+        (:class:`readiness_analysis.build.progress.Stage`).
+
+    Returns
+    -------
+    Prepared
+        With ``account``: the row account, including the kept respondents who answered
+        no theme (named in the cleaning log too, and not counted in the reports' n).
 
     Examples
     --------
@@ -252,37 +393,50 @@ def prepare(
     raw_dir, out = Path(raw_dir), Path(processed_dir)
     instrument = instrument or load_instrument()
     codebook = codebook or load_codebook()
-    raw = _read(raw_dir, codebook)  # every raw input, hashed before reading
-    cleaned = _clean(raw, instrument, key=pseudonym_key(out), invalid_answers=invalid_answers)
-    processed = _analyse(raw, cleaned, instrument, codebook, weighted=weighted, seed=seed,
+    study = study or study_for(instrument)
+    with Stage(f"reading {raw_dir}", enabled=progress):
+        raw = _read(raw_dir, codebook, case_variable)  # every raw input, hashed before reading
+    with Stage("cleaning the scan", enabled=progress):
+        cleaned = _clean(raw, instrument, key=pseudonym_key(out),
                          invalid_answers=invalid_answers)
+    check_account(_account(cleaned.scan), strict=strict)  # strict: fails before writing
+    with Stage("scores, summaries and bootstrap intervals", enabled=progress):
+        processed = _analyse(raw, cleaned, instrument, codebook, weighted=weighted, seed=seed,
+                             invalid_answers=invalid_answers, study=study)
+    processed, account = _count_unscored(processed, _account(cleaned.scan))
     _write(processed, out)
     _check_unchanged(raw)
     institutions = sorted(cleaned.scan.responses["institution"].dropna().unique().tolist())
-    return Prepared(out, institutions, raw.inputs, cleaned.scan)
+    return Prepared(out, institutions, raw.inputs, cleaned.scan, account)
 
 
 # --- read -------------------------------------------------------------------------------
 
 
-def _read(raw_dir: Path, codebook: Codebook) -> _Raw:
+def _read(raw_dir: Path, codebook: Codebook, case_variable: str | None = None) -> _Raw:
     """Read every raw input: scan export, coded fragments, documents, synthetic sidecar."""
     scan_file = find_scan_file(raw_dir)
     inputs = _hash_inputs(raw_dir, scan_file)
     scan = read_scan(scan_file)
-    fragments, double_coded = _read_fragments(raw_dir, codebook)
+    redactor = Redactor(load_names(raw_dir))  # free text screened as it is read
+    fragments, double_coded, qda_import = _read_fragments(raw_dir, codebook, case_variable,
+                                                          redactor)
     return _Raw(raw_dir, scan_file, inputs, load_aliases(raw_dir), scan, fragments,
-                double_coded, _read_documents(raw_dir), _synthetic(scan_file))
+                double_coded, _read_documents(raw_dir, redactor), _synthetic(scan_file),
+                qda_import, redactor)
 
 
 def _hash_inputs(raw_dir: Path, scan_file: Path) -> dict[str, str]:
     files = [scan_file, raw_dir / FRAGMENTS_FILE, raw_dir / DOCUMENTS_FILE, raw_dir / ALIAS_FILE,
-             *(raw_dir / name for name in QDA_FILES)]
+             *(raw_dir / name for name in QDA_FILES), raw_dir / REDACT_NAMES_FILE]
     return {p.name: file_sha256(p) for p in files if p.is_file()}
 
 
-def _read_fragments(raw_dir: Path, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Coded fragments from ``fragments.csv`` or a QDA export (with its double-coded units)."""
+def _read_fragments(
+    raw_dir: Path, codebook: Codebook, case_variable: str | None = None,
+    redactor: Redactor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Coded fragments from ``fragments.csv`` or a QDA export (with its units and report)."""
     path, export = raw_dir / FRAGMENTS_FILE, find_qda_export(raw_dir)
     if path.is_file() and export is not None:
         raise ReadinessError(
@@ -290,16 +444,49 @@ def _read_fragments(raw_dir: Path, codebook: Codebook) -> tuple[pd.DataFrame, pd
             hint="keep one source of coded fragments in the raw folder",
         )
     if export is not None:
-        return read_qda_fragments(export, codebook)
+        read = read_qda_export(export, codebook, case_variable=case_variable)
+        return _screened_qda(read.fragments, export, redactor), read.units, read.report
+    if case_variable is not None:
+        raise ReadinessError(
+            "--case-variable names a variable of a QDA export, but there is none", file=raw_dir,
+            hint=f"put the export in the raw folder as one of {', '.join(QDA_FILES)}, "
+                 "or leave --case-variable out")
     if not path.is_file():
-        return pd.DataFrame(columns=list(NO_FRAGMENTS_COLUMNS)), None
-    return read_fragments(path, codebook), None
+        return pd.DataFrame(columns=list(NO_FRAGMENTS_COLUMNS)), None, None
+    return read_fragments(path, codebook, redactor=redactor), None, None
 
 
-def _read_documents(raw_dir: Path) -> pd.DataFrame:
+def _screened_qda(fragments: pd.DataFrame, export: Path,
+                  redactor: Redactor | None) -> pd.DataFrame:
+    """A QDA export's fragments with personal data in their text redacted.
+
+    An institution (taken from a case) that looks like personal data is an error naming
+    the fragment, not the value.
+    """
+    redactor = Redactor() if redactor is None else redactor
+    names = fragments["institution"].dropna().astype(str)
+    personal = [(i, looks_personal(n)) for i, n in names.items() if looks_personal(n)]
+    if personal:
+        i, kind = personal[0]
+        raise DataValidationError([Problem(
+            str(export), None, "institution",
+            f"fragment {fragments.at[i, 'fragment_id']}: the institution looks like {kind}, "
+            f"not a name ({plural(len(personal), 'fragment')})",
+            "name the case (or the case variable) after the institution, as in the scan")])
+    fragments = fragments.copy()
+    ids = fragments["fragment_id"].astype(str).tolist()
+    for column in ("text", "document"):
+        if column in fragments:
+            fragments[column] = redactor.column(fragments[column], file=str(export),
+                                                column=column, ids=ids)
+    return fragments
+
+
+def _read_documents(raw_dir: Path, redactor: Redactor | None = None) -> pd.DataFrame:
     """The policy-document inventory (optional; empty when there is none)."""
     path = raw_dir / DOCUMENTS_FILE
-    return read_documents(path) if path.is_file() else pd.DataFrame(columns=list(DOCUMENT_COLUMNS))
+    return (read_documents(path, redactor=redactor) if path.is_file()
+            else pd.DataFrame(columns=list(DOCUMENT_COLUMNS)))
 
 
 def _synthetic(scan_file: Path) -> dict | None:
@@ -318,10 +505,10 @@ def _clean(raw: _Raw, instrument: Instrument, *, key: bytes, invalid_answers: st
     white space) and its exact spelling; every change is a note in the cleaning log.
     """
     scan = clean_scan(raw.scan, instrument, key=key, aliases=raw.aliases,
-                      invalid_answers=invalid_answers)
+                      invalid_answers=invalid_answers, redactor=raw.redactor)
     validate_responses(scan.responses, instrument)
     reference = scan.responses["institution"].dropna().unique().tolist()
-    notes: list[str] = []
+    notes: list[str] = raw.redactor.notes()  # spans redacted, per file (io.redact)
     aligned = {}
     for what, table in (("documents", raw.documents), ("fragments", raw.fragments)):
         if table["institution"].notna().any():
@@ -337,38 +524,68 @@ def _with_notes(scan: CleanResult, notes: list[str]) -> CleanResult:
     """``scan`` with ``notes`` appended to its cleaning log (rows unchanged)."""
     if not notes:
         return scan
-    rows = int(scan.log["rows_out"].iloc[-1])
+    return replace(scan, log=_noted(scan.log, notes))
+
+
+def _noted(log: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A cleaning log with ``notes`` appended as steps that change no row."""
+    rows = int(log["rows_out"].iloc[-1])
     extra = pd.DataFrame([{"step": "note", "rows_in": rows, "rows_out": rows, "rejected": 0,
                            "blank": 0, "detail": note} for note in notes])
-    return replace(scan, log=pd.concat([scan.log, extra], ignore_index=True))
+    return pd.concat([log, extra], ignore_index=True)
+
+
+def _account(scan: CleanResult) -> RowAccount:
+    """The row account of the cleaned scan (from its log when cleaning gave none)."""
+    return scan.account or RowAccount.from_log(scan.log)
+
+
+def _count_unscored(processed: _Processed,
+                    account: RowAccount) -> tuple[_Processed, RowAccount]:
+    """Count the kept respondents without any theme score; note them in the cleaning log.
+
+    They stay in ``responses.parquet`` (their answers were valid, if absent), but the
+    reports' n counts only respondents with a theme score
+    (:func:`readiness_analysis.report.data.scored_respondents`).
+    """
+    unscored = int((~has_theme_score(processed.responses, processed.scores)).sum())
+    if unscored:
+        note = (f"{plural(unscored, 'respondent')} answered no theme (no theme score): kept "
+                "in responses.parquet, not counted in the reports' n")
+        processed = replace(processed, cleaning_log=_noted(processed.cleaning_log, [note]))
+    return processed, replace(account, unscored=unscored)
 
 
 # --- analyse ----------------------------------------------------------------------------
 
 
 def _analyse(raw: _Raw, cleaned: _Cleaned, instrument: Instrument, codebook: Codebook, *,
-             weighted: bool, seed: int, invalid_answers: str) -> _Processed:
+             weighted: bool, seed: int, invalid_answers: str, study: Study) -> _Processed:
     """Every processed table: scores, summaries, change, evidence, agreement, provenance."""
     scan = cleaned.scan
     scores = theme_scores(scan.responses, instrument)
-    agree = instrument.agree_from or instrument.scale_max
+    agree = agree_thresholds(instrument)  # each theme's share agreeing on its own scale
     return _Processed(
         responses=scan.responses, rejected_rows=scan.rejected, cleaning_log=scan.log,
         scores=scores,
-        institution_scores=summarise_all(scores, agree_from=agree, weighted=weighted, seed=seed),
+        institution_scores=summarise_all(scores, agree_from=agree, weighted=weighted, seed=seed,
+                                         bounds=scale_bounds(instrument)),
         wave_change=suppress_small_cells(wave_change(scores, seed=seed, weighted=weighted)),
         fragments=cleaned.fragments, evidence=build_evidence(cleaned.fragments),
         documents=cleaned.documents, agreement=_agreement(raw.double_coded, codebook),
-        provenance=_provenance(raw, instrument, codebook, weighted, invalid_answers),
+        qda_import=(raw.qda_import if raw.qda_import is not None
+                    else pd.DataFrame(columns=list(QDA_IMPORT_COLUMNS))),
+        redactions=raw.redactor.frame(),
+        provenance=_provenance(raw, instrument, codebook, study, weighted, invalid_answers),
     )
 
 
 def _agreement(double_coded: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
     """Agreement between coders per code (empty without double-coded units)."""
     if double_coded is None or double_coded.empty:
-        return pd.DataFrame(columns=list(AGREEMENT_COLUMNS))
+        return pd.DataFrame(columns=list(UNIT_AGREEMENT_COLUMNS))
     used = [c for c in codebook.names if c in set(double_coded["code"])]
-    return agreement(double_coded, codes=used)
+    return coder_agreement(double_coded, codes=used)
 
 
 def _git_commit() -> str | None:
@@ -384,8 +601,8 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def _provenance(raw: _Raw, instrument: Instrument, codebook: Codebook, weighted: bool,
-                invalid_answers: str) -> dict:
+def _provenance(raw: _Raw, instrument: Instrument, codebook: Codebook, study: Study,
+                weighted: bool, invalid_answers: str) -> dict:
     return {
         "package_version": package_version(),
         "commit": _git_commit(),
@@ -393,8 +610,9 @@ def _provenance(raw: _Raw, instrument: Instrument, codebook: Codebook, weighted:
         "scan_file": raw.scan_file.name,
         "synthetic": raw.synthetic,
         "instrument": {"id": instrument.id, "version": instrument.version,
-                       "source": instrument.source},
+                       "source": recorded_source(instrument.source)},
         "codebook": {"id": codebook.id, "version": codebook.version},
+        "study": {"id": study.id, "source": recorded_source(study.source)},
         "weighted": weighted,
         "invalid_answers": invalid_answers,
     }
@@ -404,7 +622,11 @@ def _provenance(raw: _Raw, instrument: Instrument, codebook: Codebook, weighted:
 
 
 def _write(processed: _Processed, out: Path) -> None:
-    """Write every processed file, in the order of ``PROCESSED_FILES``.
+    """Write every processed file, in the order of ``PROCESSED_FILES``, as one set.
+
+    The files are written into a staging folder inside ``out`` and replace the previous
+    ones only when every one of them is written (:func:`~.core.files.staged_files`): a
+    full disk, an error or an interrupt half-way leaves the previous set as it was.
 
     Examples
     --------
@@ -413,10 +635,10 @@ def _write(processed: _Processed, out: Path) -> None:
     ...     f.name for f in fields(_Processed))
     True
     """
-    out.mkdir(parents=True, exist_ok=True)
-    for name in PROCESSED_FILES:
-        path = out / name
-        _WRITERS[path.suffix](path, getattr(processed, path.stem))
+    with staged_files(out) as staging:
+        for name in PROCESSED_FILES:
+            path = staging / name
+            _WRITERS[path.suffix](path, getattr(processed, path.stem))
 
 
 def _check_unchanged(raw: _Raw) -> None:

@@ -10,9 +10,11 @@ All classes live here, whichever layer raises them; the modules that raise them
 re-export them (``readiness_analysis.stats.reliability.ReliabilityError`` still works)::
 
     ReadinessError                      ReadinessWarning (UserWarning)
-    ├── InstrumentError                 ├── CodingWarning
+    ├── InstrumentError                 ├── AccountingWarning
+    ├── StudyError                      ├── CodingWarning
     ├── CodingError                     ├── ReliabilityWarning
     ├── DataValidationError             └── StructureWarning
+    ├── AccountingError
     ├── ContractError
     ├── ReliabilityError
     ├── StructureError
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AccountingError",
+    "AccountingWarning",
     "CodingError",
     "CodingWarning",
     "ComparisonError",
@@ -42,6 +46,7 @@ __all__ = [
     "RenderError",
     "StructureError",
     "StructureWarning",
+    "StudyError",
     "TooFewRespondentsError",
     "TooFewScoresError",
 ]
@@ -126,12 +131,25 @@ class InstrumentError(ReadinessError):
     """The instrument definition (YAML) is invalid or does not fit the data."""
 
 
+class StudyError(ReadinessError):
+    """A study definition (title, respondents, recommendations, quotes) is invalid."""
+
+
 class CodingError(ReadinessError):
     """A codebook or a file of coded interview fragments is invalid."""
 
 
 class RenderError(ReadinessError):
     """A report could not be executed or converted."""
+
+
+class AccountingError(ReadinessError):
+    """Too many rows rejected or answers set to missing, and the build was asked to be strict.
+
+    Raised instead of :class:`AccountingWarning` by ``readiness build --strict`` (see
+    :func:`readiness_analysis.io.clean.check_account`), before any processed file is
+    written; the message is the warning's.
+    """
 
 
 class ContractError(ReadinessError):
@@ -199,6 +217,14 @@ class ReadinessWarning(UserWarning):
     ...     warnings.warn(ReliabilityWarning("omega needs 3 items"), stacklevel=1)
     >>> [type(w.message).__name__ for w in caught]
     ['ReliabilityWarning']
+    """
+
+
+class AccountingWarning(ReadinessWarning):
+    """Many rows were rejected, or many answers set to missing, while cleaning a scan.
+
+    The message gives the share, the most frequent columns and values, and the command
+    that lists every problem (see :func:`readiness_analysis.io.clean.check_account`).
     """
 
 

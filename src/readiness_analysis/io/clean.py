@@ -11,12 +11,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import shlex
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.core.errors import (
+    AccountingError,
+    AccountingWarning,
+    DataValidationError,
+    Problem,
+)
 from readiness_analysis.core.tables import META_COLUMNS
 from readiness_analysis.core.words import plural
 from readiness_analysis.io.institutions import (
@@ -25,11 +33,12 @@ from readiness_analysis.io.institutions import (
     institution_note,
     unify_institutions,
 )
+from readiness_analysis.io.redact import Redactor, echo, looks_personal
 from readiness_analysis.io.scan import RawTable, RowNumbers, quote_trouble
-from readiness_analysis.spec.instrument import Instrument
+from readiness_analysis.spec.instrument import SHIPPED, Instrument, normalise_label
 
-__all__ = ["INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "clean_scan", "pseudonym",
-           "row_account"]
+__all__ = ["ALARM_SHARE", "INVALID_ANSWERS", "META_COLUMNS", "CleanResult", "RowAccount",
+           "check_account", "clean_scan", "pseudonym", "row_account"]
 
 REQUIRED = ("respondent_id", "institution")
 # Headers that survey tools (MS Forms, Qualtrics, LimeSurvey) and Dutch users give the
@@ -99,6 +108,9 @@ class CleanResult:
         Problems that did not reject a row (unknown or dropped columns, missing items,
         blank rows set aside, and with ``invalid_answers="missing"`` each invalid answer
         set to missing, located by row and column).
+    account : RowAccount, optional
+        The row account with the answers set to missing and the most frequent problem
+        cells (see :func:`check_account`); set by :func:`clean_scan`.
 
     Notes
     -----
@@ -112,6 +124,7 @@ class CleanResult:
     log: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    account: RowAccount | None = None  # the row account with its most frequent problems
 
     @property
     def n_raw(self) -> int:
@@ -143,6 +156,160 @@ def row_account(log: pd.DataFrame) -> dict[str, int]:
     return {"raw": raw, "kept": raw - rejected - blank, "rejected": rejected, "blank": blank}
 
 
+#: Above this share the row account is a warning (with ``strict``, an error; see
+#: :func:`check_account`): more than 5% of the respondent rows (rows read that are not
+#: blank) rejected, or more than 5% of the kept rows with an answer set to missing. A few
+#: typing errors stay below it; a label variant or a column on another scale does not.
+ALARM_SHARE = 0.05
+#: Column-and-value pairs the warning names, most frequent first.
+SHOWN_VALUES = 3
+
+
+@dataclass(frozen=True)
+class RowAccount:
+    """Where the rows of one scan export went, and which cells went wrong most often.
+
+    Attributes
+    ----------
+    source : str
+        The file read.
+    read, kept, rejected, blank : int
+        Rows read = kept + rejected + blank (as :func:`row_account` counts them).
+    missing_cells, missing_rows : int
+        Answers set to missing (``invalid_answers="missing"``), and the kept rows with one.
+    top : tuple of (column, value, count)
+        The most frequent problem cells of the rejected rows and of the answers set to
+        missing: ``value`` is the cell as read (quoted), ``empty``, or for
+        ``respondent_id`` (never echoed) the kind of problem.
+    instrument : str, optional
+        The source of an instrument that is not the shipped one (for the command that
+        lists every problem).
+    unscored : int, optional
+        Kept respondents without any theme score (``None``: not counted, as ``validate``
+        does not score).
+
+    Examples
+    --------
+    >>> a = RowAccount("s.csv", 100, 58, 42, 0, top=(("vis_2", "'Strong agree'", 41),))
+    >>> a.line()
+    's.csv: 100 rows read: 58 kept, 42 rejected, 0 blank; 0 answers set to missing'
+    >>> a.alarming, RowAccount("s.csv", 100, 95, 5, 0).alarming
+    (True, False)
+    """
+
+    source: str
+    read: int
+    kept: int
+    rejected: int
+    blank: int
+    missing_cells: int = 0
+    missing_rows: int = 0
+    top: tuple[tuple[str, str, int], ...] = ()
+    instrument: str | None = None
+    unscored: int | None = None
+
+    @classmethod
+    def from_log(cls, log: pd.DataFrame, source: str = "") -> RowAccount:
+        """The account of a cleaning log alone (no problem cells, nothing set to missing)."""
+        rows = row_account(log)
+        return cls(source, rows["raw"], rows["kept"], rows["rejected"], rows["blank"])
+
+    @property
+    def rejected_share(self) -> float:
+        """Rejected rows as a share of the respondent rows (rows read, blank ones not)."""
+        respondents = self.read - self.blank
+        return self.rejected / respondents if respondents else 0.0
+
+    @property
+    def missing_share(self) -> float:
+        """Kept rows with an answer set to missing, as a share of the kept rows."""
+        return self.missing_rows / self.kept if self.kept else 0.0
+
+    @property
+    def alarming(self) -> bool:
+        """Whether either share exceeds :data:`ALARM_SHARE`."""
+        return max(self.rejected_share, self.missing_share) > ALARM_SHARE
+
+    def line(self) -> str:
+        """The account in one line: read, kept, rejected, blank, set to missing, unscored."""
+        line = (f"{self.source}: {plural(self.read, 'row')} read: {self.kept:,} kept, "
+                f"{self.rejected:,} rejected, {self.blank:,} blank; "
+                f"{plural(self.missing_cells, 'answer')} set to missing")
+        if self.unscored:
+            line += (f"; {plural(self.unscored, 'respondent')} answered no theme (kept, not "
+                     "counted in the reports' n)")
+        return line
+
+    def command(self) -> str:
+        """The command that lists every problem of the export, one per row and column."""
+        parts = ["readiness", "validate", self.source]
+        if self.instrument:
+            parts += ["--instrument", self.instrument]
+        return shlex.join([*parts, "--problems-out", "problems.csv"])
+
+    def warning(self) -> str | None:
+        r"""What the warning says when the account is :attr:`alarming` (else None).
+
+        Examples
+        --------
+        >>> a = RowAccount("s.csv", 100, 58, 42, 0, top=(("vis_2", "'Strong agree'", 41),))
+        >>> print(a.warning().replace("; ", "\n"))
+        s.csv: 42% of the respondent rows were rejected (42 of 100)
+        most often: vis_2: 'Strong agree' x 41
+        every problem: readiness validate s.csv --problems-out problems.csv
+        """
+        if not self.alarming:
+            return None
+        parts = []
+        if self.rejected_share > ALARM_SHARE:
+            parts.append(f"{_share(self.rejected_share)} of the respondent rows were rejected "
+                         f"({self.rejected:,} of {self.read - self.blank:,})")
+        if self.missing_share > ALARM_SHARE:
+            parts.append(f"{_share(self.missing_share)} of the kept rows had answers set to "
+                         f"missing ({plural(self.missing_cells, 'cell')} in "
+                         f"{self.missing_rows:,} of {self.kept:,} rows)")
+        top = ", ".join(f"{column}: {value} x {n:,}" for column, value, n in self.top)
+        most = f"; most often: {top}" if top else ""
+        return f"{self.source}: {' and '.join(parts)}{most}; every problem: {self.command()}"
+
+
+def _share(share: float) -> str:
+    """A share as a percentage, with a decimal below 10% (``5.4%``, not ``5%``)."""
+    return f"{share:.0%}" if share >= 0.1 else f"{share:.1%}"
+
+
+def check_account(account: RowAccount, *, strict: bool = False) -> None:
+    """Warn when the account is alarming (see :data:`ALARM_SHARE`); with ``strict``, fail.
+
+    Raises
+    ------
+    AccountingError
+        With ``strict``, instead of the warning; the message is the warning's.
+
+    Warns
+    -----
+    AccountingWarning
+        When more than :data:`ALARM_SHARE` of the rows were rejected or had answers set
+        to missing, naming the most frequent columns and values.
+
+    Examples
+    --------
+    >>> check_account(RowAccount("s.csv", 100, 99, 1, 0), strict=True)  # below: nothing
+    >>> check_account(RowAccount("s.csv", 10, 5, 5, 0), strict=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    readiness_analysis.core.errors.AccountingError: s.csv: 50% of the respondent rows ...
+    """
+    message = account.warning()
+    if message is None:
+        return
+    if strict:
+        raise AccountingError(
+            message.removeprefix(f"{account.source}: "), file=account.source,
+            hint=f"correct the export, declare the label variants in the instrument, or "
+                 f"build without --strict to accept more than {ALARM_SHARE:.0%}")
+    warnings.warn(AccountingWarning(message), stacklevel=2)
+
+
 def pseudonym(identifier: str, key: bytes) -> str:
     """Keyed, stable pseudonym of a respondent identifier (HMAC-SHA256).
 
@@ -162,6 +329,7 @@ def clean_scan(
     key: bytes,
     aliases: dict[str, str] | None = None,
     invalid_answers: str = "reject",
+    redactor: Redactor | None = None,
 ) -> CleanResult:
     """Validate, recode and pseudonymise a raw scan table.
 
@@ -184,6 +352,12 @@ def clean_scan(
         one step ``set invalid answers to missing`` with the number of cells. Problems
         of the meta columns (respondent_id, institution, n_teachers, wave, duplicates)
         reject rows either way.
+    redactor : Redactor, optional
+        Screens the reasons of the rejected rows, which quote answer cells (at most
+        :data:`readiness_analysis.io.redact.ECHO_CHARS` characters of each), for
+        personal data: spans found become ``[…]`` and are recorded in it by row and
+        column. Default: a new one with the patterns only (the reasons are redacted all
+        the same).
 
     Returns
     -------
@@ -206,7 +380,10 @@ def clean_scan(
     ``raw.notes`` go into the log. Institution names are cleaned, aliased and merged by
     :func:`readiness_analysis.io.institutions.unify_institutions` (each change a log
     note); names that differ only by look-alike characters, and values far longer than
-    the other institutions, are located warnings. Blank rows are set aside next (logged, and one
+    the other institutions, are located warnings. An institution value that looks like
+    personal data (an e-mail address, a phone number, a postcode, a BSN-like number;
+    :func:`readiness_analysis.io.redact.looks_personal`) rejects its row without echoing
+    the value. Blank rows are set aside next (logged, and one
     warning, but neither kept nor rejected). Unknown, personal and missing columns beyond
     :data:`MAX_LISTED` are summarised in one warning each, and an item column with numbers
     outside the scale gets one warning besides the rejected rows (or the cells set to
@@ -263,8 +440,12 @@ def clean_scan(
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
     responses["respondent_id"] = [pseudonym(_id_text(r), key) for r in responses["respondent_id"]]
     responses = responses.reset_index(drop=True)
-    return CleanResult(responses, acc.rejected_frame(), acc.log_frame(), acc.problems,
-                       warnings + acc.warnings)
+    redactor = redactor or Redactor()
+    rejected = acc.rejected_frame(redactor)
+    problems, warnings = ([replace(p, message=redactor.quiet(p.message)) for p in found]
+                          for found in (acc.problems, warnings + acc.warnings))
+    return CleanResult(responses, rejected, acc.log_frame(), problems, warnings,
+                       acc.account(instrument))
 
 
 #: An institution value longer than this is never a usual name ...
@@ -599,11 +780,14 @@ class _Accounting:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []  # found while cleaning, rejecting no row
         self.steps: list[dict] = []
+        self.tally: Counter[tuple[str, str]] = Counter()  # problem cells by column, value
+        self.missing_cells = self.missing_rows = 0
         unreadable: dict[int | None, list[Problem]] = {}
         for problem in raw.problems:
             unreadable.setdefault(problem.row, []).append(problem)
         for row, found in unreadable.items():
             self.problems += found
+            self.tally.update((p.column or "row", p.message.split(":")[0]) for p in found)
             self.reasons.append(
                 {"source_file": raw.source, "source_row": row,
                  "column": ";".join(p.column or "" for p in found),
@@ -629,7 +813,7 @@ class _Accounting:
         """Warn about kept institutions whose names differ only by look-alike characters."""
         kept = names[self.kept & names.notna()]
         for group in confusable_names(kept.unique()):
-            message = (f"institutions {' and '.join(repr(n) for n in group)} differ only by "
+            message = (f"institutions {' and '.join(echo(n) for n in group)} differ only by "
                        f"look-alike characters ({describe_look_alikes(group)}); they are "
                        "kept apart")
             self.note(message)
@@ -658,6 +842,7 @@ class _Accounting:
                  "column": ";".join(c for c, _, _ in problems[idx]),
                  "reason": "; ".join(m for _, m, _ in problems[idx])}
             )
+        self._tally([(idx, c, m) for idx in hit for c, m, _ in problems[idx]])
         self.kept[hit] = False
         self._step(step, int(self.kept.sum()), len(hit))
 
@@ -672,6 +857,9 @@ class _Accounting:
         found = [Problem(self.raw.source, self.raw.rows[idx], c or None,
                          f"{m}; set to missing", h)
                  for idx in sorted(problems) if idx in alive for c, m, h in problems[idx]]
+        hit = [idx for idx in problems if idx in alive]
+        self._tally([(idx, c, m) for idx in hit for c, m, _ in problems[idx]])
+        self.missing_cells, self.missing_rows = len(found), len(hit)
         self._step("set invalid answers to missing", int(self.kept.sum()), 0,
                    plural(len(found), "cell"))
         return found
@@ -681,19 +869,62 @@ class _Accounting:
         """Reject the rows where ``mask`` holds, all for the same reason."""
         self.reject({idx: [(column or "", reason, hint)] for idx in mask[mask].index}, step)
 
-    def rejected_frame(self) -> pd.DataFrame:
+    def rejected_frame(self, redactor: Redactor) -> pd.DataFrame:
+        """The rejected rows, their reasons screened for personal data by ``redactor``."""
         cols = ["source_file", "source_row", "column", "reason"]
-        return pd.DataFrame(self.reasons, columns=cols).sort_values(
+        frame = pd.DataFrame(self.reasons, columns=cols).sort_values(
             "source_row", kind="stable", ignore_index=True
         )
+        if not frame.empty:
+            frame["reason"] = redactor.column(
+                frame["reason"], file=self.raw.source, rows=frame["source_row"].tolist(),
+                column=frame["column"].tolist())
+        return frame
 
     def log_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.steps)
 
+    def _tally(self, cells: list[tuple[int, str, str]]) -> None:
+        """Count problem cells ``(row index, column, message)`` by column and value.
+
+        The value is the cell as read, or ``empty``; for ``respondent_id`` (an identifier,
+        never echoed) and for rows that could not be read, the kind of problem instead.
+        """
+        by_column: dict[str, list[int]] = {}
+        for idx, column, message in cells:
+            if column and column != "respondent_id" and column in self.frame.columns:
+                by_column.setdefault(column, []).append(idx)
+            else:
+                self.tally[(column or "row", message.split(":")[0])] += 1
+        for column, rows in by_column.items():
+            shown = self.frame[column].loc[rows].astype(object).map(_shown_cell)
+            for value, n in shown.value_counts(sort=False).items():
+                self.tally[(column, str(value))] += int(n)
+
+    def account(self, instrument: Instrument) -> RowAccount:
+        """The row account so far, with the most frequent problem cells."""
+        rows = row_account(self.log_frame())
+        source = instrument.source
+        own = None if not source or source.startswith(SHIPPED) else source
+        top = tuple((c, v, n) for (c, v), n in self.tally.most_common(SHOWN_VALUES))
+        return RowAccount(self.raw.source, rows["raw"], rows["kept"], rows["rejected"],
+                          rows["blank"], self.missing_cells, self.missing_rows, top, own)
+
+
+def _shown_cell(cell) -> str:
+    """A problem cell as the account names it: quoted as read, or ``empty``."""
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or not str(cell).strip():
+        return "empty"
+    return echo(cell)
+
 
 def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accounting,
                     invalid_answers: str = "reject"):
-    """Map labels and numbers onto the scale; reject rows with values off the scale.
+    """Map labels and numbers onto each item's scale; reject rows with values off it.
+
+    Labels match whatever their case, spacing and quote style (:func:`normalise_label`),
+    and a scale's declared synonyms count as its labels. Each item is checked against,
+    and reverse-keyed on, its own scale (``min + max - x``).
 
     With ``invalid_answers="missing"`` no row is rejected here: the invalid cells are NA
     in the answers and returned by row, for :meth:`_Accounting.set_missing`.
@@ -702,17 +933,17 @@ def _recode_answers(frame: pd.DataFrame, instrument: Instrument, acc: _Accountin
     scale (a column on another scale, such as 1-7, shows up here), and the invalid
     answers by row index (``[(column, message, hint)]``).
     """
-    labels = {
-        _norm_header(lab): value
-        for value, labs in instrument.scale.items()
-        for lab in labs.values()
-    }
-    missing = set(instrument.missing)
-    lo, hi = instrument.scale_min, instrument.scale_max
+    missing = {normalise_label(m) for m in instrument.missing}
     answers, problems, warnings = {}, {}, []
     consequence = ("their cells are set to missing" if invalid_answers == "missing"
                    else "their rows are rejected")
+    lookups: dict[str, dict[str, int]] = {}
     for item in instrument.items:
+        scale = instrument.scale_of_item(item.id)
+        if scale.id not in lookups:  # one lookup per scale, not per item
+            lookups[scale.id] = scale.lookup()
+        labels = lookups[scale.id]
+        lo, hi = scale.min, scale.max
         cells = frame[item.id] if item.id in frame else pd.Series(pd.NA, index=frame.index)
         values, bad, outside = _parse_cells(cells, labels, missing, lo, hi)
         for idx, (message, hint) in bad.items():
@@ -752,13 +983,22 @@ def _parse_cells(cells: pd.Series, labels, missing, lo, hi):
     return values, errors, outside
 
 
+def _echo(cell) -> str:
+    """An answer cell as a reason quotes it: at most 80 characters, not yet redacted.
+
+    The reasons are redacted (and the spans counted) when the rejected rows are put
+    together (:meth:`_Accounting.rejected_frame`).
+    """
+    return echo(cell, redacted=False)
+
+
 def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, tuple | None, float | None]:
     """A cell's value, its problem as (message, hint) or None, and a number outside the scale.
 
     The third value is the number when it is a whole number outside the scale (for the
     column's warning), else None.
     """
-    text = _norm_header(cell)
+    text = normalise_label(cell)
     if text in missing:
         return np.nan, None, None
     number = labels.get(text)
@@ -766,15 +1006,16 @@ def _parse_cell(cell, labels, missing, lo, hi) -> tuple[float, tuple | None, flo
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            return np.nan, (f"unknown answer {cell!r}; expected {lo}-{hi} or a scale label",
+            return np.nan, (f"unknown answer {_echo(cell)}; expected {lo}-{hi} or a scale label",
                             None), None
     if not np.isfinite(number) or not lo <= number <= hi:
         whole = np.isfinite(number) and number == int(number)
-        return np.nan, (f"value {cell!r} is outside the scale {lo}-{hi}", None), (
+        return np.nan, (f"value {_echo(cell)} is outside the scale {lo}-{hi}", None), (
             number if whole else None)
     if number != int(number):
         return np.nan, (
-            f"{cell!r} is not one of the scale's answers {lo}-{hi} (whole numbers or labels)",
+            f"{_echo(cell)} is not one of the scale's answers {lo}-{hi} (whole numbers or "
+            "labels)",
             f"enter a whole number from {lo} to {hi} or a scale label; the instrument has "
             "no answers in between"), None
     return float(number), None, None
@@ -800,7 +1041,7 @@ def _as_number(value) -> float:
 def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
     meta = pd.DataFrame(index=frame.index)
     meta["respondent_id"] = _id_texts(frame["respondent_id"])
-    names, changes = unify_institutions(frame["institution"], aliases)
+    names, changes = unify_institutions(_personal_institutions(frame, acc), aliases)
     meta["institution"] = names.astype("string")
     for old, new in sorted(changes.items()):
         acc.note(institution_note(old, new))
@@ -813,6 +1054,24 @@ def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
         meta[column] = number.where(~bad, 1).astype("int64")
     acc.reject(_duplicates(meta.loc[acc.kept], acc.raw.rows), "drop duplicates")
     return meta
+
+
+def _personal_institutions(frame: pd.DataFrame, acc: _Accounting) -> pd.Series:
+    """Reject the rows whose institution looks like personal data; those cells as NA.
+
+    The value is never echoed (not in the reason, not in a note on its spelling).
+    """
+    cells = frame["institution"]
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    kinds = np.array([*(looks_personal(u) for u in uniques), None], dtype=object)[codes]
+    found = {idx: [("institution", f"institution looks like {kind}, not a name",
+                    "write the institution's name; personal data do not belong in the "
+                    "export")]
+             for idx, kind in zip(frame.index, kinds, strict=True) if kind is not None}
+    if not found:
+        return cells
+    acc.reject(found, "reject personal data as institution")
+    return cells.where(~cells.index.isin(list(found)))
 
 
 def _duplicates(kept: pd.DataFrame, rows) -> dict[int, list[_RowProblem]]:

@@ -28,15 +28,15 @@ def responses_schema(instrument: Instrument) -> pa.DataFrameSchema:
     >>> sorted(schema.columns)[:3]
     ['def_1', 'def_2', 'def_3']
     """
-    lo, hi = instrument.scale_min, instrument.scale_max
     columns = {
         "respondent_id": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False),
         "institution": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False),
         "n_teachers": pa.Column(int, pa.Check.ge(1), nullable=False),
         "wave": pa.Column(int, pa.Check.ge(1), nullable=False),
     }
-    for item in instrument.item_ids:
-        columns[item] = pa.Column(float, pa.Check.isin(range(lo, hi + 1)), nullable=True)
+    for item in instrument.item_ids:  # each item on its own scale
+        values = instrument.scale_of_item(item).values
+        columns[item] = pa.Column(float, pa.Check.isin(values), nullable=True)
     return pa.DataFrameSchema(
         columns,
         strict=True,

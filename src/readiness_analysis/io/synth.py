@@ -117,7 +117,8 @@ def synthesize_scan(
     -------
     DataFrame
         ``respondent_id``, ``institution``, ``n_teachers``, ``wave`` and one column per
-        item with raw answers (1 to 5, reverse-keyed items as answered, NaN = no answer).
+        item with raw answers (values of the item's scale, 1 to 5 on the shipped one;
+        reverse-keyed items as answered, NaN = no answer).
 
     Examples
     --------
@@ -306,6 +307,13 @@ def _offsets(plan, instrument, design, rng) -> dict[str, np.ndarray]:
     return result
 
 
+def _on_scale(latent: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Latent answers (drawn on 1-5) mapped linearly onto the item's scale ``lo``-``hi``."""
+    if (lo, hi) == (1, 5):
+        return latent  # unchanged, so the demo data stay the same bit for bit
+    return lo + (latent - 1.0) * (hi - lo) / 4.0
+
+
 def _answers(rows, instrument: Instrument, design: SynthDesign, rng) -> pd.DataFrame:
     n = len(rows)
     themes = instrument.theme_ids
@@ -314,11 +322,12 @@ def _answers(rows, instrument: Instrument, design: SynthDesign, rng) -> pd.DataF
     growth = np.array([r[5] for r in rows], dtype=float)[:, None] * 0.15
     person = rng.normal(0.0, 0.45, size=(n, 1)) + rng.normal(0.0, 0.45, size=(n, len(themes)))
     latent = centre + growth + person
-    lo, hi = instrument.scale_min, instrument.scale_max
     data = {}
     for item in instrument.items:
         raw = latent[:, theme_index[item.theme]] + rng.normal(0.0, 0.55, size=n)
-        answer = np.clip(np.rint(raw), lo, hi)
+        scale = instrument.scale_of_item(item.id)
+        lo, hi = scale.min, scale.max
+        answer = np.clip(np.rint(_on_scale(raw, lo, hi)), lo, hi)
         if item.reverse:
             answer = lo + hi - answer
         answer[rng.random(n) < design.missing_rate] = np.nan

@@ -13,17 +13,83 @@ import pandas as pd
 from IPython.display import HTML
 
 from readiness_analysis.io.clean import row_account
-from readiness_analysis.report.data import ReportData, latest_pooled, waves
-from readiness_analysis.report.html import banner, caption, paragraph
-from readiness_analysis.report.labels import theme_labels
+from readiness_analysis.report.data import (
+    ReportData,
+    fragments_supplied,
+    latest_pooled,
+    unscored_count,
+    waves,
+)
+from readiness_analysis.report.html import banner, caption, heading, prose
+from readiness_analysis.report.labels import spelled, theme_labels, unit_noun
 from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
-from readiness_analysis.spec.instrument import Instrument
-from readiness_analysis.spec.study import recommendation_title
+from readiness_analysis.spec.instrument import Instrument, Scale, load_instrument
+from readiness_analysis.spec.study import Study, study_for
 from readiness_analysis.stats.disclosure import suppress_small_cells
+from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["accounting", "documents_note", "instrument_note", "pooled_note", "reading_guide",
-           "recommendation_heading", "synthetic_banner", "theme_table"]
+__all__ = ["OPTIONAL_SECTIONS", "accounting", "documents_note", "has_section",
+           "instrument_note", "pooled_note", "reading_guide", "recommendation_heading",
+           "recommendations_heading",
+           "scale_words", "synthetic_banner", "theme_table", "title", "unscored_line"]
+
+OPTIONAL_SECTIONS = ("documents", "fragments", "recommendations", "joint", "agreement")
+"""Report sections shown only when the study or the data have something for them."""
+
+
+def has_section(data: ReportData, section: str) -> bool:
+    """Whether a report shows ``section`` (one of :data:`OPTIONAL_SECTIONS`).
+
+    - ``documents``: a document inventory was supplied, or the study asks about documents;
+    - ``fragments``: coded fragments were supplied, or the study asks about hindering or
+      stimulating factors;
+    - ``recommendations``: the study has recommendations;
+    - ``joint``: the study has recommendations (their scan themes, beside the coded
+      factors when fragments were supplied);
+    - ``agreement``: two or more coders coded the same passages.
+
+    A researcher's study without recommendations, sub-questions or interviews thus gets
+    reports without those sections, rather than empty ones.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> has_section(load_report_data("data/processed"), "joint")  # doctest: +SKIP
+    True
+    """
+    study = data.study
+    if section == "documents":
+        return bool((data.documents is not None and not data.documents.empty)
+                    or study.sub_question("documents"))
+    if section == "fragments":
+        return bool(fragments_supplied(data) or study.sub_question("hindering")
+                    or study.sub_question("stimulating"))
+    if section in ("recommendations", "joint"):
+        return bool(study.recommendations)
+    if section == "agreement":
+        return data.agreement is not None and not data.agreement.empty
+    raise ValueError(f"unknown section {section!r}; use one of {OPTIONAL_SECTIONS}")
+
+
+def title(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """The report's title: the study's, with the institution for an institution report.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> title(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    <h1>Blended Learning readiness: Instelling A</h1>
+    """
+    if data.institution is None:
+        return heading("study_title", lang, level=1, title=data.study.title[lang])
+    return heading("institution_title", lang, level=1, institution=data.institution,
+                   title=data.study.title[lang])
+
+
+def recommendations_heading(data: ReportData, key: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """A heading that counts the study's recommendations in words ("De vijf aanbevelingen")."""
+    return heading(key, lang, n_recs=spelled(len(data.study.recommendations), lang))
 
 
 def synthetic_banner(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
@@ -41,19 +107,73 @@ def instrument_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     return HTML(f"<p>{html.escape(line)}</p>")
 
 
-def reading_guide(lang: str = DEFAULT_LANGUAGE, weighted: bool = False) -> HTML:
+def reading_guide(lang: str = DEFAULT_LANGUAGE, weighted: bool = False,
+                  instrument: Instrument | None = None, study: Study | None = None) -> HTML:
     """How to read the numbers: scale, theme score, n, share agreeing, SD, dashes.
 
-    With ``weighted``, it says that the figures count teachers, not interviews.
+    With ``weighted``, it says that the figures count teachers, not interviews. The
+    answers and where agreeing starts are the ``instrument``'s (default: the shipped
+    one), see :func:`scale_words`; what n counts is the ``study``'s unit (default: the
+    study of that instrument, :func:`~readiness_analysis.spec.study.study_for`).
 
     Examples
     --------
     >>> "aandeel docenten" in reading_guide("nl", weighted=True).data
     True
     """
-    share = text("guide_share_weighted" if weighted else "guide_share", lang)
-    ci = text("guide_ci_weighted" if weighted else "guide_ci", lang)
-    return caption(text("guide", lang, share=share, ci=ci))
+    inst = instrument if instrument is not None else load_instrument()
+    study = study if study is not None else study_for(inst)
+    answers, threshold = scale_words(inst, lang)
+    units = unit_noun(study, lang)
+    share = text("guide_share_weighted" if weighted else "guide_share", lang,
+                 threshold=threshold, units=units)
+    ci = text("guide_ci_weighted" if weighted else "guide_ci", lang, units=units)
+    held = (text("guide_held", lang, one=text(f"unit.{study.respondent}.noun_one", lang),
+                 members=text(f"unit.{study.members}.noun", lang)) if study.members else "")
+    return caption(text("guide", lang, share=share, ci=ci, answers=answers, units=units,
+                        held=held))
+
+
+def scale_words(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    """The reading guide's words for the answer scale(s), and for where agreeing starts.
+
+    One scale: how many answers, the lowest and highest with their labels; agreeing is
+    "4 or more". Several: the same per scale, with the themes on it and its own agreeing
+    point, and that the readiness index is on the default scale's range.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> scale_words(load_instrument(), "en")
+    ('the scan has five answers, from 1 (strongly disagree) to 5 (strongly agree)', 'of 4 or more')
+    """
+    groups = instrument.themes_by_scale()
+    if len(groups) == 1:
+        scale = instrument.scale_of_theme(next(iter(groups.values()))[0])
+        return (text("scales.answers", lang, **_scale_ends(scale, lang)),
+                text("scales.threshold", lang, agree=scale.agree_from))
+    labels = theme_labels(instrument, lang)
+    parts = []
+    for themes in groups.values():
+        scale = instrument.scale_of_theme(themes[0])
+        parts.append(text("scales.part", lang, themes=", ".join(labels[t] for t in themes),
+                          agree=scale.agree_from,
+                          agree_label=scale.label(scale.agree_from, lang),
+                          **_scale_ends(scale, lang)))
+    default = instrument.default_scale
+    answers = text("scales.answers_many", lang, count=spelled(len(parts), lang),
+                   parts=text("scales.part_separator", lang).join(parts),
+                   low=default.min, high=default.max, overall=labels[READINESS])
+    return answers, text("scales.threshold_many", lang)
+
+
+def _scale_ends(scale: Scale, lang: str) -> dict[str, object]:
+    """A scale's number of answers in words and its lowest and highest value and label."""
+    return {"count": spelled(scale.points, lang), "low": scale.min, "high": scale.max,
+            "low_label": scale.label(scale.min, lang),
+            "high_label": scale.label(scale.max, lang)}
+
+
 
 
 def pooled_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
@@ -95,20 +215,39 @@ def documents_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
 
 
 def accounting(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """One line that accounts for every raw row: read = kept + rejected + blank."""
-    return paragraph("accounting_line", lang, **row_account(data.cleaning_log))
+    """One line that accounts for every raw row: read = kept + rejected + blank.
+
+    Followed by :func:`unscored_line` when kept respondents answered no theme.
+    """
+    line = text("accounting_line", lang, **row_account(data.cleaning_log))
+    return prose(" ".join(part for part in (line, unscored_line(data, lang)) if part))
 
 
-def recommendation_heading(rec_id: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """Heading with the recommendation's number and title.
+def unscored_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """How many kept respondents answered no theme, so are not counted ("" when none).
 
     Examples
     --------
-    >>> recommendation_heading("R2", "en").data.startswith("<h3>Recommendation 2: ")
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> unscored_line(load_report_data("data/processed"), "en")  # doctest: +SKIP
+    ''
+    """
+    n = unscored_count(data)
+    return count(n, "unscored", lang) if n else ""
+
+
+def recommendation_heading(study: Study, rec_id: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """Heading with the recommendation's number (its place in the study) and title.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> recommendation_heading(load_study(), "R2", "en").data.startswith(
+    ...     "<h3>Recommendation 2: ")
     True
     """
-    line = text("rec.heading", lang, n=rec_id[1:],
-                title=html.escape(recommendation_title(rec_id, lang)))
+    line = text("rec.heading", lang, n=study.number(rec_id),
+                title=html.escape(study.recommendation(rec_id).title[lang]))
     return HTML(f"<h3>{line}</h3>")
 
 

@@ -17,9 +17,12 @@ import pandas as pd
 
 from readiness_analysis.core.errors import ReadinessError
 from readiness_analysis.spec.instrument import Instrument, load_instrument
+from readiness_analysis.spec.study import Study, recorded_study, study_for
+from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["PROCESSED_FILES", "ReportData", "fragments_supplied", "latest_pooled",
-           "latest_responses", "latest_wave", "load_report_data", "waves"]
+__all__ = ["PROCESSED_FILES", "ReportData", "fragments_supplied", "has_theme_score",
+           "latest_pooled", "latest_responses", "latest_wave", "load_report_data",
+           "scored_respondents", "unscored_count", "waves"]
 
 PROCESSED_FILES = ("responses.parquet", "scores.parquet", "institution_scores.parquet",
                    "fragments.parquet", "cleaning_log.csv", "provenance.json",
@@ -31,7 +34,8 @@ class ReportData:
     """The processed data one report needs (see :func:`load_report_data`).
 
     ``institution`` is the institution the data were cut to, ``None`` for the study
-    report (all institutions).
+    report (all institutions); ``study`` what the reports say about the study (its title,
+    respondents, recommendations: :mod:`readiness_analysis.spec.study`).
     """
 
     responses: pd.DataFrame
@@ -46,6 +50,11 @@ class ReportData:
     changes: pd.DataFrame | None = None
     pooled_fragments: pd.DataFrame | None = None
     institution: str | None = None
+    study: Study | None = None
+
+    def __post_init__(self) -> None:
+        if self.study is None:  # data made by hand: the study an instrument implies
+            object.__setattr__(self, "study", study_for(self.instrument))
 
     @property
     def institutions(self) -> list[str]:
@@ -115,6 +124,7 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
                 hint=f"run `readiness build` (or `make report`) first{where}",
             )
     provenance = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+    instrument = _instrument(provenance)
     data = ReportData(
         responses=pd.read_parquet(d / "responses.parquet"),
         scores=pd.read_parquet(d / "scores.parquet"),
@@ -122,10 +132,11 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
         fragments=pd.read_parquet(d / "fragments.parquet"),
         cleaning_log=pd.read_csv(d / "cleaning_log.csv"),
         provenance=provenance,
-        instrument=_instrument(provenance),
+        instrument=instrument,
         documents=pd.read_parquet(d / "documents.parquet"),
         agreement=_optional_csv(d / "agreement.csv"),
         changes=pd.read_parquet(d / "wave_change.parquet"),
+        study=_study(provenance, instrument),
     )
     return data if institution is None else _only(data, institution)
 
@@ -140,6 +151,12 @@ def _optional_csv(path: Path) -> pd.DataFrame:
 def _instrument(provenance: dict) -> Instrument:
     source = provenance.get("instrument", {}).get("source", "")
     return load_instrument(None if source.startswith("<package>") else source)
+
+
+def _study(provenance: dict, instrument: Instrument) -> Study:
+    """The study the provenance records; a folder from before studies: the instrument's."""
+    source = provenance.get("study", {}).get("source")
+    return study_for(instrument) if source is None else recorded_study(source, instrument)
 
 
 def _only(data: ReportData, institution: str) -> ReportData:
@@ -169,6 +186,7 @@ def _only(data: ReportData, institution: str) -> ReportData:
         changes=data.changes[data.changes["institution"] == institution],
         pooled_fragments=pooled,
         institution=institution,
+        study=data.study,
     )
 
 
@@ -221,3 +239,52 @@ def fragments_supplied(data: ReportData) -> bool:
     """
     pooled = data.pooled_fragments
     return not data.fragments.empty or (pooled is not None and not pooled.empty)
+
+
+def has_theme_score(responses: pd.DataFrame, scores: pd.DataFrame) -> pd.Series:
+    """Per row of ``responses``: whether that respondent has at least one theme score.
+
+    A respondent who answered no theme (every item empty, or too few items of each theme
+    for a score) is kept in the processed data but has no score to report; the headline
+    n of the reports counts only respondents with a theme score (see
+    :func:`scored_respondents`). Respondents are matched on ``respondent_id`` and
+    ``wave``; the readiness index is not a theme.
+
+    Examples
+    --------
+    >>> responses = pd.DataFrame({"respondent_id": ["p1", "p2"], "wave": [1, 1]})
+    >>> scores = pd.DataFrame({"respondent_id": ["p1", "p1", "p2"], "wave": [1, 1, 1],
+    ...                        "theme": ["vision", "readiness", "vision"],
+    ...                        "score": [3.0, 3.0, None]})
+    >>> has_theme_score(responses, scores).tolist()
+    [True, False]
+    """
+    themes = scores[(scores["theme"] != READINESS) & scores["score"].notna()]
+    scored = pd.MultiIndex.from_arrays([themes["respondent_id"].astype(str),
+                                        themes["wave"].astype("int64")])
+    keys = pd.MultiIndex.from_arrays([responses["respondent_id"].astype(str),
+                                      responses["wave"].astype("int64")])
+    return pd.Series(keys.isin(scored), index=responses.index, dtype=bool)
+
+
+def scored_respondents(data: ReportData) -> pd.DataFrame:
+    """The responses of respondents with at least one theme score: the reports' n.
+
+    Examples
+    --------
+    >>> data = load_report_data("data/processed")  # doctest: +SKIP
+    >>> len(scored_respondents(data)) <= len(data.responses)  # doctest: +SKIP
+    True
+    """
+    return data.responses[has_theme_score(data.responses, data.scores)]
+
+
+def unscored_count(data: ReportData) -> int:
+    """Kept respondents who answered no theme, so are not in the reports' n.
+
+    Examples
+    --------
+    >>> unscored_count(load_report_data("data/processed"))  # doctest: +SKIP
+    0
+    """
+    return int((~has_theme_score(data.responses, data.scores)).sum())

@@ -287,9 +287,10 @@ def vision_alignment(
         As returned by :func:`read_documents`.
     responses : DataFrame
         Cleaned responses: ``institution``, ``n_teachers``, ``wave`` and item columns
-        holding 1-5, already reverse-keyed.
+        holding values of their scale, already reverse-keyed.
     instrument : Instrument
-        Gives the item statements and ``agree_from`` (default 4).
+        Gives the item statements and where agreeing starts: the ``agree_from`` of each
+        item's scale (of the default scale for an item the instrument lacks).
     institution : str
         The institution, spelled the same in both tables.
     lang : str
@@ -323,11 +324,10 @@ def vision_alignment(
     c = t["columns"]
     said = _documents_say(_summary(documents, institution), t)
     own = _own_responses(responses, institution, wave)
-    agree_from = instrument.agree_from if instrument.agree_from is not None else 4
     texts = {item.id: item.text.get(lang) for item in instrument.items}
     rows = []
     for item, aspect in VISION_ITEMS:
-        n, teachers, share = _agreement(own, item, agree_from, weighted)
+        n, teachers, share = _agreement(own, item, _agree_from(instrument, item), weighted)
         rows.append([t["aspects"][aspect], item, texts.get(item, pd.NA), said[aspect],
                      n, teachers, share])
     keys = ("aspect", "item", "statement", "documents", "n", "teachers", "agree")
@@ -351,6 +351,13 @@ def _own_responses(
     if "wave" not in own or own.empty:
         return own
     return own[own["wave"] == (own["wave"].max() if wave is None else wave)]
+
+
+def _agree_from(instrument: Instrument, item: str) -> int:
+    """Where agreeing starts on ``item``'s scale (the default scale for an unknown item)."""
+    if item in instrument.item_ids:
+        return instrument.scale_of_item(item).agree_from
+    return instrument.default_scale.agree_from
 
 
 def _agreement(

@@ -16,22 +16,48 @@ from IPython.display import HTML
 from readiness_analysis.core.clock import build_time
 from readiness_analysis.io.clean import row_account
 from readiness_analysis.report import documents
-from readiness_analysis.report.common import pooled_note, recommendation_heading
+from readiness_analysis.report.common import pooled_note, recommendation_heading, unscored_line
 from readiness_analysis.report.data import (
     ReportData,
     fragments_supplied,
     latest_pooled,
     latest_wave,
+    scored_respondents,
     waves,
 )
-from readiness_analysis.report.html import caption, figure, labelled, prose, quotes, table
-from readiness_analysis.report.labels import theme_labels, valence_label
+from readiness_analysis.report.html import (
+    caption,
+    figure,
+    heading,
+    labelled,
+    prose,
+    quotes,
+    table,
+)
+from readiness_analysis.report.labels import (
+    called,
+    profile_heading,
+    respondents,
+    spelled,
+    theme_labels,
+    unit_noun,
+    valence_label,
+    who,
+)
 from readiness_analysis.report.numbers import number
 from readiness_analysis.report.plots import theme_profile
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
-from readiness_analysis.spec.study import load_study, published_quotes, recommendation_title
+from readiness_analysis.spec.study import Study
 from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
-from readiness_analysis.stats.ranking import SCAN_WEIGHT, rank_recommendations
+from readiness_analysis.stats.ranking import (
+    CLEAR_ORDER,
+    MIN_FRAGMENTS,
+    N_RESAMPLES,
+    SCAN_WEIGHT,
+    TOP,
+    rank_stability,
+    strengths,
+)
 from readiness_analysis.stats.scores import READINESS
 
 __all__ = [
@@ -43,11 +69,15 @@ __all__ = [
     "priority_rule",
     "profile_data",
     "profile_figure",
+    "profile_title",
     "provenance_table",
     "ranking_basis",
     "ranking_rule",
     "recommendation_blocks",
+    "stability_line",
+    "strengths_line",
     "summary_block",
+    "variation_heading",
     "variation_table",
     "vision_alignment_table",
 ]
@@ -57,7 +87,6 @@ _RULES = {"scan+interviews": "ranking.rule", "scan": "ranking.rule_scan",
           "interviews": "ranking.rule_interviews", "none": "ranking.rule_none"}
 _INTROS = {"scan+interviews": "rank_intro", "interviews": "rank_intro_interviews",
            "none": "rank_intro_none"}
-_SOURCES = {"own": "ranking.source_own", "study": "ranking.source_study"}
 
 
 def _own_summary(data: ReportData) -> pd.DataFrame:
@@ -66,8 +95,13 @@ def _own_summary(data: ReportData) -> pd.DataFrame:
 
 
 def _ranking(data: ReportData) -> pd.DataFrame:
-    pooled = data.pooled_fragments if data.pooled_fragments is not None else data.fragments
-    return rank_recommendations(_own_summary(data), data.instrument, data.fragments, pooled)
+    """The ranking with its stability (:func:`.ranking.rank_stability`), latest wave.
+
+    Only the institution's own fragments are evidence; the study's published quotes are not.
+    """
+    return rank_stability(latest_wave(data.scores), _own_summary(data), data.instrument,
+                          data.fragments, links=data.study.links(data.instrument),
+                          weighted=data.weighted)
 
 
 def _percent(share: float, lang: str) -> str:
@@ -75,34 +109,57 @@ def _percent(share: float, lang: str) -> str:
     return number(share * 100, lang, "{:.0f}%")
 
 
+def _mean_of(series: pd.Series, themes, lang: str) -> str:
+    """The mean of ``series`` over ``themes`` (one decimal), a dash when none has a value."""
+    values = [series[t] for t in themes if t in series and pd.notna(series[t])]
+    return number(sum(values) / len(values), lang, "{:.1f}") if values else "–"
+
+
 def _reading(row, data: ReportData, lang: str) -> str:
-    """The one-line evidence of a ranked recommendation: scan means and fragments."""
-    themes = [t.id for t in data.instrument.themes if t.recommendation == row.recommendation]
+    """The one-line evidence of a ranked recommendation: need, strengths, own fragments.
+
+    The need's themes (conditions) come with the pooled mean as context; linked strengths
+    come apart; only the institution's own hindering fragments are counted.
+    """
     own = _own_summary(data).set_index("theme")["mean"]
     pooled = latest_pooled(data).set_index("theme")["mean"]
-
-    def mean_of(series):
-        values = [series[t] for t in themes if t in series and pd.notna(series[t])]
-        return number(sum(values) / len(values), lang, "{:.1f}") if values else "–"
-
-    labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in themes)
+    labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in row.conditions)
     if row.basis in ("interviews", "none"):
-        scan = text("ranking.scan_small", lang, pooled=mean_of(pooled))
+        parts = [text("ranking.scan_small", lang,
+                      pooled=_mean_of(pooled, row.conditions or row.strengths, lang))]
+    elif not row.conditions:
+        parts = [text("rank_check.strengths_only", lang)]
     else:
-        scan = text("ranking.scan", lang, themes=labels, own=mean_of(own), pooled=mean_of(pooled))
-    if not fragments_supplied(data):
-        return scan
-    if row.basis == "none":
-        return f"{scan}; {text('ranking.no_own', lang)}"
-    source = text(_SOURCES[row.barrier_source], lang)
-    return f"{scan}; {text('ranking.fragments', lang, n=row.n_barriers, source=source)}"
+        parts = [text("ranking.scan", lang, themes=labels, own=_mean_of(own, row.conditions, lang),
+                      pooled=_mean_of(pooled, row.conditions, lang))]
+    if row.strengths and row.basis not in ("interviews", "none"):
+        items = ", ".join(_strength_item(t, own, pooled, data, lang) for t in row.strengths)
+        parts.append(text("rank_check.strength_reading", lang, items=items))
+    if fragments_supplied(data) and (len(data.fragments) or row.basis == "none"):
+        parts.append(_fragments_reading(row, lang))  # else the rule says there are none
+    return "; ".join(parts)
+
+
+def _strength_item(theme: str, own: pd.Series, pooled: pd.Series, data: ReportData,
+                   lang: str) -> str:
+    return text("rank_check.strength_item", lang,
+                theme=data.instrument.theme_label(theme, lang).lower(),
+                own=_mean_of(own, [theme], lang), pooled=_mean_of(pooled, [theme], lang))
+
+
+def _fragments_reading(row, lang: str) -> str:
+    """How many of the institution's own hindering fragments support the recommendation."""
+    if not row.n_hindering:
+        return text("ranking.no_own", lang)
+    key = "rank_check.own_used" if row.interviews_used else "rank_check.own_too_few"
+    return text(key, lang, n=row.n_barriers, total=row.n_hindering)
 
 
 def priorities(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """The five recommendations ranked for this institution, with a one-line reading.
+    """The study's recommendations ranked for this institution, with a one-line reading.
 
     When there is no basis for a ranking (see :func:`readiness_analysis.stats.ranking.
-    rank_recommendations`), the recommendations come in the guide's order and the
+    rank_recommendations`), the recommendations come in the study's order and the
     priority column is left out.
 
     Examples
@@ -116,11 +173,32 @@ def priorities(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     rank, rec, reading = (text("columns.priority", lang), text("columns.recommendation", lang),
                           text("columns.evidence", lang))
     frame = pd.DataFrame({
-        rank: ranking["rank"],
-        rec: [f"{r[1:]}. {recommendation_title(r, lang)}" for r in ranking["recommendation"]],
-        reading: [_reading(row, data, lang) for row in ranking.itertuples()],
+        rank: [_place(row) for row in ranking.itertuples()],
+        rec: [f"{data.study.number(r)}. {data.study.recommendation(r).title[lang]}"
+              for r in ranking["recommendation"]],
     })
+    if ranking["p_top"].notna().any():
+        frame[text("rank_check.p_top", lang, top=spelled(TOP, lang))] = [
+            _percent(p, lang) for p in ranking["p_top"]]
+        frame[text("rank_check.rank_range", lang)] = [
+            _span(lo, hi) for lo, hi in zip(ranking["rank_low"], ranking["rank_high"],
+                                            strict=True)]
+    frame[reading] = [_reading(row, data, lang) for row in ranking.itertuples()]
     return frame.drop(columns=rank) if ranking["rank"].isna().all() else frame
+
+
+def _span(low, high) -> str:
+    """A range of places: "2" or "1–3"."""
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _place(row) -> str:
+    """The place a school reads: the rank, or the span its group of equals shares."""
+    if pd.isna(row.rank):
+        return ""
+    if pd.isna(row.group_low):
+        return str(row.rank)
+    return _span(row.group_low, row.group_high)
 
 
 def ranking_basis(data: ReportData) -> str:
@@ -139,43 +217,113 @@ def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """The report's summary: who took part (latest wave) and the first three priorities.
 
     Says which wave it counts when there are several, what the ranking rests on when the
-    scan or the interviews cannot be used, and lists all five recommendations in the
-    guide's order (without calling them priorities) when nothing allows a ranking.
+    scan or the interviews cannot be used, and lists all recommendations in the study's
+    order (without calling them priorities) when nothing allows a ranking. A study
+    without recommendations gets who took part only.
 
     Examples
     --------
     >>> from readiness_analysis.report.data import load_report_data
     >>> summary_block(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
     """
+    if not data.study.recommendations:
+        return HTML(f"<p>{html.escape(_count_line(data, lang))}</p>")
     basis = ranking_basis(data)
     ranked = priorities(data, lang)
+    words = {"called": called(data.study, lang),
+             "n_recs": spelled(len(data.study.recommendations), lang)}
     if basis == "scan":
-        intro = text("rank_intro_scan", lang, why=_why_scan_only(data, lang))
+        intro = text("rank_intro_scan", lang, why=_why_scan_only(data, lang), **words)
     else:
-        intro = text(_INTROS[basis], lang)
-    shown = ranked if basis == "none" else ranked.head(3)
+        intro = text(_INTROS[basis], lang, **words)
+    shown = ranked if basis == "none" else ranked.head(TOP)
+    after = [line for line in (stability_line(data, lang), strengths_line(data, lang)) if line]
     return HTML(f"<p>{html.escape(_count_line(data, lang))} {html.escape(intro)}</p>"
-                + table(shown).data)
+                + table(shown).data + "".join(f"<p>{html.escape(line)}</p>" for line in after))
+
+
+def stability_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """How certain the first places are: close calls named as such ("" without a check).
+
+    Every group of practically equal recommendations (see :mod:`.ranking`) that reaches
+    into the first :data:`~.ranking.TOP` places is named; when none does, the line says
+    that the order of the first places is clear.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> stability_line(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    'Aanbevelingen 2, 3 en 5 zijn voor deze instelling praktisch gelijk (samen plaats 1–3): ...'
+    """
+    ranking = _ranking(data)
+    if ranking.empty or ranking["group"].isna().all():
+        return ""
+    if ranking["group"].nunique() == 1 and len(ranking) > 1:
+        return text("rank_check.all_equal", lang, n_recs=spelled(len(ranking), lang))
+    top = ranking[ranking["group_low"] <= TOP]
+    lines = [_equal_line(members, data, lang) for _, members in top.groupby("group")
+             if len(members) > 1]
+    if lines:
+        return " ".join(lines)
+    return text("rank_check.settled", lang, top=spelled(min(TOP, len(ranking)), lang),
+                clear=_percent(CLEAR_ORDER, lang))
+
+
+def _equal_line(members: pd.DataFrame, data: ReportData, lang: str) -> str:
+    numbers = [str(n) for n in sorted(data.study.number(r) for r in members["recommendation"])]
+    listed = ", ".join(numbers[:-1]) + f" {text('rank_check.and', lang)} {numbers[-1]}"
+    return text("rank_check.equal", lang, numbers=listed, low=members["group_low"].iloc[0],
+                high=members["group_high"].iloc[0])
+
+
+def strengths_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The institution's means on the instrument's strength themes ("" when it has none).
+
+    Strengths (``role: strength`` in the instrument) are shown apart and never count as
+    need.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> strengths_line(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    'Sterke punten (tellen niet mee in de rangorde): bereidheid 3,8 (alle instellingen 3,6), ...'
+    """
+    own = strengths(_own_summary(data), data.instrument)
+    if own.empty:
+        return ""
+    means = own.set_index("theme")["mean"]
+    pooled = latest_pooled(data).set_index("theme")["mean"]
+    items = ", ".join(_strength_item(t, means, pooled, data, lang) for t in own["theme"])
+    return text("rank_check.strengths", lang, items=items)
 
 
 def _count_line(data: ReportData, lang: str) -> str:
-    """Interviews and teachers of the latest wave (the wave is named when there are more)."""
+    """Who took part in the latest wave (the wave is named when there are more)."""
     all_waves = waves(data)
-    latest = (data.responses[data.responses["wave"] == all_waves[-1]] if all_waves
-              else data.responses)
-    values = {"interviews": len(latest), "teachers": int(latest["n_teachers"].sum())}
+    scored = scored_respondents(data)  # the headline n: respondents with a theme score
+    latest = scored[scored["wave"] == all_waves[-1]] if all_waves else scored
     if len(all_waves) > 1:
-        return text("count_line_wave", lang, wave=all_waves[-1], **values)
-    return text("count_line", lang, **values)
+        used = "wave_used" if data.study.recommendations else "wave_used_profile"
+        return " ".join([text("count_line_wave", lang, wave=all_waves[-1],
+                              who=who(data.study, latest, lang)), text(used, lang)])
+    return text("count_line", lang, who=who(data.study, latest, lang))
 
 
 def _why_scan_only(data: ReportData, lang: str) -> str:
-    return text("why_no_hindering" if fragments_supplied(data) else "why_not_supplied", lang)
+    """Why the interviews do not count for this institution's ranking."""
+    if not fragments_supplied(data):
+        return text("why_not_supplied", lang)
+    own = data.fragments["fragment_id"].nunique() if len(data.fragments) else 0
+    if own == 0:
+        return text("rank_check.why_no_own", lang)
+    return text("rank_check.why_few_own" if own < MIN_FRAGMENTS else "why_no_hindering", lang)
 
 
 def priority_rule(lang: str = DEFAULT_LANGUAGE, basis: str = "scan+interviews", *,
-                  why: str = "", wave: int | None = None) -> HTML:
+                  why: str = "", wave: int | None = None, study: Study | None = None) -> HTML:
     """The ranking rule in one paragraph, for the report, as it applies to ``basis``.
+
+    ``study`` names the study whose order breaks ties (default: "the study").
 
     Examples
     --------
@@ -184,8 +332,9 @@ def priority_rule(lang: str = DEFAULT_LANGUAGE, basis: str = "scan+interviews", 
     >>> "70% distance" in priority_rule("en").data
     True
     """
+    named = called(study, lang) if study is not None else text("study_called", lang)
     rule = text(_RULES[basis], lang, why=why, scan_weight=_percent(SCAN_WEIGHT, lang),
-                interview_weight=_percent(1 - SCAN_WEIGHT, lang))
+                interview_weight=_percent(1 - SCAN_WEIGHT, lang), called=named)
     if wave is not None and basis != "none":
         rule += " " + text("ranking.rule_wave", lang, wave=wave)
     return caption(rule)
@@ -200,34 +349,47 @@ def ranking_rule(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     >>> ranking_rule(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
     """
     all_waves = waves(data)
-    rule = priority_rule(lang, ranking_basis(data), why=_why_scan_only(data, lang),
-                         wave=all_waves[-1] if len(all_waves) > 1 else None)
-    return HTML(rule.data + pooled_note(data, lang).data)
+    basis = ranking_basis(data)
+    rule = priority_rule(lang, basis, why=_why_scan_only(data, lang),
+                         wave=all_waves[-1] if len(all_waves) > 1 else None, study=data.study)
+    check = ""
+    if basis in ("scan", "scan+interviews"):
+        check = caption(text("rank_check.rule", lang, n_resamples=N_RESAMPLES,
+                             top=spelled(TOP, lang), clear=_percent(CLEAR_ORDER, lang))).data
+    return HTML(rule.data + check + pooled_note(data, lang).data)
 
 
 def recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
     """Yield one HTML block per recommendation, in this institution's priority order.
 
     Each block: heading, what the study found, the institution's own coded fragments for
-    it (if any), the study's published quotes for it, and the study's practical tip.
+    it (if any), the study's published quotes for it, and the study's practical tip; a
+    part the study does not give is left out.
     """
-    study = {r["id"]: r for r in load_study()["recommendations"]}
-    published = published_quotes()
+    study = data.study
+    published = study.quotes_frame()
+    named = called(study, lang)
     for row in _ranking(data).itertuples():
-        rec = study[row.recommendation]
+        rec = study.recommendation(row.recommendation)
         own = data.fragments[(data.fragments["recommendation"] == row.recommendation)]
-        parts = [
-            recommendation_heading(row.recommendation, lang).data,
-            labelled(text("columns.evidence", lang), _reading(row, data, lang)),
-            labelled(text("rec.study_says", lang), rec["summary"][lang]),
-        ]
+        parts = [recommendation_heading(study, rec.id, lang).data,
+                 labelled(text("columns.evidence", lang), _reading(row, data, lang))]
+        if pd.notna(row.p_top):
+            parts.append(labelled(text("columns.priority", lang), text(
+                "rank_check.block", lang, top=spelled(TOP, lang), p=_percent(row.p_top, lang),
+                low=row.rank_low, high=row.rank_high)))
+        if rec.summary:
+            parts.append(labelled(text("rec.study_says", lang), rec.summary[lang]))
         if len(own):
             parts += [f"<p><strong>{text('own_fragments', lang)}</strong></p>", quotes(own).data]
-        if row.recommendation == "R1":
-            parts.append(documents.bloem_html(lang))
-        mine = published[published["recommendation"] == row.recommendation]
-        parts += [f"<p><strong>{text('rec.quotes', lang)}</strong></p>", quotes(mine).data,
-                  labelled(text("rec.tip", lang), rec["tip"][lang])]
+        if rec.with_definition and study.definition is not None:
+            parts.append(documents.bloem_html(lang, study.definition))
+        mine = published[published["recommendation"] == rec.id]
+        if len(mine):
+            parts += [f"<p><strong>{text('rec.quotes', lang, called=named)}</strong></p>",
+                      quotes(mine).data]
+        if rec.tip:
+            parts.append(labelled(text("rec.tip", lang, called=named), rec.tip[lang]))
         yield HTML("".join(parts))
 
 
@@ -244,7 +406,8 @@ def provenance_table(data: ReportData, parameters: dict,
         ("readiness-analysis", prov.get("package_version", "")),
         ("commit", prov.get("commit") or "–"),
         ("instrument", f"{prov['instrument']['id']} {prov['instrument']['version']}"),
-        ("codebook", f"{prov['codebook']['id']} {prov['codebook']['version']}"),
+        *([("codebook", f"{prov['codebook']['id']} {prov['codebook']['version']}")]
+          if fragments_supplied(data) else []),
         *[(f"SHA-256 {name}", digest) for name, digest in sorted(prov["inputs"].items())],
         *[(f"parameter {k}", str(v)) for k, v in sorted(parameters.items())
           if k != "processed_dir"],
@@ -263,6 +426,11 @@ def profile_data(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _own_summary(data), latest_pooled(data)
 
 
+def profile_title(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """The profile section's heading, in the instrument's words ("Readiness-profiel")."""
+    return HTML(f"<h2>{html.escape(profile_heading(data.instrument, lang))}</h2>")
+
+
 def profile_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """The readiness profile (latest wave) with the note on what "all institutions" covers.
 
@@ -279,6 +447,13 @@ def profile_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     fig = theme_profile(own, pooled, data.instrument, lang=lang, own_label=institution)
     alt = text("profile_alt", lang, institution=institution)
     return HTML(figure(fig, alt=alt).data + pooled_note(data, lang).data)
+
+
+def variation_heading(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """"Verschillen binnen het team" for teachers' answers, else between the respondents."""
+    if "teacher" in (data.study.respondent, data.study.members):
+        return heading("variation", lang)
+    return heading("variation_other", lang, unit=unit_noun(data.study, lang))
 
 
 def variation_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -327,14 +502,17 @@ def own_fragments_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
 
 
 def accounting_lines(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """Row accounting: this institution's kept interviews and the whole file's account."""
+    """Row accounting: this institution's kept respondents and the whole file's account."""
     rows = row_account(data.cleaning_log)
-    values = {"own": len(data.responses), "raw": rows["raw"], "kept": rows["kept"],
+    own = respondents(data.study, len(scored_respondents(data)), lang)
+    values = {"own": own, "raw": rows["raw"], "kept": rows["kept"],
               "rejected": rows["rejected"], "blank": rows["blank"]}
     n_waves = len(waves(data))
     if n_waves > 1:
-        return prose(text("rows.institution_waves", lang, waves=n_waves, **values))
-    return prose(text("rows.institution", lang, **values))
+        line = text("rows.institution_waves", lang, waves=n_waves, **values)
+    else:
+        line = text("rows.institution", lang, **values)
+    return prose(" ".join(part for part in (line, unscored_line(data, lang)) if part))
 
 
 def change_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

@@ -8,12 +8,81 @@ code of a lower layer gets its words here and in every catalogue file.
 
 from __future__ import annotations
 
+import pandas as pd
+
+from readiness_analysis.report.numbers import count
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.instrument import Instrument
+from readiness_analysis.spec.study import Study
 from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["alpha_band_label", "kappa_band_label", "step_label", "test_status_label",
-           "theme_labels", "valence_label"]
+__all__ = ["alpha_band_label", "called", "kappa_band_label", "profile_heading", "respondents",
+           "spelled", "step_label", "test_status_label", "theme_labels", "unit_column",
+           "unit_noun", "valence_label", "who"]
+
+
+def respondents(study: Study, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``n`` respondents in the study's unit: "14 interviews", "1 student".
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> respondents(load_study(), 14), respondents(load_study(), 1, "en")
+    ('14 interviews', '1 interview')
+    """
+    return count(int(n), f"unit.{study.respondent}", lang)
+
+
+def who(study: Study, responses: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Who the rows of ``responses`` are: "14 interviews met 23 docenten", "120 studenten".
+
+    The members (``n_teachers``) are named only when the study's respondents hold them.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> rows = pd.DataFrame({"n_teachers": [1, 2]})
+    >>> who(load_study(), rows), who(load_study(), rows, "en")
+    ('2 interviews met 3 docenten', '2 interviews with 3 teachers')
+    """
+    phrase = respondents(study, len(responses), lang)
+    if study.members is None or "n_teachers" not in responses:
+        return phrase
+    members = count(int(responses["n_teachers"].sum()), f"unit.{study.members}", lang)
+    return text("who", lang, respondents=phrase, members=members)
+
+
+def unit_noun(study: Study, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The study's respondents as a plural noun: "interviews", "studenten"."""
+    return text(f"unit.{study.respondent}.noun", lang)
+
+
+def unit_column(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Column header counting ``unit`` (one of ``spec.study.UNITS``): "Interviews"."""
+    return text(f"unit.{unit}.column", lang)
+
+
+def called(study: Study, lang: str = DEFAULT_LANGUAGE) -> str:
+    """How a sentence names the study: its ``called`` ("de handreiking"), else "de studie".
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> called(load_study(), "en")
+    'the guide'
+    """
+    return study.called.get(lang) or text("study_called", lang)
+
+
+def spelled(n: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A small number in words ("vijf"); figures from where the catalogue stops.
+
+    Examples
+    --------
+    >>> spelled(5), spelled(5, "en"), spelled(12)
+    ('vijf', 'five', '12')
+    """
+    return catalogue(lang).get(f"spelled.{n}", str(n))
 
 
 def step_label(step: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -33,10 +102,11 @@ def step_label(step: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def theme_labels(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """Theme id → label in ``lang``, plus the readiness index.
+    """Theme id → label in ``lang``, plus the overall index (the mean of all themes).
 
-    Theme labels are the instrument's (spec data); the readiness index is the catalogue's
-    ``themes.readiness``.
+    Theme labels are the instrument's (spec data); the index is named by the instrument's
+    ``index`` (the shipped one: "Readiness index"), else by the catalogue's
+    ``themes.readiness`` ("Overall score").
 
     Examples
     --------
@@ -45,8 +115,20 @@ def theme_labels(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> dict[s
     'Readiness index'
     """
     labels = {t: instrument.theme_label(t, lang) for t in instrument.theme_ids}
-    labels[READINESS] = text("themes.readiness", lang)
+    labels[READINESS] = instrument.index.get(lang) or text("themes.readiness", lang)
     return labels
+
+
+def profile_heading(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The heading of the theme profile: the instrument's ``profile``, else the catalogue's.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> profile_heading(load_instrument(), "nl")
+    'Readiness-profiel'
+    """
+    return instrument.profile.get(lang) or text("profile", lang)
 
 
 def valence_label(valence: str, lang: str = DEFAULT_LANGUAGE, *, title: bool = False) -> str:

@@ -8,8 +8,11 @@ well live in :mod:`~readiness_analysis.report.common`.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML
 
@@ -20,8 +23,10 @@ from readiness_analysis.report.data import (
     fragments_supplied,
     latest_pooled,
     latest_wave,
+    scored_respondents,
     waves,
 )
+from readiness_analysis.report.html import caption as small_print
 from readiness_analysis.report.html import figure, labelled, prose, quotes, table
 from readiness_analysis.report.joint import joint_display
 from readiness_analysis.report.labels import (
@@ -29,28 +34,34 @@ from readiness_analysis.report.labels import (
     step_label,
     test_status_label,
     theme_labels,
+    unit_column,
+    unit_noun,
     valence_label,
 )
-from readiness_analysis.report.numbers import count, number
-from readiness_analysis.report.plots import score_distribution
+from readiness_analysis.report.numbers import count, decimal, number
+from readiness_analysis.report.plots import institution_caterpillar, score_distribution
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.codebook import Codebook, load_codebook
-from readiness_analysis.spec.instrument import RECOMMENDATIONS
-from readiness_analysis.spec.study import load_study
 from readiness_analysis.stats import structure
 from readiness_analysis.stats.agreement import alpha_band
 from readiness_analysis.stats.compare import (
+    ASYMPTOTIC_N,
+    ASYMPTOTIC_TOTAL,
     MIN_N,
     MIN_TOTAL,
+    P_PERMUTATION,
     STATUS_CONSTANT,
+    STATUS_OK,
     STATUS_ONE_GROUP,
     STATUS_TOO_SMALL,
+    GroupComparison,
     compare_groups,
 )
-from readiness_analysis.stats.disclosure import suppress_small_cells
+from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
 from readiness_analysis.stats.evidence import code_frequencies
 
 __all__ = [
+    "MANY_INSTITUTIONS",
     "agreement_table",
     "code_frequency_table",
     "distribution_figure",
@@ -59,23 +70,32 @@ __all__ = [
     "factor_table",
     "factors_by_institution",
     "group_differences",
+    "group_differences_note",
     "institution_comparison",
+    "institution_comparison_note",
     "joint_display_table",
+    "many_institutions",
     "participants",
     "quotes_by_recommendation",
     "recommendation_extra",
     "rejection_steps",
+    "section_heading",
     "structure_check",
     "study_recommendation_blocks",
-    "sub_question",
 ]
 
 
 def participants(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Interviews and teachers per institution, with a total row; per wave if several.
+    """Respondents (and the members they hold) per institution, with a total row.
+
+    The columns count in the study's unit ("Interviews" and "Docenten" for the guide,
+    "Studenten" for a student survey); the members only when the study's respondents
+    hold them (``Study.members``).
 
     With several waves the table has a wave column and a total row per wave, so that a
-    respondent of two waves is counted once in each wave, never twice in one total.
+    respondent of two waves is counted once in each wave, never twice in one total. With
+    more than ``MANY_INSTITUTIONS`` institutions, the rows per institution give way to
+    the number of institutions and the lowest, median and highest count per institution.
 
     Examples
     --------
@@ -84,40 +104,78 @@ def participants(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame
     ['Totaal', 14, 23]
     """
     t = catalogue(lang)
-    all_waves = (sorted(data.responses["wave"].dropna().unique()) if "wave" in data.responses
+    units = (unit_column(data.study.respondent, lang),
+             unit_column(data.study.members, lang) if data.study.members else None)
+    responses = scored_respondents(data)  # the headline n: respondents with a theme score
+    all_waves = (sorted(responses["wave"].dropna().unique()) if "wave" in responses
                  else [])
+    if many_institutions(data):
+        return _participants_many(responses, t, units, lang)
     if len(all_waves) <= 1:
-        return _participants(data.responses, t)
-    parts = [_participants(data.responses[data.responses["wave"] == w], t)
+        return _participants(responses, t, units)
+    parts = [_participants(responses[responses["wave"] == w], t, units)
              .assign(**{t["wave_column"]: int(w)}) for w in all_waves]
     frame = pd.concat(parts, ignore_index=True)
     return frame[[t["wave_column"], *frame.columns.drop(t["wave_column"])]]
 
 
-def _participants(responses: pd.DataFrame, t: dict[str, str]) -> pd.DataFrame:
-    """Interviews and teachers per institution of ``responses``, with a total row."""
+def _participants(responses: pd.DataFrame, t: dict[str, str],
+                  units: tuple[str, str | None]) -> pd.DataFrame:
+    """Respondents (and members) per institution of ``responses``, with a total row.
+
+    ``units`` are the column headers of respondents and members (None: no members).
+    """
+    counts = {units[0]: ("respondent_id", "size")}
+    if units[1] is not None:
+        counts[units[1]] = ("n_teachers", "sum")
     frame = (
-        responses.groupby("institution", observed=True)
-        .agg(**{t["interviews"]: ("respondent_id", "size"),
-                t["teachers"]: ("n_teachers", "sum")})
-        .reset_index()
+        responses.groupby("institution", observed=True).agg(**counts).reset_index()
         .rename(columns={"institution": t["institution"]})
     )
-    total = {t["institution"]: t["total"], t["interviews"]: int(frame[t["interviews"]].sum()),
-             t["teachers"]: int(frame[t["teachers"]].sum())}
+    total = {t["institution"]: t["total"],
+             **{column: int(frame[column].sum()) for column in counts}}
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
-def sub_question(number: int, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """Heading with the study's sub-question ``number`` (1-4), as the guide words it.
+def _participants_many(responses: pd.DataFrame, t: dict[str, str],
+                       units: tuple[str, str | None], lang: str) -> pd.DataFrame:
+    """Per wave: institutions, respondents (and members), respondents per institution."""
+    rows = []
+    for wave, part in responses.groupby("wave", observed=True, sort=True):
+        per = part.groupby("institution", observed=True).size()
+        row = {t["wave_column"]: int(wave), t["many.columns.shown"]: len(per),
+               units[0]: int(per.sum())}
+        if units[1] is not None:
+            row[units[1]] = int(part["n_teachers"].sum())
+        row.update({t["many.participants.lowest"]: int(per.min()),
+                    t["many.participants.median"]: decimal(float(per.median()), lang,
+                                                           0 if per.median() % 1 == 0 else 1),
+                    t["many.participants.highest"]: int(per.max())})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame if len(frame) > 1 else frame.drop(columns=t["wave_column"])
+
+
+def section_heading(data: ReportData, section: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """Heading of a study-report section: the study's sub-question for it, if it has one.
+
+    ``section`` is one of :data:`readiness_analysis.spec.study.SECTIONS`. With a
+    sub-question, the heading is "Sub-question n" (its place in the study) and the
+    question as the study words it; without, the catalogue's ``section.<section>``.
 
     Examples
     --------
-    >>> sub_question(1, "en").data.startswith("<h2>Sub-question 1</h2><p><em>")
-    True
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> section_heading(load_report_data("data/processed"), "documents", "en").data[:32]
+    ... # doctest: +SKIP
+    '<h2>Sub-question 1</h2><p><em>Wh'
     """
-    question = load_study()["sub_questions"][number - 1][lang]
-    return HTML(f"<h2>{text('sq', lang, n=number)}</h2><p><em>{html.escape(question)}</em></p>")
+    question = data.study.sub_question(section)
+    if question is None:
+        return HTML(f"<h2>{text(f'section.{section}', lang)}</h2>")
+    number = data.study.sub_questions.index(question) + 1
+    return HTML(f"<h2>{text('sq', lang, n=number)}</h2>"
+                f"<p><em>{html.escape(question.text[lang])}</em></p>")
 
 
 def documents_tables(data: ReportData,
@@ -128,18 +186,48 @@ def documents_tables(data: ReportData,
             documents.missing_elements(data.documents, lang, institutions=names))
 
 
+MANY_INSTITUTIONS = 12  # above this many institutions: distributions of means, no names
+_NARROW_PAGE = "(max-width: 40rem)"  # pages this narrow (phones) get the one-column figure
+_MANY_QUANTILES = {"min": 0.0, "p10": 0.1, "median": 0.5, "p90": 0.9, "max": 1.0}
+
+
+def many_institutions(data: ReportData) -> bool:
+    """Whether the latest wave has more than ``MANY_INSTITUTIONS`` institutions.
+
+    Up to ``MANY_INSTITUTIONS`` the study report shows one box and one column per
+    institution; above it, :func:`distribution_figure` and :func:`institution_comparison`
+    show the distribution of the institutions' means instead, without names.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> many_institutions(load_report_data("data/processed"))  # doctest: +SKIP
+    False
+    """
+    return _institution_rows(data)["institution"].nunique() > MANY_INSTITUTIONS
+
+
+def _institution_rows(data: ReportData) -> pd.DataFrame:
+    """Institution rows of the summary in its latest wave, small cells suppressed."""
+    return latest_wave(suppress_small_cells(data.summary.dropna(subset=["institution"])))
+
+
 def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """Box plots of the theme scores per institution in the latest wave (study report).
 
     Institutions with fewer than ``MIN_CELL`` scores on a theme are left out of it and
     named under the figure and in its caption. The boxes are per interview, also in a
-    weighted build (the caption says so then).
+    weighted build (the caption says so then). Above ``MANY_INSTITUTIONS`` institutions
+    the figure is :func:`_many_figure` instead: per theme the institutions' means, sorted,
+    with their intervals, and no names.
 
     Examples
     --------
     >>> from readiness_analysis.report.data import load_report_data
     >>> distribution_figure(load_report_data("data/processed"))  # doctest: +SKIP
     """
+    if many_institutions(data):
+        return _many_figure(data, lang)
     all_waves = waves(data)
     scores = data.scores[data.scores["wave"] == all_waves[-1]] if all_waves else data.scores
     fig = score_distribution(scores, data.instrument, lang=lang)
@@ -151,10 +239,89 @@ def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     return figure(fig, alt=text("comparison_alt", lang), caption=caption)
 
 
+def _many_figure(data: ReportData, lang: str) -> HTML:
+    """:func:`distribution_figure` for many institutions: caterpillar plots, no names.
+
+    A wide version (three panels a row) and a narrow one (one a row) for phones; cells
+    suppressed as too small are not drawn and counted in the caption.
+    """
+    rows = _institution_rows(data)
+    pooled = latest_pooled(data)
+    wide, narrow = (institution_caterpillar(rows, pooled, data.instrument, lang=lang,
+                                            columns=k) for k in (3, 1))
+    hidden = _hidden_cells(rows)
+    parts = [text("many.caption", lang, wave=int(rows["wave"].max()) if len(rows) else 1),
+             *([text("many.weighted", lang)] if data.weighted else [])]
+    if len(hidden):
+        parts.append(text("many.suppressed", lang, cells=count(len(hidden), "many.cell", lang),
+                          institutions=_institutions(hidden, lang)))
+    means = rows["mean"].dropna()
+    alt = text("many.alt", lang, institutions=_institutions(rows, lang),
+               low=number(means.min(), lang), high=number(means.max(), lang))
+    return _responsive_figure(wide, narrow, alt=alt, caption=" ".join(parts))
+
+
+def _hidden_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """(institution, theme) pairs of the wave without a mean shown: too small or absent.
+
+    An institution of the wave with no row on a theme (nobody scored it) counts as well:
+    it has fewer than ``MIN_CELL`` respondents there.
+    """
+    shown = pd.MultiIndex.from_frame(rows.dropna(subset=["mean"])[["institution", "theme"]]
+                                     .astype(str))
+    every = pd.MultiIndex.from_product([rows["institution"].astype(str).unique(),
+                                        rows["theme"].astype(str).unique()],
+                                       names=["institution", "theme"])
+    return every.difference(shown).to_frame(index=False)
+
+
+def _institutions(rows: pd.DataFrame, lang: str) -> str:
+    """"200 instellingen": the number of distinct institutions of ``rows``, in words."""
+    return count(rows["institution"].nunique(), "plural.institution", lang)
+
+
+def _responsive_figure(wide: plt.Figure, narrow: plt.Figure, *, alt: str,
+                       caption: str) -> HTML:
+    """Like :func:`~readiness_analysis.report.html.figure`, with a version for phones.
+
+    Both figures are embedded as PNG; the browser shows ``narrow`` on pages of at most
+    ``_NARROW_PAGE`` and ``wide`` elsewhere (a ``<picture>``, no script). Both are closed.
+    """
+    uris = [_png_uri(fig) for fig in (wide, narrow)]
+    return HTML(f"<figure><picture><source media='{_NARROW_PAGE}' srcset='{uris[1]}'>"
+                f"<img src='{uris[0]}' alt='{html.escape(alt, quote=True)}'></picture>"
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _png_uri(fig: plt.Figure) -> str:
+    """The figure as a PNG data URI (no timestamp or software tag), then closed.
+
+    Its own margins are kept (no ``bbox_inches="tight"``, which draws the figure twice):
+    :func:`~readiness_analysis.report.plots.institution_caterpillar` lays out fixed ones.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def institution_comparison(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Theme means per institution (latest wave) side by side, small cells suppressed."""
-    summary = latest_wave(suppress_small_cells(data.summary.dropna(subset=["institution"])))
+    """Theme means per institution (latest wave) side by side, small cells suppressed.
+
+    Above ``MANY_INSTITUTIONS`` institutions the table is per theme the distribution of
+    their means instead (:func:`_many_table`): its columns do not grow with the number of
+    institutions and it names none (:func:`institution_comparison_note` says where the
+    figures per institution are).
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> institution_comparison(load_report_data("data/processed"), "en")  # doctest: +SKIP
+    """
+    summary = _institution_rows(data)
     labels = theme_labels(data.instrument, lang)
+    if summary["institution"].nunique() > MANY_INSTITUTIONS:
+        return _many_table(summary, latest_pooled(data), labels, lang)
     wide = summary.pivot_table(index="theme", columns="institution", values="mean",
                                observed=True, dropna=False)
     wide = wide.reindex([t for t in labels if t in wide.index])
@@ -165,27 +332,149 @@ def institution_comparison(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd
     return out.rename(columns={"index": text("theme", lang)})
 
 
+def _many_table(rows: pd.DataFrame, pooled: pd.DataFrame, labels: dict[str, str],
+                lang: str) -> pd.DataFrame:
+    """Per theme: institutions shown and not shown, pooled mean, spread of their means."""
+    t = catalogue(lang)
+    rows = rows.assign(theme=rows["theme"].astype(str))
+    shown = rows.dropna(subset=["mean"])
+    spread = (shown.groupby("theme")["mean"].quantile(list(_MANY_QUANTILES.values()))
+              .unstack() if len(shown) else pd.DataFrame())
+    n_shown = shown.groupby("theme")["institution"].nunique()
+    n_hidden = _hidden_cells(rows).groupby("theme")["institution"].nunique()
+    pooled_mean = pooled.assign(theme=pooled["theme"].astype(str)).set_index("theme")["mean"]
+    themes = [th for th in labels if th in set(rows["theme"])]
+    frame = pd.DataFrame({
+        t["theme"]: [labels[th] for th in themes],
+        t["many.columns.shown"]: [int(n_shown.get(th, 0)) for th in themes],
+        t["many.columns.suppressed"]: [int(n_hidden.get(th, 0)) for th in themes],
+        t["many.columns.pooled"]: [number(pooled_mean.get(th, float("nan")), lang)
+                                   for th in themes]})
+    for key, q in _MANY_QUANTILES.items():
+        frame[t[f"many.columns.{key}"]] = [
+            number(spread.loc[th, q] if th in spread.index else float("nan"), lang)
+            for th in themes]
+    return frame
+
+
+def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """The note under :func:`institution_comparison`; empty up to ``MANY_INSTITUTIONS``.
+
+    With many institutions it says how the table summarises them and that the figures per
+    institution are in ``institution_scores.csv`` of the processed folder.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> institution_comparison_note(load_report_data("data/processed")).data  # doctest: +SKIP
+    ''
+    """
+    if not many_institutions(data):
+        return HTML("")
+    return small_print(text("many.note", lang, min_cell=MIN_CELL,
+                            institutions=_institutions(_institution_rows(data), lang)))
+
+
+def _comparison(data: ReportData) -> GroupComparison:
+    """The institutions compared per theme: latest wave, Holm across themes."""
+    return compare_groups(data.scores, weighted=data.weighted, pairwise=False)
+
+
 def group_differences(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Differences between institutions per theme: Kruskal-Wallis, or why not tested."""
-    overall = compare_groups(data.scores).overall
+    """Differences between institutions per theme: Kruskal-Wallis, or why not tested.
+
+    One row per theme of the latest wave (``stats.compare.compare_groups``): ``n``, with
+    a weighted build Kish's effective n, the test status, H, p (exact, permutation or
+    chi-squared, as the note says), p adjusted across the tested themes (Holm), ε² and
+    the note.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> group_differences(load_report_data("data/processed")).columns[-2]  # doctest: +SKIP
+    'ε²'
+    """
+    result = _comparison(data)
+    overall = result.overall
     t = catalogue(lang)
     labels = theme_labels(data.instrument, lang)
-    return pd.DataFrame({
+    columns = {
         t["theme"]: [labels.get(str(th), str(th)) for th in overall["theme"]],
         "n": overall["n"].astype(int).values,
+    }
+    if result.weighted:
+        columns[t["comparisons.n_eff"]] = [number(v, lang, "{:.1f}") for v in overall["n_eff"]]
+    columns.update({
         t["columns.test"]: [test_status_label(s, lang) for s in overall["status"]],
         "H": [number(v, lang) for v in overall["h"]],
         "p": [number(v, lang, "{:.3f}") for v in overall["p"]],
+        _adjusted_header(result, lang): [number(v, lang, "{:.3f}") for v in overall["p_adjusted"]],
         "ε²": [number(v, lang) for v in overall["epsilon2"]],
         t["columns.explanation"]: [_note(row, lang) for row in overall.itertuples()],
     })
+    return pd.DataFrame(columns)
+
+
+def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """What the comparison table tests, on which wave and with which corrections.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> "Kruskal" in group_differences_note(load_report_data("data/processed")).data
+    ... # doctest: +SKIP
+    True
+    """
+    result = _comparison(data)
+    study = data.study
+    member = study.members or "teacher"
+    wave = ""
+    if len(waves(data)) > 1:
+        wave = (text("comparisons.wave_all", lang) if result.wave == "all"
+                else text("comparisons.wave", lang, wave=result.wave))
+    line = text(
+        "comparisons.note", lang,
+        one=text(f"unit.{study.respondent}.noun_one", lang), units=unit_noun(study, lang),
+        members=(text("comparisons.members", lang, members=text(f"unit.{member}.noun", lang))
+                 if study.members else ""),
+        wave=wave, asymptotic_n=ASYMPTOTIC_N, asymptotic_total=ASYMPTOTIC_TOTAL,
+        permutations=result.n_permutations, min_n=result.min_n, min_total=result.min_total,
+        family=_family(result, lang),
+    )
+    if result.weighted:
+        line += " " + text("comparisons.weighted", lang,
+                           one=text(f"unit.{study.respondent}.noun_one", lang),
+                           member=text(f"unit.{member}.noun_one", lang))
+    return small_print(line)
+
+
+def _family(result: GroupComparison, lang: str) -> str:
+    """The sentence on the adjusted p-values: which family, which method ("" untested)."""
+    tested = int((result.overall["status"] == STATUS_OK).sum())
+    if not tested:
+        return ""
+    return text("comparisons.family", lang, adjusted=_adjusted_header(result, lang),
+                themes=count(tested, "comparisons.themes", lang), space=" ",
+                method_name=text(f"comparisons.{result.adjust}", lang))
+
+
+def _adjusted_header(result: GroupComparison, lang: str) -> str:
+    """The header of the adjusted p-values: "p (Holm, over thema's)"."""
+    method = "Holm" if result.adjust == "holm" else result.adjust
+    return text("comparisons.p_adjusted", lang, method=method)
 
 
 def _note(row, lang: str) -> str:
-    """Why a theme was not tested, worded by the catalogue (``compare_note.*``).
+    """Which p-value a tested theme has, or why a theme was not tested.
 
-    ``stats.compare`` gives the reason as a status code and the numbers behind it.
+    Worded by the catalogue (``comparisons.*``, ``compare_note.*``); ``stats.compare``
+    gives the method or the reason as a code and the numbers behind it.
     """
+    if row.status == STATUS_OK:
+        if row.p_method == P_PERMUTATION:
+            return text("comparisons.permutation", lang,
+                        se=number(row.p_mc_se, lang, "{:.3f}"))
+        return text(f"comparisons.{row.p_method}", lang)
     if row.status == STATUS_ONE_GROUP:
         if pd.isna(row.smallest):
             return text("compare_note.no_groups", lang)
@@ -216,13 +505,18 @@ def code_frequency_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.D
 
 
 def factor_table(data: ReportData, valence: str, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Codes of one valence by number of fragments and interviews' institutions."""
+    """Codes of one valence by number of fragments and interviews' institutions.
+
+    A fragment can carry several codes, so the fragment column does not add up to the
+    number of fragments; its header says so and gives that number.
+    """
     chosen = data.fragments[data.fragments["valence"] == valence]
     book = load_codebook()
     counts = _with_labels(code_frequencies(chosen), book, lang)
     t = catalogue(lang)
-    names = (t["columns.factor"], t["columns.fragments"], t["interviews"],
-             t["columns.recommendation"])
+    names = (t["columns.factor"], text("rank_check.code_uses", lang,
+                                       n=chosen["fragment_id"].nunique()),
+             t["interviews"], t["columns.recommendation"])
     frame = pd.DataFrame({names[0]: counts["label"], names[1]: counts["fragments"],
                           names[2]: counts["interviews"],
                           names[3]: [book[c].recommendation for c in counts["code"]]})
@@ -260,27 +554,34 @@ def factors_by_institution(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd
 
 
 def quotes_by_recommendation(data: ReportData):
-    """Yield ``(recommendation, fragments)`` for R1-R5, in the guide's order.
+    """Yield ``(recommendation, fragments)`` per recommendation, in the study's order.
 
     Fragments are the coded fragments whose primary (first) code supports the
     recommendation.
     """
     primary = data.fragments[data.fragments["rank"] == 1]
-    for rec in RECOMMENDATIONS:
+    for rec in data.study.recommendation_ids:
         yield rec, primary[primary["recommendation"] == rec]
 
 
-def recommendation_extra(rec_id: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """Material that belongs with a recommendation: the HAN Blended Leren Bloem for R1."""
-    return HTML(documents.bloem_html(lang) if rec_id == "R1" else "")
+def recommendation_extra(data: ReportData, rec_id: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """Material that belongs with a recommendation: the study's definition, where it says so.
+
+    For the guide, the HAN Blended Leren Bloem with recommendation 1.
+    """
+    study = data.study
+    if study.definition is None or not study.recommendation(rec_id).with_definition:
+        return HTML("")
+    return HTML(documents.bloem_html(lang, study.definition))
 
 
 def study_recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
-    """Yield the study report's five recommendations, in the guide's order, as HTML.
+    """Yield the study's recommendations, in its order, as HTML.
 
-    Each: heading, the Bloem for R1, and the quotes whose primary code supports it. When
-    no coded fragments were supplied, one sentence says so first and each recommendation
-    shows what the guide found instead of an empty list of quotes.
+    Each: heading, the study's definition where it goes with it (the Bloem with R1), and
+    the quotes whose primary code supports it. When no coded fragments were supplied, one
+    sentence says so first and each recommendation shows what the study found instead of
+    an empty list of quotes.
 
     Examples
     --------
@@ -291,20 +592,21 @@ def study_recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
     supplied = fragments_supplied(data)
     if not supplied:
         yield prose(text("no_fragments_supplied", lang))
-    study = {r["id"]: r for r in load_study()["recommendations"]}
     for rec_id, fragments in quotes_by_recommendation(data):
-        parts = [recommendation_heading(rec_id, lang).data, recommendation_extra(rec_id, lang).data]
+        rec = data.study.recommendation(rec_id)
+        parts = [recommendation_heading(data.study, rec_id, lang).data,
+                 recommendation_extra(data, rec_id, lang).data]
         if supplied:
             parts.append(quotes(fragments).data)
-        else:
-            parts.append(labelled(text("rec.study_says", lang), study[rec_id]["summary"][lang]))
+        elif rec.summary:
+            parts.append(labelled(text("rec.study_says", lang), rec.summary[lang]))
         yield HTML("".join(parts))
 
 
 def joint_display_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Scan scores next to coded barriers and enablers per recommendation (pooled)."""
     return joint_display(latest_pooled(data), data.fragments, data.instrument,
-                         load_codebook(), lang)
+                         load_codebook(), lang, links=data.study.links(data.instrument))
 
 
 def structure_check(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:

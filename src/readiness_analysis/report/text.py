@@ -16,6 +16,7 @@ from importlib import resources
 
 from readiness_analysis.core.errors import ReadinessError
 from readiness_analysis.core.safe_yaml import load_yaml
+from readiness_analysis.stats.bootstrap import MIN_INTERVAL_N
 from readiness_analysis.stats.disclosure import MIN_CELL
 from readiness_analysis.stats.ranking import MIN_FRAGMENTS
 
@@ -23,7 +24,8 @@ __all__ = ["CONSTANTS", "DEFAULT_LANGUAGE", "catalogue", "languages", "placehold
 
 DEFAULT_LANGUAGE = "nl"
 # Placeholders that every text may use without the caller passing them.
-CONSTANTS: dict[str, object] = {"min_cell": MIN_CELL, "min_fragments": MIN_FRAGMENTS}
+CONSTANTS: dict[str, object] = {"min_cell": MIN_CELL, "min_fragments": MIN_FRAGMENTS,
+                                "min_interval_n": MIN_INTERVAL_N}
 _LOCALE = "locale"
 
 

@@ -16,7 +16,8 @@ def answer_shares(
     """Share of each answer value per theme, over all items of the theme.
 
     Answers are taken after reverse keying (cleaning already recoded them), so a high
-    value always means "more ready". Missing answers, and values off the scale, are left
+    value always means "more ready". Each theme counts the values of its own scale
+    (``instrument.scale_of_theme``); missing answers, and values off that scale, are left
     out of the shares.
 
     Parameters
@@ -36,8 +37,10 @@ def answer_shares(
     DataFrame
         One row per theme (instrument order): ``theme``, ``n`` (rows, i.e. interviews,
         with at least one answer in the theme), ``n_teachers`` (teachers in those rows),
-        ``answers`` (number of answers, unweighted), then one column per scale value with
-        its share (0-1; rows sum to 1, or are all NaN without answers).
+        ``answers`` (number of answers, unweighted), then one column per answer value of
+        any of the instrument's scales, lowest first, with its share (0-1; a theme's own
+        values sum to 1, or are all NaN without answers; values not on the theme's scale
+        are NaN).
 
     Raises
     ------
@@ -56,10 +59,11 @@ def answer_shares(
     >>> int(row.loc["vision", "n_teachers"]), float(row.loc["vision", 5])
     (4, 0.8)
     """
-    values = list(instrument.scale)
+    every = sorted({v for t in instrument.theme_ids for v in instrument.scale_of_theme(t).values})
     teachers = _teachers(responses, weighted=weighted)
     rows = []
     for theme in instrument.theme_ids:
+        values = instrument.scale_of_theme(theme).values
         items = [i for i in instrument.items_of(theme) if i in responses]
         block = responses[items].to_numpy(dtype=float, na_value=np.nan).reshape(
             len(responses), len(items))
@@ -72,7 +76,7 @@ def answer_shares(
                      "n_teachers": int(np.rint(teachers[answering].sum())),
                      "answers": int(np.isin(block, values).sum()),
                      **dict(zip(values, shares, strict=True))})
-    return pd.DataFrame(rows, columns=["theme", "n", "n_teachers", "answers", *values])
+    return pd.DataFrame(rows, columns=["theme", "n", "n_teachers", "answers", *every])
 
 
 def _teachers(responses: pd.DataFrame, *, weighted: bool) -> np.ndarray:

@@ -15,7 +15,7 @@ loops over groups, because :func:`scipy.stats.bootstrap` takes one set of sample
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,8 @@ from readiness_analysis.stats.groups import (
     teacher_weights,
 )
 
-__all__ = ["READINESS", "summarise_scores", "team_variation", "theme_scores"]
+__all__ = ["READINESS", "agree_thresholds", "scale_bounds", "summarise_scores",
+           "team_variation", "theme_scores"]
 
 READINESS = "readiness"
 
@@ -42,8 +43,11 @@ def theme_scores(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     """Score every respondent on every theme, plus an overall readiness index.
 
     A theme score is the mean of the respondent's answered items of that theme (already
-    reverse-keyed by cleaning); it is NA when fewer than ``instrument.min_items`` items
-    were answered. The readiness index is the mean of the available theme scores.
+    reverse-keyed by cleaning), on the theme's scale; it is NA when fewer than
+    ``instrument.min_items`` items were answered. The readiness index is the mean of the
+    available theme scores, on the instrument's default scale: a theme on a scale with
+    another range enters it mapped linearly onto the default range (a 1-4 score of 4 counts
+    as 5 beside a 1-5 scale).
 
     Parameters
     ----------
@@ -94,11 +98,67 @@ def _wide_scores(responses: pd.DataFrame, instrument: Instrument) -> tuple[np.nd
             np.add(total, x, out=total, where=answered)
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(total, counts[t], out=wide[t], where=counts[t] >= instrument.min_items)
-    themes = wide[:n_themes]
+    themes = _on_default_scale(wide[:n_themes], instrument)
     counts[n_themes] = np.sum(~np.isnan(themes), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         wide[n_themes] = np.nansum(themes, axis=0) / counts[n_themes]
     return wide, counts
+
+
+def _on_default_scale(themes: np.ndarray, instrument: Instrument) -> np.ndarray:
+    """Theme scores (theme x respondent) mapped onto the default scale's range.
+
+    Themes on a scale of the default's range are left as they are (the same array when
+    all are), so that a one-scale instrument's readiness index is exactly the plain mean.
+    """
+    default = instrument.default_scale
+    out = themes
+    for t, theme in enumerate(instrument.theme_ids):
+        scale = instrument.scale_of_theme(theme)
+        if scale.same_range(default):
+            continue
+        if out is themes:
+            out = themes.copy()
+        out[t] = default.min + (themes[t] - scale.min) * (
+            (default.max - default.min) / (scale.max - scale.min))
+    return out
+
+
+def agree_thresholds(instrument: Instrument) -> dict[str, int]:
+    """Where agreeing starts, per theme: its scale's ``agree_from`` (readiness: the default).
+
+    Pass it as ``agree_from`` to :func:`summarise_scores` so that every theme's share
+    agreeing is counted on its own scale.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> thresholds = agree_thresholds(load_instrument())
+    >>> thresholds["vision"], thresholds[READINESS]
+    (4, 4)
+    """
+    thresholds = {theme: instrument.scale_of_theme(theme).agree_from
+                  for theme in instrument.theme_ids}
+    thresholds[READINESS] = instrument.default_scale.agree_from
+    return thresholds
+
+
+def scale_bounds(instrument: Instrument) -> dict[str, tuple[int, int]]:
+    """The lowest and highest possible score per theme (readiness: the default scale's).
+
+    A theme score is a mean of answers on the theme's scale, so it cannot lie outside
+    these bounds; neither can the mean of theme scores.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> scale_bounds(load_instrument())["vision"]
+    (1, 5)
+    """
+    bounds = {theme: (instrument.scale_of_theme(theme).min, instrument.scale_of_theme(theme).max)
+              for theme in instrument.theme_ids}
+    bounds[READINESS] = (instrument.default_scale.min, instrument.default_scale.max)
+    return bounds
 
 
 def _to_long(meta: pd.DataFrame, themes: list[str], wide: np.ndarray,
@@ -131,7 +191,8 @@ def _repeat(column: pd.Series, times: int) -> np.ndarray | pd.api.extensions.Ext
 
 
 def summarise_scores(
-    scores: pd.DataFrame, by: list[str], *, agree_from: float = 4.0, weighted: bool = False
+    scores: pd.DataFrame, by: list[str], *, agree_from: float | Mapping[str, float] = 4.0,
+    weighted: bool = False
 ) -> pd.DataFrame:
     r"""Summarise theme scores per group.
 
@@ -143,8 +204,10 @@ def summarise_scores(
     by : list of str
         Grouping columns besides ``theme``, e.g. ``["institution", "wave"]`` or
         ``["wave"]`` for the pooled figures.
-    agree_from : float
-        A score at or above this counts as agreeing (4 = "mee eens").
+    agree_from : float or mapping of str to float
+        A score at or above this counts as agreeing (4 = "mee eens"): one threshold for
+        every theme, or one per theme (as :func:`agree_thresholds` gives) when themes
+        are on different scales.
     weighted : bool
         Treat ``n_teachers`` as frequency weights: every statistic counts each teacher,
         as if each row (interview) were repeated ``n_teachers`` times.
@@ -217,9 +280,28 @@ def summarise_scores(
         n_teachers=np.rint(g.sum(teachers)).astype(np.int64),
         mean=g.mean(w),
         sd=g.sd(w),
-        agree=g.share(g.x >= agree_from, w),
+        agree=g.share(g.x >= _thresholds(scores, g.rows, agree_from), w),
     )
     return table.join(quartiles)[columns]
+
+
+def _thresholds(scores: pd.DataFrame, rows: np.ndarray,
+                agree_from: float | Mapping[str, float]) -> float | np.ndarray:
+    """The agree threshold of each kept row (one number when there is one for all)."""
+    if not isinstance(agree_from, Mapping):
+        return agree_from
+    theme = scores["theme"]
+    if isinstance(theme.dtype, pd.CategoricalDtype):  # map the categories, not every row
+        table = np.array([agree_from.get(str(c), np.nan) for c in theme.cat.categories]
+                         + [np.nan])
+        per_row = table[theme.cat.codes.to_numpy()][rows]
+    else:
+        per_row = theme.astype(str).map(agree_from).to_numpy(dtype=float)[rows]
+    if np.isnan(per_row).any():
+        missing = theme[rows].iloc[int(np.flatnonzero(np.isnan(per_row))[0])]
+        raise ValueError(f"agree_from gives no threshold for theme {str(missing)!r}; "
+                         "pass one per theme, e.g. agree_thresholds(instrument)")
+    return per_row
 
 
 # --------------------------------------------------------------------------- bootstrap
