@@ -50,3 +50,11 @@ def step_labels() -> dict[str, dict[str, str]]:
     """The label of each cleaning step per language, from the text catalogue."""
     return {lang: {k.removeprefix("step."): v for k, v in catalogue(lang).items()
                    if k.startswith("step.")} for lang in ("nl", "en")}
+
+
+@pytest.fixture(scope="session")
+def prepared_demo(tmp_path_factory, raw_dir) -> Path:
+    """The demo raw folder through the data stage only (no reports): a processed folder."""
+    out = tmp_path_factory.mktemp("prepared_demo") / "processed"
+    pipeline.prepare(raw_dir, out)
+    return out

@@ -11,17 +11,14 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from readiness_analysis.build.prepare import prepare
 from readiness_analysis.report import institution, study
 from readiness_analysis.report.data import load_report_data
 from readiness_analysis.report.text import text
 
 
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory, raw_dir):
-    out = tmp_path_factory.mktemp("ranking_report") / "processed"
-    prepare(raw_dir, out)
-    return out
+def processed(prepared_demo):
+    return prepared_demo
 
 
 @pytest.fixture(scope="module")

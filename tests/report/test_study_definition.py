@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from readiness_analysis.build.prepare import prepare
 from readiness_analysis.core.words import Localised
 from readiness_analysis.report import common, institution, study
 from readiness_analysis.report.data import load_report_data
@@ -14,10 +13,8 @@ from readiness_analysis.spec.study import Recommendation, Study, generic_study, 
 
 
 @pytest.fixture(scope="module")
-def processed(tmp_path_factory, raw_dir):
-    out = tmp_path_factory.mktemp("studydef") / "processed"
-    prepare(raw_dir, out)
-    return out
+def processed(prepared_demo):
+    return prepared_demo
 
 
 @pytest.fixture(scope="module")
