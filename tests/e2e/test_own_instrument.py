@@ -28,6 +28,8 @@ AGREE6 = ["Strongly disagree", "Disagree", "Slightly disagree", "Slightly agree"
 YES_NO = ["No", "Yes"]
 COLLEGES = ["North College", "South College", "East College"]
 # What the demo study would bring along and a researcher's report must not say.
+# The guide's own words: never in a report of another study.
+GUIDE = re.compile(r"blended|handreiking|\bthe guide\b|\bR[1-5]\b|willingness", re.IGNORECASE)
 BORROWED = re.compile(r"blended|handreiking|\bthe guide\b|\bR[1-5]\b|interview|"
                       r"\(1\s*[-–]\s*5\)|five answers|vijf antwoord", re.IGNORECASE)
 
@@ -163,3 +165,32 @@ def test_diverging_bars_have_a_neutral_only_where_the_scale_has_one(own_build):
     assert not any("neutral" in label.lower() for label in labels)
     colours = [tuple(p.get_facecolor()) for ax in fig.axes for p in ax.patches]
     assert len(set(colours)) >= 2
+
+
+def test_a_study_file_brings_its_own_recommendation_quote_and_unit(tmp_path, monkeypatch):
+    spec, labels = CASES["four_points_two_scales"]
+    _files(tmp_path / "study", spec, labels)
+    study = {"id": "survey", "title": {"en": "Student voice"}, "respondent": "student",
+             "called": {"en": "the survey"}, "quotes": "quotes.csv",
+             "recommendations": [{"id": "mentor", "title": {"en": "Give every student a mentor"},
+                                  "tip": {"en": "Start in year one."}, "themes": ["belong"],
+                                  "links": ["https://example.org/mentor"]}]}
+    (tmp_path / "study" / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
+    (tmp_path / "study" / "quotes.csv").write_text(
+        'quote_id,recommendation,text\nq1,mentor,"My mentor knew my name."\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "study")
+    code = main(["build", "--raw", "raw", "--processed", "../out/p", "--reports", "../out/r",
+                 "--instrument", "instrument.yaml", "--study", "study.yaml", "--lang", "en",
+                 "--no-progress"])
+    assert code == 0
+    page = _visible_text((tmp_path / "out" / "r" / "institutions" / "north-college.html")
+                         .read_text(encoding="utf-8"))
+    assert "Student voice: North College" in page and "12 students" in page
+    assert "Recommendation 1: Give every student a mentor" in page
+    assert "My mentor knew my name." in page and "Tip from the survey" in page
+    assert "The recommendation from the survey:" in page and "first one" not in page
+    assert "The recommendation for this institution" in page
+    assert GUIDE.search(page) is None
+    study_page = _visible_text((tmp_path / "out" / "r" / "study.html").read_text(encoding="utf-8"))
+    assert "The recommendation and its quotes" in study_page
+    assert "Sub-question" not in study_page and GUIDE.search(study_page) is None

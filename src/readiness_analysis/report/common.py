@@ -88,8 +88,12 @@ def title(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
 
 
 def recommendations_heading(data: ReportData, key: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """A heading that counts the study's recommendations in words ("De vijf aanbevelingen")."""
-    return heading(key, lang, n_recs=spelled(len(data.study.recommendations), lang))
+    """A heading that counts the study's recommendations in words ("De vijf aanbevelingen").
+
+    With one recommendation, the catalogue's ``<key>_one`` ("De aanbeveling ...").
+    """
+    n = len(data.study.recommendations)
+    return heading(f"{key}_one" if n == 1 else key, lang, n_recs=spelled(n, lang))
 
 
 def synthetic_banner(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:

@@ -230,8 +230,14 @@ def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
         return HTML(f"<p>{html.escape(_count_line(data, lang))}</p>")
     basis = ranking_basis(data)
     ranked = priorities(data, lang)
-    words = {"called": called(data.study, lang),
-             "n_recs": spelled(len(data.study.recommendations), lang)}
+    n_recs = len(data.study.recommendations)
+    words = {"called": called(data.study, lang), "n_recs": spelled(n_recs, lang),
+             "top": spelled(min(TOP, n_recs), lang)}
+    if n_recs == 1:  # one recommendation: nothing to rank
+        return HTML(f"<p>{html.escape(_count_line(data, lang))} "
+                    f"{html.escape(text('rank_intro_single', lang, **words))}</p>"
+                    + table(ranked[[text("columns.recommendation", lang),
+                                    text("columns.evidence", lang)]]).data)
     if basis == "scan":
         intro = text("rank_intro_scan", lang, why=_why_scan_only(data, lang), **words)
     else:
