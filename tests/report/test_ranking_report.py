@@ -80,7 +80,7 @@ def test_own_fragments_are_counted_as_fragments_of_the_school(demo):
 def test_the_rule_says_need_is_judged_against_the_scale(demo):
     rule = institution.ranking_rule(demo, "en").data
     assert "judged against the scale, not against the mean of all institutions" in rule
-    assert "Strengths (such as willingness) do not count as need" in rule
+    assert "Strengths (themes the instrument marks as such) do not count as need" in rule
     assert "drawn again 2000 times" in rule and "practically equal" in rule
 
 
