@@ -26,7 +26,7 @@ import socket
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -328,13 +328,7 @@ def shutdown_worker_kernels() -> int:
     >>> shutdown_worker_kernels() >= 0
     True
     """
-    with _lock:
-        kernels = list(_kernels)
-    stopped = 0
-    for kernel in kernels:
-        stopped += kernel.alive
-        kernel.shutdown()
-    return stopped
+    return _stop_all(WarmKernel.shutdown)
 
 
 def kill_worker_kernels() -> int:
@@ -347,13 +341,17 @@ def kill_worker_kernels() -> int:
     >>> kill_worker_kernels() >= 0
     True
     """
+    return _stop_all(WarmKernel.kill)
+
+
+def _stop_all(stop: Callable[[WarmKernel], object]) -> int:
+    """Apply ``stop`` to every kernel of this process; return how many were alive."""
     with _lock:
         kernels = list(_kernels)
-    killed = 0
+    alive = sum(kernel.alive for kernel in kernels)
     for kernel in kernels:
-        killed += kernel.alive
-        kernel.kill()
-    return killed
+        stop(kernel)
+    return alive
 
 
 @contextlib.contextmanager

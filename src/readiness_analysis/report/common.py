@@ -21,7 +21,7 @@ from readiness_analysis.report.data import (
     waves,
 )
 from readiness_analysis.report.html import banner, caption, heading, prose
-from readiness_analysis.report.labels import spelled, theme_labels, unit_noun
+from readiness_analysis.report.labels import spelled, theme_labels, unit_noun, unit_word
 from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.instrument import Instrument, Scale, load_instrument
@@ -132,8 +132,8 @@ def reading_guide(lang: str = DEFAULT_LANGUAGE, weighted: bool = False,
     share = text("guide_share_weighted" if weighted else "guide_share", lang,
                  threshold=threshold, units=units)
     ci = text("guide_ci_weighted" if weighted else "guide_ci", lang, units=units)
-    held = (text("guide_held", lang, one=text(f"unit.{study.respondent}.noun_one", lang),
-                 members=text(f"unit.{study.members}.noun", lang)) if study.members else "")
+    held = (text("guide_held", lang, one=unit_word(study.respondent, lang, one=True),
+                 members=unit_word(study.members, lang)) if study.members else "")
     return caption(text("guide", lang, share=share, ci=ci, answers=answers, units=units,
                         held=held))
 

@@ -18,7 +18,7 @@ from readiness_analysis.stats.scores import READINESS
 
 __all__ = ["alpha_band_label", "called", "kappa_band_label", "profile_heading", "respondents",
            "spelled", "step_label", "test_status_label", "theme_labels", "unit_column",
-           "unit_noun", "valence_label", "who"]
+           "unit_noun", "unit_word", "valence_label", "who"]
 
 
 def respondents(study: Study, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -54,7 +54,18 @@ def who(study: Study, responses: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> 
 
 def unit_noun(study: Study, lang: str = DEFAULT_LANGUAGE) -> str:
     """The study's respondents as a plural noun: "interviews", "studenten"."""
-    return text(f"unit.{study.respondent}.noun", lang)
+    return unit_word(study.respondent, lang)
+
+
+def unit_word(unit: str, lang: str = DEFAULT_LANGUAGE, *, one: bool = False) -> str:
+    """A unit of ``spec.study.UNITS`` as a noun: plural ("docenten"), or with ``one`` singular.
+
+    Examples
+    --------
+    >>> unit_word("teacher"), unit_word("teacher", "en", one=True)
+    ('docenten', 'teacher')
+    """
+    return text(f"unit.{unit}.noun_one" if one else f"unit.{unit}.noun", lang)
 
 
 def unit_column(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -27,7 +27,7 @@ from IPython.display import HTML
 from readiness_analysis.core.words import Localised
 from readiness_analysis.report.data import ReportData, load_report_data
 from readiness_analysis.report.html import banner, caption, table
-from readiness_analysis.report.labels import respondents, unit_noun
+from readiness_analysis.report.labels import respondents, unit_noun, unit_word
 from readiness_analysis.report.numbers import number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import source_file
@@ -45,6 +45,9 @@ __all__ = ["RELIABILITY_MIN_N", "group_answers_note", "reliability_table",
 
 #: Fewer respondents than this: no alpha or omega in the table (and a banner says so).
 RELIABILITY_MIN_N = ALPHA_MIN_N
+
+# The study of a caller that names none: plain respondents, no members.
+_PLAIN = Study("", Localised())
 
 _DASH = "–"
 
@@ -134,7 +137,7 @@ def small_sample_warning(data: ReportData | int, lang: str = DEFAULT_LANGUAGE,
     if n >= RELIABILITY_MIN_N:
         return HTML("")
     if study is None:
-        study = data.study if isinstance(data, ReportData) else Study("", Localised())
+        study = data.study if isinstance(data, ReportData) else _PLAIN
     return banner(text("reliability_note.small_sample", lang, who=respondents(study, n, lang),
                        units=unit_noun(study, lang), reliability_min_n=RELIABILITY_MIN_N))
 
@@ -209,16 +212,16 @@ def group_answers_note(lang: str = DEFAULT_LANGUAGE, study: Study | None = None)
     >>> "not the reliability of one teacher" in group_answers_note("en", load_study()).data
     True
     """
-    study = study if study is not None else Study("", Localised())
+    study = study if study is not None else _PLAIN
     units = unit_noun(study, lang)
     limits = text("reliability_note.limits", lang, alpha_min_n=ALPHA_MIN_N,
                   omega_min_n=OMEGA_MIN_N, units=units)
     if study.members is None:
         return caption(limits)
     group = text("reliability_note.group_answers", lang, units=units,
-                 one=text(f"unit.{study.respondent}.noun_one", lang),
-                 members=text(f"unit.{study.members}.noun", lang),
-                 member=text(f"unit.{study.members}.noun_one", lang))
+                 one=unit_word(study.respondent, lang, one=True),
+                 members=unit_word(study.members, lang),
+                 member=unit_word(study.members, lang, one=True))
     return caption(f"{group} {limits}")
 
 

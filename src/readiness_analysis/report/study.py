@@ -36,6 +36,7 @@ from readiness_analysis.report.labels import (
     theme_labels,
     unit_column,
     unit_noun,
+    unit_word,
     valence_label,
 )
 from readiness_analysis.report.numbers import count, decimal, number
@@ -434,8 +435,8 @@ def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HT
                 else text("comparisons.wave", lang, wave=result.wave))
     line = text(
         "comparisons.note", lang,
-        one=text(f"unit.{study.respondent}.noun_one", lang), units=unit_noun(study, lang),
-        members=(text("comparisons.members", lang, members=text(f"unit.{member}.noun", lang))
+        one=unit_word(study.respondent, lang, one=True), units=unit_noun(study, lang),
+        members=(text("comparisons.members", lang, members=unit_word(member, lang))
                  if study.members else ""),
         wave=wave, asymptotic_n=ASYMPTOTIC_N, asymptotic_total=ASYMPTOTIC_TOTAL,
         permutations=result.n_permutations, min_n=result.min_n, min_total=result.min_total,
@@ -443,8 +444,8 @@ def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HT
     )
     if result.weighted:
         line += " " + text("comparisons.weighted", lang,
-                           one=text(f"unit.{study.respondent}.noun_one", lang),
-                           member=text(f"unit.{member}.noun_one", lang))
+                           one=unit_word(study.respondent, lang, one=True),
+                           member=unit_word(member, lang, one=True))
     return small_print(line)
 
 
