@@ -19,20 +19,32 @@ from IPython.display import HTML
 
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 
-__all__ = ["banner", "caption", "figure", "heading", "labelled", "paragraph", "prose",
-           "quotes", "table"]
+__all__ = ["APPENDIX", "banner", "caption", "figure", "heading", "labelled", "paragraph",
+           "prose", "quotes", "table"]
 
 
-def heading(key: str, lang: str = DEFAULT_LANGUAGE, level: int = 2, **values: object) -> HTML:
+APPENDIX = "appendix"
+"""The ``id`` of the heading that opens a report's method appendix: everything after it is
+written for researchers (file names, hashes, statistical terms); everything before it for
+the school."""
+
+
+def heading(key: str, lang: str = DEFAULT_LANGUAGE, level: int = 2, *,
+            anchor: str | None = None, **values: object) -> HTML:
     """A report heading from the catalogue; ``values`` (data) are escaped.
+
+    ``anchor`` gives the heading an ``id`` (e.g. :data:`APPENDIX`).
 
     Examples
     --------
     >>> heading("sq", "en", n=2).data
     '<h2>Sub-question 2</h2>'
+    >>> heading("sq", "en", anchor=APPENDIX, n=2).data
+    '<h2 id="appendix">Sub-question 2</h2>'
     """
     safe = {k: html.escape(str(v)) for k, v in values.items()}
-    return HTML(f"<h{level}>{text(key, lang, **safe)}</h{level}>")
+    ident = f' id="{html.escape(anchor, quote=True)}"' if anchor else ""
+    return HTML(f"<h{level}{ident}>{text(key, lang, **safe)}</h{level}>")
 
 
 def paragraph(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> HTML:
