@@ -21,6 +21,7 @@ from readiness_analysis.core.errors import (
     Problem,
     ReadinessError,
     ReadinessWarning,
+    shorten,
 )
 from readiness_analysis.core.words import plural
 
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--case-variable", metavar="NAME",
                    help="take the institution from this case or document variable of the "
                    "QDA export (e.g. a MAXQDA document variable); default: its cases")
+    b.add_argument("--pdf", action="store_true",
+                   help="also write a PDF of every report beside its HTML file (needs "
+                   "headless Chromium: apt-get install chromium, or set READINESS_CHROMIUM)")
     b.add_argument("--problems-out", type=Path, metavar="CSV",
                    help="write every problem the data stage finds (rejected rows, warnings, "
                    "unknown QDA codes) to this CSV file, also when the build stops on them; "
@@ -117,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--waves", type=int, default=1, help="scan waves (default: 1)")
     s.add_argument("--seed", type=int, default=2023,
                    help="random seed; the same seed gives the same bytes (default: 2023)")
+    s.add_argument("--roles", default="",
+                   help="add a role column: comma-separated roles, each NAME or NAME=WEIGHT "
+                   "(how often it is drawn), e.g. docent=6,leidinggevende=1,student=3")
+    s.add_argument("--groups", default="",
+                   help="add a group column: comma-separated groups (teams, opleidingen, "
+                   "locations), each NAME or NAME=WEIGHT")
     return parser
 
 
@@ -201,17 +211,20 @@ def _build_with(build, args):
         jobs=args.jobs, force=args.force, scheduler=args.scheduler, progress=args.progress,
         weighted=args.weighted, cell_timeout=args.cell_timeout,
         invalid_answers=args.invalid_answers, strict=args.strict,
-        case_variable=args.case_variable,
+        case_variable=args.case_variable, pdf=args.pdf,
     )
 
 
 def _report_build(result) -> int:
-    print(f"{result.summary()}; open {result.reports_dir / 'index.html'}")
+    print(f"{result.summary()}; open {result.index}")
     if result.account is not None:
         seen = " (see the warning above)" if result.account.alarming else ""
         print(f"{result.account.line()}{seen}")
     for failed in result.failed:
         print(f"failed: {failed.title}: {failed.error}", file=sys.stderr)
+    for pdf in result.pdfs:
+        if pdf.status != "ok":
+            print(f"failed: {pdf.title}: {pdf.error}", file=sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -227,6 +240,7 @@ class _Checked:
     rejected: int = 0
     blank: int = 0  # blank rows set aside: neither kept nor rejected
     account: object = None  # the RowAccount of io.clean (imported when used)
+    redacted: list[str] = field(default_factory=list)  # spans redacted, as build notes them
 
     @property
     def invalid(self) -> bool:
@@ -249,17 +263,26 @@ def _validate(args) -> int:
 
 
 def _check(path: Path, instrument, invalid_answers: str = "reject") -> _Checked:
+    """Clean one export as a build would, with the same screening for personal data.
+
+    The names of ``redact_names.txt`` beside the file are redacted as a build redacts
+    those of the raw folder (``io.redact``), in the messages and the rejected rows alike.
+    """
     from readiness_analysis.io.clean import clean_scan
+    from readiness_analysis.io.redact import Redactor, load_names
     from readiness_analysis.io.scan import read_scan
 
     try:
+        redactor = Redactor(load_names(path.parent))
         result = clean_scan(read_scan(path), instrument, key=b"validate-only",
-                            invalid_answers=invalid_answers)
+                            invalid_answers=invalid_answers, redactor=redactor)
     except DataValidationError as exc:
         return _Checked(path, list(exc.problems))
+    notes = [n.replace("listed in redactions.csv", "a build lists them in redactions.csv")
+             for n in redactor.notes()]
     return _Checked(path, result.problems, result.warnings, result.n_raw,
                     len(result.responses), len(result.rejected), result.n_blank,
-                    result.account)
+                    result.account, notes)
 
 
 def _show(found: _Checked, out: Path | None) -> None:
@@ -282,6 +305,8 @@ def _show(found: _Checked, out: Path | None) -> None:
     print(f"{found.path}: {plural(found.read, 'row')} read: "
           f"{plural(found.kept, 'valid row')}, {found.rejected:,} rejected{blank}{missing} "
           f"({plural(len(found.problems), 'problem')})", file=sys.stderr)
+    for note in found.redacted:
+        print(f"personal data screened: {note}", file=sys.stderr)
     if found.account is not None:
         from readiness_analysis.io.clean import check_account
 
@@ -368,7 +393,8 @@ def _write_problem_rows(out: Path, problems: list[tuple[str, Problem]]) -> None:
 
     from readiness_analysis.core.files import write_csv
 
-    rows = [{"file": p.file, "row": p.row, "column": p.column, "severity": severity,
+    rows = [{"file": p.file, "row": p.row,
+             "column": None if p.column is None else shorten(p.column), "severity": severity,
              "problem": p.message, "hint": p.hint} for severity, p in problems]
     frame = pd.DataFrame(rows, columns=["file", "row", "column", "severity", "problem", "hint"])
     frame["row"] = frame["row"].astype("Int64")
@@ -378,10 +404,22 @@ def _write_problem_rows(out: Path, problems: list[tuple[str, Problem]]) -> None:
 def _synth(args) -> int:
     from readiness_analysis.io.synth import SynthDesign, write_synthetic_scan
 
-    design = SynthDesign(args.institutions, args.respondents, args.waves, args.seed)
+    design = SynthDesign(args.institutions, args.respondents, args.waves, args.seed,
+                         roles=_entries(args.roles), groups=_entries(args.groups))
     path = write_synthetic_scan(args.out, design, overwrite=args.force)
     print(f"synthetic data written to {path} (marked synthetic in {path.stem}.synthetic.json)")
     return 0
+
+
+def _entries(option: str) -> tuple[str, ...]:
+    """A comma-separated option as its entries, white space trimmed, empty ones dropped.
+
+    Examples
+    --------
+    >>> _entries(" docent=6, student ,"), _entries("")
+    (('docent=6', 'student'), ())
+    """
+    return tuple(part.strip() for part in option.split(",") if part.strip())
 
 
 def _key(args) -> int:

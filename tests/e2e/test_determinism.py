@@ -18,6 +18,7 @@ from readiness_analysis.core.clock import EPOCH_ENV, build_time
 from readiness_analysis.core.errors import ReadinessError
 from readiness_analysis.report.data import load_report_data
 from readiness_analysis.report.institution import provenance_table
+from readiness_analysis.report.text import text
 
 from ..helpers import without_build_time
 
@@ -104,7 +105,7 @@ def test_provenance_table_says_when_and_whether_weighted(demo_build, monkeypatch
     monkeypatch.setenv(EPOCH_ENV, EPOCH)
     rows = dict(provenance_table(data, {"lang": lang}, lang).itertuples(index=False))
     assert rows["datum" if lang == "nl" else "date"] == "2025-11-25 00:00 UTC"
-    assert rows["gewogen naar n_teachers" if lang == "nl" else "weighted by n_teachers"] == expected
+    assert rows[text("provenance_row.weighted", lang)] == expected
 
 
 @pytest.mark.parametrize("value", ["yesterday", "1e9", "99999999999999999999"])

@@ -137,7 +137,7 @@ def test_no_report_borrows_the_demo_study(own_build):
         seen = _visible_text(page.read_text(encoding="utf-8"))
         found = BORROWED.search(seen)
         assert found is None, (page.name, seen[max(0, found.start() - 80):found.end() + 80])
-        assert "Student engagement survey" in seen or page.name == "index.html"
+        assert "Student engagement survey" in seen or page.name == "index.en.html"
 
 
 def _scales_of(data) -> dict[str, tuple[int, int]]:
@@ -183,7 +183,7 @@ def test_a_study_file_brings_its_own_recommendation_quote_and_unit(tmp_path, mon
                  "--instrument", "instrument.yaml", "--study", "study.yaml", "--lang", "en",
                  "--no-progress"])
     assert code == 0
-    page = _visible_text((tmp_path / "out" / "r" / "institutions" / "north-college.html")
+    page = _visible_text((tmp_path / "out" / "r" / "institutions" / "north-college.en.html")
                          .read_text(encoding="utf-8"))
     assert "Student voice: North College" in page and "12 students" in page
     assert "Recommendation 1: Give every student a mentor" in page
@@ -191,6 +191,7 @@ def test_a_study_file_brings_its_own_recommendation_quote_and_unit(tmp_path, mon
     assert "The recommendation from the survey:" in page and "first one" not in page
     assert "The recommendation for this institution" in page
     assert GUIDE.search(page) is None
-    study_page = _visible_text((tmp_path / "out" / "r" / "study.html").read_text(encoding="utf-8"))
+    study_page = _visible_text((tmp_path / "out" / "r" / "study.en.html")
+                               .read_text(encoding="utf-8"))
     assert "The recommendation and its quotes" in study_page
     assert "Sub-question" not in study_page and GUIDE.search(study_page) is None

@@ -33,11 +33,11 @@ def test_a_relative_instrument_from_another_folder_renders_every_report(tmp_path
     out = capsys.readouterr().out
     manifest = json.loads((tmp_path / "reports" / "manifest.json").read_text("utf-8"))
     assert [(r["path"], r["status"], r["error"]) for r in manifest["reports"]] == [
-        ("study.html", "ok", None), ("institutions/school-a.html", "ok", None),
-        ("institutions/school-b.html", "ok", None)]
+        ("study.en.html", "ok", None), ("institutions/school-a.en.html", "ok", None),
+        ("institutions/school-b.en.html", "ok", None)]
     assert code == 0
     provenance = json.loads((tmp_path / "processed" / "provenance.json").read_text("utf-8"))
     assert provenance["instrument"]["source"] == str(tmp_path / "my.yaml")
     assert "12 rows read: 12 kept, 0 rejected" in out and "1 respondent answered no theme" in out
-    study = (tmp_path / "reports" / "study.html").read_text("utf-8")
+    study = (tmp_path / "reports" / "study.en.html").read_text("utf-8")
     assert "1 respondent answered no theme and is not counted in the figures." in study

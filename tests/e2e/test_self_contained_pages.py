@@ -7,48 +7,13 @@ test is skipped with a message. Screenshots land in `test-artifacts/screenshots/
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
 import pytest
 
+from ..browser import NEEDS_CHROMIUM, open_in_chromium
 from ..paths import ROOT
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-pytestmark = [
-    pytest.mark.notebooks,
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install "
-                       "chromium)"),
-]
-
-
-def open_in_chromium(page: Path, screenshot: Path) -> tuple[list[str], list[str]]:
-    """Render ``page``; return its console lines and the URLs the page itself requested."""
-    with tempfile.TemporaryDirectory() as profile:
-        netlog = Path(profile) / "net.json"
-        proc = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-sync",
-             "--disable-component-update", f"--user-data-dir={profile}/p",
-             "--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}",
-             "--window-size=1000,1400", f"--screenshot={screenshot}", page.as_uri()],
-            capture_output=True, text=True, timeout=120, check=False,
-        )
-        console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
-        events = json.loads(netlog.read_text()).get("events", []) if netlog.exists() else []
-    requested = set()
-    for event in events:
-        params = event.get("params") or {}
-        url = str(params.get("url", "file:"))
-        # The page's own requests carry its file:// origin; Chromium's housekeeping does not.
-        own = "file://" in str(params.get("network_isolation_key", ""))
-        if own and not url.startswith(("file:", "data:")):
-            requested.add(url)
-    return console, sorted(requested)
+pytestmark = [pytest.mark.notebooks, NEEDS_CHROMIUM]
 
 
 def test_checker_catches_console_errors_and_requests(tmp_path):

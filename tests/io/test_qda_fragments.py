@@ -107,6 +107,6 @@ def test_factor_counts_per_institution_and_interview(qda_raw, tmp_path):
     assert hindering.to_dict("list") == {"Factor": ["Wifi and ICT infrastructure"],
                                          "Fragments with this code (of 1; a fragment can "
                                          "have more than one code)": [1], "Interviews": [1],
-                                         "Recommendation": ["R3"]}
+                                         "Recommendation": [3]}
     wide = study.factors_by_institution(data, "en")
     assert wide.set_index("Factor").loc["Willingness", "Instelling A"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from readiness_analysis.report.common import reading_guide
+from readiness_analysis.report.text import text
 
 
 @pytest.mark.parametrize("lang, interviews, teachers", [
@@ -14,4 +15,4 @@ def test_reading_guide_says_what_weighted_figures_count(lang, interviews, teache
     plain, weighted = reading_guide(lang).data, reading_guide(lang, weighted=True).data
     assert interviews in plain and teachers not in plain
     assert teachers in weighted and interviews not in weighted
-    assert "Kish" in weighted and "{" not in plain + weighted
+    assert text("guide_ci_weighted", lang) in weighted and "{" not in plain + weighted

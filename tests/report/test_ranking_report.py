@@ -46,7 +46,7 @@ def test_the_summary_shows_strengths_apart_from_needs(demo):
     summary = institution.summary_block(demo, "nl").data
     assert "Sterke punten" in summary and "bereidheid" in summary.lower()
     r4 = institution.priorities(demo, "en").set_index("Recommendation").filter(
-        like="4. ", axis=0)["Evidence"].iloc[0]
+        like="(recommendation 4)", axis=0)["Evidence"].iloc[0]
     need, strength = r4.split("; strength")
     assert "willingness" not in need and "time to experiment" in need
     assert "willingness" in strength
@@ -70,7 +70,7 @@ def test_own_fragments_are_counted_as_fragments_of_the_school(demo):
     data = replace(demo, fragments=own)
     assert institution.ranking_basis(data) == "scan+interviews"
     readings = institution.priorities(data, "en").set_index("Recommendation")["Evidence"]
-    r1 = readings.filter(like="1. ", axis=0).iloc[0]
+    r1 = readings.filter(like="(recommendation 1)", axis=0).iloc[0]
     assert r1.endswith("3 of the 5 own hindering fragments")
     few = replace(demo, fragments=own.iloc[:3])
     assert institution.ranking_basis(few) == "scan"

@@ -95,7 +95,8 @@ def test_comparison_note_names_test_unit_family_and_thresholds(rejecting_build):
     assert "Kruskal-Wallis" in note and "Elk interview telt één keer" in note
     assert f"corrigeert p voor de {n_themes} getoetste thema's samen (Holm" in note
     assert "minder dan 5 interviews" in note and "minder dan 20" in note
-    assert "Onder 3 interviews per instelling of 8 samen staat er geen toets" in note
+    assert ("Een instelling met minder dan 3 interviews telt niet mee; onder 8 samen of "
+            "minder dan drie instellingen staat er geen toets") in note
     assert "meting" not in note  # one wave: nothing to choose
     assert "Kish" not in note  # unweighted
     english = html.unescape(study.group_differences_note(data, "en").data)
@@ -131,7 +132,7 @@ def test_only_the_latest_wave_is_compared_and_the_note_says_so(rejecting_build):
     assert "Alleen de laatste meting (meting 2) telt" in note
 
 
-def test_a_school_below_the_minimum_is_named_in_the_note(rejecting_build):
+def test_a_school_below_the_minimum_is_left_out_and_counted_in_the_note(rejecting_build):
     data = load_report_data(rejecting_build)
     c = data.scores[data.scores["institution"] == "Instelling C"]
     keep = c["respondent_id"].drop_duplicates().iloc[:2]
@@ -139,9 +140,12 @@ def test_a_school_below_the_minimum_is_named_in_the_note(rejecting_build):
                          | data.scores["respondent_id"].isin(keep)]
     few = dataclasses.replace(data, scores=scores)
     table = study.group_differences(few, "nl")
-    assert set(table["Toets"]) == {"n te klein"}
-    assert set(table["Toelichting"]) == {"Instelling C heeft 2 scores (minimaal 3)"}
-    assert set(table["p (Holm, over thema's)"]) == {"–"}
+    # C (2 interviews) is left out; A and B remain: the two-institution rule, no test
+    assert set(table["Toets"]) == {"te weinig instellingen"}
+    assert set(table["Toelichting"]) == {
+        "niet getoetst: minder dan 3 instellingen met minstens 3 interviews"}
+    assert set(table["p (Holm, over thema's)"]) == {"–"} and set(table["H"]) == {"–"}
     note = html.unescape(study.group_differences_note(few, "nl").data)
     assert "corrigeert" not in note  # no theme tested: no family to speak of
-    assert note.endswith("Onder 3 interviews per instelling of 8 samen staat er geen toets.</p>")
+    assert "minder dan drie instellingen staat er geen toets.</p>" in note
+    assert "Niet meegeteld: 1 instelling met minder dan 3 interviews, samen 2 interviews." in note

@@ -34,8 +34,9 @@ def test_demo_reports_keep_the_guides_words(demo):
     assert common.title(demo, "en").data == "<h1>Blended Learning readiness: Instelling A</h1>"
     n, teachers = len(demo.responses), int(demo.responses["n_teachers"].sum())
     summary = institution.summary_block(demo, "nl").data
-    assert summary.startswith(f"<p>{n} interviews met {teachers} docenten. De drie "
-                              "aanbevelingen uit de handreiking")
+    assert summary.startswith(f"<p><strong>Wie deden mee:</strong> {n} interviews met "
+                              f"{teachers} docenten.</p><h3>Eerst aanpakken</h3>")
+    assert "aanbevelingen uit de handreiking die voor deze instelling" in summary
     assert common.recommendations_heading(demo, "advice", "nl").data == (
         "<h2>De vijf aanbevelingen voor deze instelling</h2>")
     assert [common.has_section(demo, s) for s in common.OPTIONAL_SECTIONS] == [
@@ -47,7 +48,9 @@ def test_a_study_without_recommendations_gets_no_advice(demo):
     assert not common.has_section(plain, "recommendations")
     assert not common.has_section(plain, "joint")
     summary = institution.summary_block(plain, "en").data
-    assert summary == f"<p>{len(plain.responses)} respondents.</p>"
+    assert summary.startswith(
+        f"<p><strong>Who took part:</strong> {len(plain.responses)} respondents.</p>")
+    assert "First to tackle" not in summary and "recommendation" not in summary
     assert common.title(plain, "en").data == (
         "<h1>Blended Learning Readiness Scan (reconstruction): Instelling A</h1>")
     assert institution.variation_heading(plain, "en").data == (
@@ -77,7 +80,7 @@ def test_units_name_every_count_of_a_student_study(processed):
 def test_own_recommendations_are_ranked_and_shown_with_their_parts(demo):
     own = replace(demo, study=_student_study())
     ranked = institution.priorities(own, "en")
-    assert ranked.iloc[:, 1].tolist() == ["1. Give every student a mentor"]
+    assert ranked.iloc[:, 1].tolist() == ["Give every student a mentor (recommendation 1)"]
     (block,) = list(institution.recommendation_blocks(own, "en"))
     assert "<h3>Recommendation 1: Give every student a mentor</h3>" in block.data
     assert "Tip from the survey" in block.data and "Start in year one." in block.data

@@ -29,7 +29,9 @@ SOURCES = sorted(REPORT.glob("*.py"))
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
 # Functions whose first argument is a catalogue key.
-KEY_FUNCTIONS = {"text", "heading", "paragraph"}
+KEY_FUNCTIONS = {"text", "heading", "paragraph", "_with_pooled"}
+# report/institution.py _with_pooled(key, ...) also asks for f"{key}_own" (pooled withheld).
+WITH_OWN = "_with_pooled"
 
 
 def _calls(tree: ast.AST, lookups: bool = True):
@@ -121,6 +123,16 @@ def test_every_literal_key_the_code_asks_for_exists():
     for lang in languages():
         missing = literal - set(catalogue(lang))
         assert not missing, (lang, sorted(missing))
+
+
+def test_every_key_with_a_withheld_pooled_figure_has_its_own_only_form():
+    tree = ast.parse((REPORT / "institution.py").read_text(encoding="utf-8"))
+    keys = {node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == WITH_OWN
+            and isinstance(node.args[0], ast.Constant)}
+    assert {"ranking.scan", "page_one.reason", "rank_check.strength_item"} <= keys
+    for lang in languages():
+        assert {f"{k}_own" for k in keys} <= set(catalogue(lang)), lang
 
 
 def test_every_key_built_at_run_time_is_enumerable_and_exists():

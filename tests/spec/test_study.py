@@ -1,9 +1,13 @@
 """The study definition (spec/study.py): the shipped guide, a researcher's own, bad files."""
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
 
+import readiness_analysis.spec.study as study_module
 from readiness_analysis.core.errors import StudyError
 from readiness_analysis.spec.instrument import load_instrument
 from readiness_analysis.spec.study import check_study, generic_study, load_study
@@ -137,3 +141,97 @@ def test_an_empty_study_file_is_refused(tmp_path):
     path.write_text("", encoding="utf-8")
     with pytest.raises(StudyError, match="does not hold a YAML mapping"):
         load_study(path)
+
+
+def _one_recommendation(tmp_path, **fields):
+    return _write(tmp_path, {"id": "s", "title": "x", "recommendations": [
+        {"id": "A", "title": "t", **fields}]})
+
+
+def test_first_step_and_concerns_are_optional_texts_by_language(tmp_path):
+    study = load_study(_one_recommendation(
+        tmp_path, first_step={"nl": "Plan een teamoverleg.", "en": "Plan a team meeting."},
+        concerns="teamleiders"))
+    rec = study.recommendation("A")
+    assert (rec.first_step["en"], rec.first_step["nl"]) == ("Plan a team meeting.",
+                                                            "Plan een teamoverleg.")
+    assert rec.concerns["nl"] == rec.concerns["en"] == "teamleiders"
+    (tmp_path / "bare").mkdir()
+    bare = load_study(_one_recommendation(tmp_path / "bare", concerns="")).recommendation("A")
+    assert not bare.first_step and not bare.concerns  # left out or empty: the study is silent
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"first_step": ["a", "b"]}, "first_step of recommendation 'A' must be a text"),
+    ({"concerns": {"nl": ""}}, "concerns of recommendation 'A' must be a text"),
+    ({"links": ["javascript:alert(1)"]}, "link 'javascript:alert\\(1\\)' of recommendation 'A' "
+                                         "is not a web address"),
+    ({"links": ["data:text/html,<script>alert(1)</script>"]}, "is not a web address"),
+    ({"links": ["https://"]}, "is not a web address"),
+    ({"links": ["ftp://example.org/x"]}, "is not a web address"),
+    ({"links": ['https://example.org/" onmouseover="alert(1)']},
+     "holds a space, quote, bracket or control character"),
+    ({"links": ["https://example.org/<script>"]}, "holds a space, quote, bracket"),
+    ({"links": ["https://example.org/a b"]}, "holds a space"),
+    ({"links": ["https://example.org/\nx"]}, "control character"),
+])
+def test_bad_actions_and_hostile_links_are_refused_with_file_and_key(tmp_path, fields, message):
+    path = _one_recommendation(tmp_path, **fields)
+    with pytest.raises(StudyError, match=message) as info:
+        load_study(path)
+    assert info.value.file == str(path)
+
+
+def test_plain_web_addresses_pass():
+    links = [link for rec in load_study().recommendations for link in rec.links]
+    assert all(link.startswith("https://") for link in links)
+
+
+def _action_comments() -> dict[tuple[str, str], str]:
+    """The comment above each first_step and concerns of the shipped study, by (id, key)."""
+    path = Path(study_module.__file__).parent / "study" / "study.yaml"
+    found, comment, rec = {}, [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("- id:"):
+            rec = stripped.split(":", 1)[1].strip()
+        if stripped.startswith("#"):
+            comment.append(stripped.lstrip("# "))
+            continue
+        key = stripped.split(":", 1)[0]
+        if key in ("first_step", "concerns") and line.startswith("    " + key):
+            found[(rec, key)] = " ".join(comment)
+        comment = []
+    return found
+
+
+def test_every_shipped_first_step_and_concerns_cites_the_guide():
+    comments = _action_comments()
+    study = load_study()
+    given = {(r.id, key) for r in study.recommendations for key in ("first_step", "concerns")
+             if getattr(r, key)}
+    assert set(comments) == given and given  # each one has its comment, none is silent
+    for (rec_id, _), comment in comments.items():
+        assert comment.startswith(f"Guide, Aanbeveling {study.number(rec_id)}:"), comment
+    # Where the guide says neither what comes first nor who (R3), the keys are left out.
+    r3 = study.recommendation("R3")
+    assert not r3.first_step and not r3.concerns
+
+
+@needs_study_text
+def test_the_passages_the_actions_cite_are_verbatim_in_the_guide(study_text):
+    guide = normalise_printed(study_text.read_text(encoding="utf-8"))
+    cited = [q for comment in _action_comments().values()
+             for q in re.findall(r'"([^"]+)"', comment)]
+    assert len(cited) >= 6
+    for passage in cited:
+        assert normalise_printed(passage) in guide, passage
+
+
+@needs_study_text
+def test_every_tip_link_the_guide_prints_is_in_the_study(study_text):
+    printed = set(re.findall(r"https?://\S+", study_text.read_text(encoding="utf-8")))
+    footer = {"https://mbomediawijs.nl"}  # on every page of the guide, not a tip's link
+    ours = {link.split("://")[1].rstrip("/") for rec in load_study().recommendations
+            for link in rec.links}
+    assert {link.split("://")[1].rstrip("/") for link in printed - footer} == ours

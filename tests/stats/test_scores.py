@@ -384,8 +384,11 @@ def test_one_scale_readiness_is_the_plain_mean(instrument):
 
 def test_pooled_summaries_take_per_theme_thresholds(tmp_path):
     inst = two_scale_instrument(tmp_path)
-    df = _responses(a1=[3.0, 2.0, 4.0], a2=[3.0, 2.0, 4.0], o1=[4.0, 5.0, 6.0],
-                    o2=[4.0, 5.0, 6.0])
+    one = _responses(a1=[3.0, 2.0, 4.0], a2=[3.0, 2.0, 4.0], o1=[4.0, 5.0, 6.0],
+                     o2=[4.0, 5.0, 6.0])
+    # three alike institutions: a pooled figure needs three (stats.disclosure)
+    df = pd.concat([one.assign(institution=i, respondent_id=one["respondent_id"] + i)
+                    for i in "XYZ"], ignore_index=True)
     table = summarise_all(theme_scores(df, inst), agree_from=agree_thresholds(inst))
     often = table[table["theme"] == "often"]
-    assert often["agree"].tolist() == pytest.approx([2 / 3, 2 / 3])  # institution, pooled
+    assert often["agree"].tolist() == pytest.approx([2 / 3] * 4)  # X, Y, Z, pooled

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from readiness_analysis.build.executors import Executor, RenderOutcome, RenderTask, make_executor
 from readiness_analysis.build.jobs import ReportJob, ReportResult
+from readiness_analysis.build.plans import companions, write_report
 from readiness_analysis.build.progress import Progress
-from readiness_analysis.core.files import text_sha256, write_text
 
 __all__ = ["render_all"]
 
@@ -65,8 +65,8 @@ def render_all(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'failed']
     """
-    tasks = [RenderTask(i, job, _home(job, reports_dir), cell_timeout)
-             for i, job in enumerate(jobs)]
+    # No link home: a report stands on its own (a school receives only its own file).
+    tasks = [RenderTask(i, job, None, cell_timeout) for i, job in enumerate(jobs)]
     owned = executor is None and bool(tasks)
     if owned:
         executor = make_executor(min(n_jobs, len(tasks)), scheduler)
@@ -86,10 +86,6 @@ def render_all(
     return [r or _lost(job, reports_dir) for r, job in zip(results, jobs, strict=True)]
 
 
-def _home(job: ReportJob, reports_dir: Path) -> str:
-    return os.path.relpath(reports_dir / "index.html", job.output.parent)
-
-
 def _lost(job: ReportJob, reports_dir: Path) -> ReportResult:
     """The result of a job the executor returned nothing for."""
     return ReportResult(job.institution, job.title, os.path.relpath(job.output, reports_dir),
@@ -97,14 +93,23 @@ def _lost(job: ReportJob, reports_dir: Path) -> ReportResult:
 
 
 def _finish(job: ReportJob, outcome: RenderOutcome, reports_dir: Path) -> ReportResult:
-    """Write the page of a finished render (if it succeeded) and describe the result."""
-    digest = None
+    """Write the page of a finished render (if it succeeded) and describe the result.
+
+    The page comes with the files it brings along (an institution's action plan, see
+    :mod:`readiness_analysis.build.plans`).
+    """
+    digest, written, error = None, {}, outcome.error
     if outcome.page is not None:
-        write_text(job.output, outcome.page)
-        digest = text_sha256(outcome.page)
+        try:
+            files = companions(job)
+        except Exception as exc:  # one report's plan must not stop the others
+            error = f"action plan: {type(exc).__name__}: {exc}"
+        else:
+            digest, written = write_report(job, outcome.page, files, reports_dir)
     return ReportResult(
         institution=job.institution, title=job.title,
         path=os.path.relpath(job.output, reports_dir),
-        status="ok" if outcome.error is None else "failed", error=outcome.error,
+        status="ok" if error is None else "failed", error=error,
         parameters=job.parameters, duration_s=outcome.duration_s, output_sha256=digest,
+        companions=written,
     )

@@ -61,12 +61,14 @@ DASK_EXTRA = "pip install 'readiness-analysis[dask]'"
 class RenderTask:
     """One report to render: its position in the job list, the job, the link home.
 
-    ``cell_timeout`` is the seconds one notebook cell may run (``None``: no limit).
+    ``home`` is ``None`` for the reports of a build: a report stands on its own (see
+    :func:`readiness_analysis.report.page.page_html`). ``cell_timeout`` is the seconds one
+    notebook cell may run (``None``: no limit).
     """
 
     index: int
     job: ReportJob
-    home: str
+    home: str | None
     cell_timeout: int | None = None
 
 

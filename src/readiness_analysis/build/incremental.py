@@ -32,7 +32,8 @@ with the provenance of the build that rendered it (its manifest entry keeps that
 
 A report is kept (not rendered) when the previous ``manifest.json`` has an ``ok`` entry
 for its path with the same ``input_hash``, and the HTML file still has the recorded
-``output_sha256``. ``--force`` renders everything.
+``output_sha256`` (and each file it brings along, its action plan, the SHA-256 recorded
+in ``companions``). ``--force`` renders everything.
 """
 
 from __future__ import annotations
@@ -289,8 +290,10 @@ def up_to_date(entry: dict | None, fingerprint: Fingerprint, reports_dir: Path) 
     """
     if not entry or entry.get("status") != "ok" or entry.get("input_hash") != fingerprint.digest:
         return False
-    output = Path(reports_dir) / entry["path"]
-    return output.is_file() and file_sha256(output) == entry.get("output_sha256")
+    files = {entry["path"]: entry.get("output_sha256"), **(entry.get("companions") or {})}
+    return all((Path(reports_dir) / path).is_file()
+               and file_sha256(Path(reports_dir) / path) == digest
+               for path, digest in files.items())
 
 
 def _parameters_sha(parameters: dict) -> str:

@@ -84,6 +84,9 @@ class ReportResult:
         :mod:`readiness_analysis.build.incremental`); ``input_parts`` has the hash of each part.
     output_sha256 : str or None
         SHA-256 of the HTML file written.
+    companions : dict
+        The files written beside the report with it, path (relative to the report
+        folder) → SHA-256: an institution report's action plan (:mod:`.plans`).
     """
 
     institution: str | None
@@ -99,3 +102,4 @@ class ReportResult:
     input_hash: str | None = None
     input_parts: dict = field(default_factory=dict)
     output_sha256: str | None = None
+    companions: dict = field(default_factory=dict)

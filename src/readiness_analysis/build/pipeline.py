@@ -27,6 +27,13 @@ from readiness_analysis.build.interrupt import BuildInterrupted, stop_on_signals
 from readiness_analysis.build.jobs import ReportJob, ReportResult, slugify
 from readiness_analysis.build.kernel import runtime_folder
 from readiness_analysis.build.lock import build_locks
+from readiness_analysis.build.pdf import (
+    PdfResult,
+    find_chromium,
+    pdf_is_current,
+    pdf_path,
+    write_pdfs,
+)
 from readiness_analysis.build.prepare import Prepared, absolute_path, prepare
 from readiness_analysis.build.progress import Progress
 from readiness_analysis.core.clock import build_time
@@ -49,13 +56,14 @@ __all__ = [
     "check_output_folders",
     "default_notebooks_dir",
     "remove_stale_temporaries",
+    "report_file",
 ]
 
 STUDY_NOTEBOOK = "study_report.ipynb"
 INSTITUTION_NOTEBOOK = "institution_report.ipynb"
 # Temporary files of the atomic writers: ``.<name>.tmp`` and ``.<name>.<8 random>.tmp``
 # (tempfile.mkstemp), where <name> is a file the build writes.
-_TEMPORARY = re.compile(r"\.(?P<name>.+\.(?:html|json|csv|parquet))(?:\.[a-z0-9_]{8})?\.tmp",
+_TEMPORARY = re.compile(r"\.(?P<name>.+\.(?:html|json|csv|parquet|pdf))(?:\.[a-z0-9_]{8})?\.tmp",
                         re.IGNORECASE)
 
 
@@ -69,11 +77,13 @@ class BuildResult:
     account: RowAccount | None = None  # where the scan's rows went (see prepare)
     problems: tuple[Problem, ...] = ()  # every problem that rejected a row of the scan
     warnings: tuple[Problem, ...] = ()  # located problems that rejected no row
+    pdfs: tuple[PdfResult, ...] = ()  # with pdf=True: the PDF of each report that is ok
 
     @property
     def ok(self) -> bool:
-        """True when every report rendered (or was up to date)."""
-        return all(r.status == "ok" for r in self.reports)
+        """True when every report rendered (or was up to date), and every PDF asked for."""
+        return (all(r.status == "ok" for r in self.reports)
+                and all(p.status == "ok" for p in self.pdfs))
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -89,6 +99,20 @@ class BuildResult:
     def skipped(self) -> list[ReportResult]:
         """The reports kept from an earlier build because their inputs had not changed."""
         return [r for r in self.reports if not r.rendered]
+
+    @property
+    def index(self) -> Path:
+        """The index page of this build's language (see :func:`report_file`).
+
+        Examples
+        --------
+        >>> en = ReportResult(None, "Study report", "study.en.html", "ok", None, {"lang": "en"})
+        >>> BuildResult([en], Path("r")).index.name, BuildResult([], Path("r")).index.name
+        ('index.en.html', 'index.html')
+        """
+        langs = {(r.parameters or {}).get("lang", DEFAULT_LANGUAGE) for r in self.reports}
+        lang = langs.pop() if len(langs) == 1 else DEFAULT_LANGUAGE
+        return self.reports_dir / report_file("index", lang)
 
     def summary(self) -> str:
         """One line: how many reports rendered, failed and were skipped, and the wall time.
@@ -123,6 +147,7 @@ def build(
     invalid_answers: str = "reject",
     strict: bool = False,
     case_variable: str | None = None,
+    pdf: bool = False,
 ) -> BuildResult:
     """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
@@ -173,6 +198,11 @@ def build(
         The case or document variable of a QDA export that holds the institution (e.g.
         a MAXQDA document variable); an error lists the variables when there is none so
         named. Default: the project's cases.
+    pdf : bool
+        Also print a PDF of every report that is ok, beside its HTML file, with headless
+        Chromium (:mod:`readiness_analysis.build.pdf`); a missing browser stops the build
+        before it starts, a PDF that fails makes the build not ``ok``. The manifest's
+        ``pdfs`` lists them.
 
     Returns
     -------
@@ -208,6 +238,7 @@ def build(
         raise ReadinessError(f"unknown language {lang!r}",
                              hint=f"use one of: {', '.join(languages())}")
     build_time()  # an invalid SOURCE_DATE_EPOCH stops the build now, not at the manifest
+    browser = find_chromium() if pdf else None  # no browser: say so before the long part
     # Every path absolute once, before anything stores it: the notebooks run elsewhere.
     raw_dir, processed_dir, reports = map(absolute_path, (raw_dir, processed_dir, reports_dir))
     instrument, study = (None if p is None else absolute_path(p) for p in (instrument, study))
@@ -255,9 +286,34 @@ def build(
             _record(reports, every, selected, plan, lang, prepared)
             raise
         results, _ = _record(reports, every, selected, plan, lang, prepared)
+        pdfs = () if browser is None else _pdf_stage(results, reports, browser, jobs, progress)
         return BuildResult(results, reports, round(time.perf_counter() - start, 2),
                            prepared.account, tuple(prepared.clean.problems),
-                           tuple(prepared.clean.warnings))
+                           tuple(prepared.clean.warnings), pdfs)
+
+
+def _pdf_stage(results: list[ReportResult], reports: Path, browser: str, jobs: int,
+               progress: bool) -> tuple[PdfResult, ...]:
+    """Print the PDFs (:func:`~readiness_analysis.build.pdf.write_pdfs`), list them in the manifest.
+
+    The manifest's ``pdfs``: per PDF its report, path, status, error, and whether this
+    build made it (``made``) or kept an up-to-date one.
+    """
+    try:
+        pdfs = tuple(write_pdfs(results, reports, browser=browser, jobs=jobs,
+                                progress=progress))
+    except BuildInterrupted as stop:  # every report is complete; the PDFs stopped
+        stop.kept, stop.not_rendered = len(results), 0
+        raise
+    manifest = json.loads((reports / "manifest.json").read_text("utf-8"))
+    printed = {p.report for p in pdfs}
+    # Other languages' reports in the folder (see report_file) keep their current PDFs listed.
+    kept = [{"report": r["path"], "path": pdf_path(r["path"]).as_posix(), "status": "ok",
+             "error": None, "made": False} for r in manifest["reports"]
+            if r["path"] not in printed and pdf_is_current(reports / r["path"])]
+    manifest["pdfs"] = sorted([p.entry() for p in pdfs] + kept, key=lambda e: e["path"])
+    write_json(reports / "manifest.json", manifest)
+    return pdfs
 
 
 def _record(reports: Path, every: list[ReportJob], selected: list[ReportJob], plan: _Plan,
@@ -265,12 +321,14 @@ def _record(reports: Path, every: list[ReportJob], selected: list[ReportJob], pl
     """Write the index and manifest; return this build's results and every listed report.
 
     A report not rendered (an interrupted build) keeps the entry of its earlier version,
-    when its file is still there: the manifest describes the files beside it.
+    when its file is still there: the manifest describes the files beside it. So do the
+    reports of other languages in the same folder (see :func:`report_file`): the index
+    lists this language's reports, the manifest every report of the folder.
     """
     results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
     listed = _with_unselected(every, results, plan.previous, reports)
     _write_index(reports, listed, lang, prepared)
-    _write_manifest(reports, listed)
+    _write_manifest(reports, listed + _other_languages(plan.previous, every, lang, reports))
     return results, listed
 
 
@@ -462,6 +520,27 @@ def _with_unselected(every: list[ReportJob], results: list[ReportResult],
     return listed
 
 
+def _other_languages(previous: dict[str, dict], every: list[ReportJob], lang: str,
+                     reports: Path) -> list[ReportResult]:
+    """The earlier entries of reports in other languages than ``lang`` whose file is there.
+
+    Examples
+    --------
+    >>> job = ReportJob("S", Path("s.ipynb"), Path("r/study.html"), {"lang": "nl"})
+    >>> entry = {"institution": None, "title": "Study report", "path": "study.en.html",
+    ...          "status": "ok", "error": None, "parameters": {"lang": "en"}}
+    >>> _other_languages({"study.en.html": entry}, [job], "nl", Path("/nonexistent"))
+    []
+    """
+    ours = {_rel(job, reports) for job in every}
+    names = {f.name for f in fields(ReportResult)}
+    return [replace(ReportResult(**{k: v for k, v in entry.items() if k in names}),
+                    rendered=False)
+            for path, entry in previous.items()
+            if path not in ours and (entry.get("parameters") or {}).get("lang", lang) != lang
+            and (reports / path).is_file()]
+
+
 def _rel(job: ReportJob, reports: Path) -> str:
     return os.path.relpath(job.output, reports)
 
@@ -534,12 +613,28 @@ def _choose(available: list[str], wanted: list[str] | None,
     return [a for a in available if a in found.values()]
 
 
+def report_file(name: str, lang: str) -> str:
+    """The file name of a report page in ``lang``: ``name.html``, ``name.<lang>.html``.
+
+    Dutch, the default language, keeps the plain names of the design
+    (``study.html``, ``institutions/<slug>.html``, ``index.html``); every other language
+    writes beside them under its own names, so that ``build --lang en`` into the same
+    report folder never overwrites the Dutch reports (nor they the English ones).
+
+    Examples
+    --------
+    >>> report_file("study", "nl"), report_file("index", "en")
+    ('study.html', 'index.en.html')
+    """
+    return f"{name}.html" if lang == DEFAULT_LANGUAGE else f"{name}.{lang}.html"
+
+
 def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Path,
           lang: str) -> list[ReportJob]:
     processed_abs = str(processed.resolve())
     study_title = text("index.study_report", lang)
     jobs = [
-        ReportJob(study_title, notebooks / STUDY_NOTEBOOK, reports / "study.html",
+        ReportJob(study_title, notebooks / STUDY_NOTEBOOK, reports / report_file("study", lang),
                   {"processed_dir": processed_abs, "lang": lang}, lang)
     ]
     slugs: set[str] = set()
@@ -550,7 +645,7 @@ def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Pa
         slugs.add(slug)
         jobs.append(
             ReportJob(name, notebooks / INSTITUTION_NOTEBOOK,
-                      reports / "institutions" / f"{slug}.html",
+                      reports / "institutions" / report_file(slug, lang),
                       {"institution": name, "processed_dir": processed_abs, "lang": lang},
                       lang, institution=name)
         )
@@ -562,8 +657,9 @@ def _write_index(reports: Path, results: list[ReportResult], lang: str,
     synthetic = prepared_synthetic(prepared)
     note = text("synthetic", lang) if synthetic else None
     body = index_body(results, lang=lang, synthetic_note=note)
-    write_page(reports / "index.html", title=text("index.title", lang), body=body, lang=lang,
-               home="index.html")
+    index = report_file("index", lang)
+    write_page(reports / index, title=text("index.title", lang), body=body, lang=lang,
+               home=index)
 
 
 def prepared_synthetic(prepared: Prepared) -> bool:

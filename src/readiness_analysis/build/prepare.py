@@ -60,6 +60,7 @@ from readiness_analysis.stats.agreement import coder_agreement
 from readiness_analysis.stats.bootstrap import wave_change
 from readiness_analysis.stats.disclosure import suppress_small_cells
 from readiness_analysis.stats.evidence import build_evidence
+from readiness_analysis.stats.perspectives import with_perspectives
 from readiness_analysis.stats.pooled import summarise_all
 from readiness_analysis.stats.scores import agree_thresholds, scale_bounds, theme_scores
 
@@ -563,7 +564,8 @@ def _analyse(raw: _Raw, cleaned: _Cleaned, instrument: Instrument, codebook: Cod
              weighted: bool, seed: int, invalid_answers: str, study: Study) -> _Processed:
     """Every processed table: scores, summaries, change, evidence, agreement, provenance."""
     scan = cleaned.scan
-    scores = theme_scores(scan.responses, instrument)
+    # role and group (when the export has them) ride along for the perspective comparison
+    scores = with_perspectives(theme_scores(scan.responses, instrument), scan.responses)
     agree = agree_thresholds(instrument)  # each theme's share agreeing on its own scale
     return _Processed(
         responses=scan.responses, rejected_rows=scan.rejected, cleaning_log=scan.log,

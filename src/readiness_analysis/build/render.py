@@ -49,15 +49,16 @@ def parameterized_notebook(job: ReportJob) -> NotebookNode:
     return nb
 
 
-def render_page(job: ReportJob, *, home: str = "index.html",
+def render_page(job: ReportJob, *, home: str | None = None,
                 kernel: WarmKernel | None = None) -> str:
     """Execute ``job``'s notebook and return the report page as HTML text.
 
     Parameters
     ----------
     job : ReportJob
-    home : str
-        Link to the index page, relative to the report.
+    home : str, optional
+        Link to the index page, relative to the report; default none, as every report
+        of a build has (see :func:`readiness_analysis.report.page.page_html`).
     kernel : WarmKernel, optional
         Kernel to run in (kept warm for the next report); default: a new one, shut down
         afterwards.
@@ -76,7 +77,7 @@ def render_page(job: ReportJob, *, home: str = "index.html",
     return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home)
 
 
-def render_report(job: ReportJob, *, home: str = "index.html",
+def render_report(job: ReportJob, *, home: str | None = None,
                   kernel: WarmKernel | None = None) -> None:
     """Execute ``job.notebook`` and write it as HTML to ``job.output``.
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "QUOTE_CHARS",
     "AccountingError",
     "AccountingWarning",
     "CodingError",
@@ -49,7 +50,24 @@ __all__ = [
     "StudyError",
     "TooFewRespondentsError",
     "TooFewScoresError",
+    "shorten",
 ]
+
+
+#: The most characters of a cell or a column header an error line quotes.
+QUOTE_CHARS = 80
+
+
+def shorten(text: object, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as an error line may quote it: at most ``limit`` characters and its length.
+
+    Examples
+    --------
+    >>> shorten("vis_1"), shorten("x" * 100, limit=5)
+    ('vis_1', 'xxxxx… (100 characters)')
+    """
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,8 @@ class Problem:
     """One problem found in an input file, located as ``file:row:column``.
 
     ``row`` is the 1-based line number as a spreadsheet program shows it (the header is
-    row 1), so a user can jump straight to it.
+    row 1), so a user can jump straight to it. A column header longer than
+    :data:`QUOTE_CHARS` is quoted shortened (:func:`shorten`).
 
     Examples
     --------
@@ -72,8 +91,9 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
+        column = None if self.column in (None, "") else shorten(self.column)
         where = ":".join(
-            str(part) for part in (self.file, self.row, self.column) if part not in (None, "")
+            str(part) for part in (self.file, self.row, column) if part not in (None, "")
         )
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} ({self.hint})" if self.hint else text

@@ -24,6 +24,7 @@ from readiness_analysis.core.errors import (
     AccountingWarning,
     DataValidationError,
     Problem,
+    shorten,
 )
 from readiness_analysis.core.tables import META_COLUMNS
 from readiness_analysis.core.words import plural
@@ -32,6 +33,11 @@ from readiness_analysis.io.institutions import (
     describe_look_alikes,
     institution_note,
     unify_institutions,
+)
+from readiness_analysis.io.perspectives import (
+    PERSPECTIVE_SYNONYMS,
+    PERSPECTIVES,
+    clean_perspectives,
 )
 from readiness_analysis.io.redact import Redactor, echo, looks_personal
 from readiness_analysis.io.scan import RawTable, RowNumbers, quote_trouble
@@ -95,8 +101,9 @@ class CleanResult:
     ----------
     responses : DataFrame
         One row per kept respondent: ``respondent_id`` (pseudonym), ``institution``,
-        ``n_teachers``, ``wave``, then one float column per item, reverse-keyed items
-        already recoded so that a higher value always means more ready.
+        ``n_teachers``, ``wave``, ``role`` and ``group`` when the export has them
+        (:mod:`readiness_analysis.io.perspectives`), then one float column per item,
+        reverse-keyed items already recoded so that a higher value always means more ready.
     rejected : DataFrame
         ``source_file``, ``source_row``, ``column``, ``reason`` per rejected row.
     log : DataFrame
@@ -268,7 +275,7 @@ class RowAccount:
             parts.append(f"{_share(self.missing_share)} of the kept rows had answers set to "
                          f"missing ({plural(self.missing_cells, 'cell')} in "
                          f"{self.missing_rows:,} of {self.kept:,} rows)")
-        top = ", ".join(f"{column}: {value} x {n:,}" for column, value, n in self.top)
+        top = ", ".join(f"{shorten(column)}: {value} x {n:,}" for column, value, n in self.top)
         most = f"; most often: {top}" if top else ""
         return f"{self.source}: {' and '.join(parts)}{most}; every problem: {self.command()}"
 
@@ -350,7 +357,8 @@ def clean_scan(
         becomes NA and the row is kept unless something else rejects it; each such cell
         is a located warning (the same message, with "set to missing"), and the log gets
         one step ``set invalid answers to missing`` with the number of cells. Problems
-        of the meta columns (respondent_id, institution, n_teachers, wave, duplicates)
+        of the meta columns (respondent_id, institution, n_teachers, wave, duplicates,
+        and the optional role and group: :mod:`readiness_analysis.io.perspectives`)
         reject rows either way.
     redactor : Redactor, optional
         Screens the reasons of the rejected rows, which quote answer cells (at most
@@ -420,7 +428,7 @@ def clean_scan(
     for note in raw.notes:
         acc.note(note)
     for problem in warnings:
-        acc.note(f"column {problem.column!r}: {problem.message}" if problem.column
+        acc.note(f"column {echo(problem.column)}: {problem.message}" if problem.column
                  else problem.message)
     warnings += _set_aside_blank_rows(raw, frame, columns, acc)
     acc.reject_where(_header_rows(frame), "extra header row (survey tool export)",
@@ -431,9 +439,9 @@ def clean_scan(
     answers, scale_warnings, invalid = _recode_answers(frame, instrument, acc,
                                                        invalid_answers)
     for problem in scale_warnings:
-        acc.note(f"column {problem.column!r}: {problem.message}")
+        acc.note(f"column {echo(problem.column)}: {problem.message}")
     warnings += scale_warnings
-    meta = _meta(frame, acc, aliases)
+    meta = _meta(frame, acc, aliases, instrument)
     if invalid_answers == "missing":
         warnings += acc.set_missing(invalid)
     keep = acc.kept
@@ -445,7 +453,13 @@ def clean_scan(
     problems, warnings = ([replace(p, message=redactor.quiet(p.message)) for p in found]
                           for found in (acc.problems, warnings + acc.warnings))
     return CleanResult(responses, rejected, acc.log_frame(), problems, warnings,
-                       acc.account(instrument))
+                       _screened(acc.account(instrument), redactor))
+
+
+def _screened(account: RowAccount, redactor: Redactor) -> RowAccount:
+    """The account with the cells it names redacted as the messages are (listed names too)."""
+    return replace(account, top=tuple((column, redactor.quiet(value), n)
+                                      for column, value, n in account.top))
 
 
 #: An institution value longer than this is never a usual name ...
@@ -660,8 +674,9 @@ def _personal_values(raw: RawTable, headers: list) -> dict:
 
 def _lookup(instrument: Instrument) -> dict[str, str]:
     """Normalised header -> meta column or item id (by id, synonym or question text)."""
-    lookup = {c: c for c in META_COLUMNS}
+    lookup = {c: c for c in (*META_COLUMNS, *PERSPECTIVES)}
     lookup.update({syn: col for col, syns in META_SYNONYMS.items() for syn in syns})
+    lookup.update({syn: col for col, syns in PERSPECTIVE_SYNONYMS.items() for syn in syns})
     for item in instrument.items:
         lookup[_norm_header(item.id)] = item.id
         for text in item.text.values():
@@ -686,7 +701,7 @@ def _match_columns(raw: RawTable, instrument: Instrument) -> tuple[dict, list[Pr
             first, name = where[target]
             clashes.append(Problem(
                 raw.source, 1, str(header),
-                f"columns {first + 1} ({name!r}) and {position + 1} ({str(header)!r}) both "
+                f"columns {first + 1} ({echo(name)}) and {position + 1} ({echo(header)}) both "
                 f"hold {target}", "delete or rename one of them"))
         elif target is not None:
             mapping[header] = target
@@ -741,7 +756,7 @@ def _column_warnings(source, columns, one: str, many: str, hint) -> list[Problem
 
 def _listing(names: list, limit: int = MAX_LISTED) -> str:
     """``a, b, c``; after ``limit`` names an ellipsis."""
-    return ", ".join(str(n) for n in names[:limit]) + (", …" if len(names) > limit else "")
+    return ", ".join(shorten(n) for n in names[:limit]) + (", …" if len(names) > limit else "")
 
 
 def _missing_items(source: str, instrument: Instrument, found: set) -> list[Problem]:
@@ -1038,7 +1053,8 @@ def _as_number(value) -> float:
         return np.nan
 
 
-def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
+def _meta(frame: pd.DataFrame, acc: _Accounting, aliases, instrument: Instrument
+          ) -> pd.DataFrame:
     meta = pd.DataFrame(index=frame.index)
     meta["respondent_id"] = _id_texts(frame["respondent_id"])
     names, changes = unify_institutions(_personal_institutions(frame, acc), aliases)
@@ -1052,6 +1068,10 @@ def _meta(frame: pd.DataFrame, acc: _Accounting, aliases) -> pd.DataFrame:
         acc.reject_where(bad, f"{column} must be a whole number from 1 to {MAX_COUNT:,}",
                          column, f"check {column}")
         meta[column] = number.where(~bad, 1).astype("int64")
+    perspectives, problems = clean_perspectives(frame, instrument)  # role, group if given
+    for column, found in problems.items():  # a step only where the export has the column
+        acc.reject(found, f"check {column}")
+    meta = meta.join(perspectives)
     acc.reject(_duplicates(meta.loc[acc.kept], acc.raw.rows), "drop duplicates")
     return meta
 

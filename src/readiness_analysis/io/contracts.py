@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from readiness_analysis.core.errors import ContractError
+from readiness_analysis.core.errors import ContractError, shorten
 from readiness_analysis.core.words import plural
+from readiness_analysis.io.perspectives import PERSPECTIVES, ROLE
 from readiness_analysis.spec.instrument import Instrument
 
 __all__ = ["ContractError", "responses_schema", "validate_responses"]
@@ -34,6 +35,11 @@ def responses_schema(instrument: Instrument) -> pa.DataFrameSchema:
         "n_teachers": pa.Column(int, pa.Check.ge(1), nullable=False),
         "wave": pa.Column(int, pa.Check.ge(1), nullable=False),
     }
+    for column in PERSPECTIVES:  # optional: role and group, when the export has them
+        checks = [pa.Check.str_length(min_value=1)]
+        if column == ROLE and instrument.respondent_roles:
+            checks.append(pa.Check.isin(list(instrument.respondent_roles)))
+        columns[column] = pa.Column(str, checks, nullable=True, required=False)
     for item in instrument.item_ids:  # each item on its own scale
         values = instrument.scale_of_item(item).values
         columns[item] = pa.Column(float, pa.Check.isin(values), nullable=True)
@@ -68,15 +74,18 @@ def validate_responses(responses: pd.DataFrame, instrument: Instrument) -> pd.Da
     """
     schema = responses_schema(instrument)
     frame = responses.astype({"respondent_id": str, "institution": str}, errors="ignore")
+    for column in PERSPECTIVES:  # text with NA: checked as object strings
+        if column in frame:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         first = cases.iloc[0]
         column = None if pd.isna(first["column"]) else str(first["column"])
-        values = ", ".join(map(str, cases["failure_case"].head(5)))
+        values = ", ".join(map(shorten, cases["failure_case"].head(5)))
         raise ContractError(
-            f"responses: rule {first['check']} fails on column {column} ({values}); "
+            f"responses: rule {first['check']} fails on column {shorten(column)} ({values}); "
             f"{plural(len(cases), 'failure')} in all",
             column=column,
             hint="this is a bug in cleaning or a hand-edited processed file: rebuild",

@@ -79,7 +79,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from readiness_analysis.core.errors import CodingError, CodingWarning, Problem
+from readiness_analysis.core.errors import CodingError, CodingWarning, Problem, shorten
 from readiness_analysis.core.registry import Registry
 from readiness_analysis.core.words import either, plural
 
@@ -543,7 +543,7 @@ def _pick_format(path: Path) -> tuple[str, QdaFormat]:
         if export_format.recognise(export):
             return name, export_format
     raise CodingError(
-        f"not a recognised QDA export (header: {', '.join(export.header)})",
+        f"not a recognised QDA export (header: {', '.join(map(shorten, export.header))})",
         file=path,
         row=1,
         hint="give " + either(f.described for f in QDA_FORMATS.values()),
@@ -617,7 +617,7 @@ def _column_index(header: list[str], names: Iterable[str], path: Path, hint: str
     for name in names:
         if name not in header:
             raise CodingError(
-                f"missing required column {name!r} (header: {', '.join(header)})",
+                f"missing required column {name!r} (header: {', '.join(map(shorten, header))})",
                 file=path,
                 row=1,
                 column=name,

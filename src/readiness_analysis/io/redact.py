@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.core.errors import QUOTE_CHARS, DataValidationError, Problem
 from readiness_analysis.core.tables import REDACT_NAMES_FILE, REDACTION_COLUMNS
 from readiness_analysis.core.words import plural
 
@@ -63,8 +63,8 @@ __all__ = [
 REDACTED = "[…]"
 #: The kinds of personal data found, in the order they are looked for.
 KINDS = ("e-mail", "phone", "bsn", "postcode", "name")
-#: The most characters of a cell an error line or a CSV for people quotes.
-ECHO_CHARS = 80
+#: The most characters of a cell an error line or a CSV for people quotes (as of a header).
+ECHO_CHARS = QUOTE_CHARS
 #: What each kind is called in messages.
 _KIND_WORDS = {"e-mail": "e-mail address", "phone": "phone number", "bsn": "BSN-like number",
                "postcode": "postcode", "name": "listed name"}

@@ -69,6 +69,12 @@ class SynthDesign:
 
     ``respondents`` is per institution; with ``institutions`` unset the study's three
     pseudonymous institutions with 14 interviews and 23 teachers are made.
+
+    ``roles`` and ``groups`` (empty by default) add a ``role`` and a ``group`` column:
+    each entry is a name or ``name=weight`` (how often it is drawn, relative to the
+    others; default 1). Each role moves every theme by its own random amount, so roles
+    differ as they might in a real scan; none of it is a finding. Without them the
+    answers are those of the design alone, bit for bit.
     """
 
     institutions: int | None = None
@@ -76,6 +82,8 @@ class SynthDesign:
     waves: int = 1
     seed: int = 2023
     missing_rate: float = 0.03
+    roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
 
 def institution_names(n: int) -> list[str]:
@@ -116,15 +124,19 @@ def synthesize_scan(
     Returns
     -------
     DataFrame
-        ``respondent_id``, ``institution``, ``n_teachers``, ``wave`` and one column per
-        item with raw answers (values of the item's scale, 1 to 5 on the shipped one;
-        reverse-keyed items as answered, NaN = no answer).
+        ``respondent_id``, ``institution``, ``n_teachers``, ``wave``, ``role`` and
+        ``group`` when the design has them, and one column per item with raw answers
+        (values of the item's scale, 1 to 5 on the shipped one; reverse-keyed items as
+        answered, NaN = no answer).
 
     Examples
     --------
     >>> df = synthesize_scan()
     >>> len(df), int(df["n_teachers"].sum())
     (14, 23)
+    >>> roles = synthesize_scan(SynthDesign(2, 20, roles=("docent=3", "student")))
+    >>> sorted(roles["role"].unique()), list(roles.columns[4:6])
+    (['docent', 'student'], ['role', 'def_1'])
     """
     design = design or SynthDesign()
     instrument = instrument or load_instrument()
@@ -140,11 +152,12 @@ def synthesize_scan(
                 rows.append(
                     (rid, institution, sizes[j], wave, offsets[institution], wave - 1)
                 )
-    items = _answers(rows, instrument, design, rng)
+    perspectives, shift = _perspectives(len(rows), instrument, design)
+    items = _answers(rows, instrument, design, rng, shift)
     meta = pd.DataFrame(
         [r[:4] for r in rows], columns=["respondent_id", "institution", "n_teachers", "wave"]
     )
-    return pd.concat([meta, items], axis=1)
+    return pd.concat([meta, perspectives, items], axis=1)
 
 
 def write_synthetic_scan(
@@ -196,7 +209,7 @@ def write_synthetic_scan(
     sidecar = {
         "synthetic": True,
         "generator": GENERATOR,
-        "design": asdict(design),
+        "design": _recorded(design),
         "instrument": f"{instrument.id} {instrument.version}",
         "note": "Synthetic demo data: not the answers of real teachers or schools.",
     }
@@ -314,7 +327,62 @@ def _on_scale(latent: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return lo + (latent - 1.0) * (hi - lo) / 4.0
 
 
-def _answers(rows, instrument: Instrument, design: SynthDesign, rng) -> pd.DataFrame:
+def _recorded(design: SynthDesign) -> dict:
+    """The design as the sidecar records it: roles and groups only when there are some.
+
+    So the default design's sidecar stays what it was, byte for byte.
+    """
+    recorded = asdict(design)
+    for key in ("roles", "groups"):
+        if recorded[key]:
+            recorded[key] = list(recorded[key])
+        else:
+            del recorded[key]
+    return recorded
+
+
+def _weighted_names(entries: tuple[str, ...], what: str) -> tuple[list[str], np.ndarray]:
+    """Names and drawing probabilities of ``name`` / ``name=weight`` entries."""
+    names, weights = [], []
+    for entry in entries:
+        name, _, weight = str(entry).partition("=")
+        try:
+            value = float(weight) if weight else 1.0
+        except ValueError:
+            value = -1.0
+        if not name.strip() or not value > 0 or name.strip() in names:
+            raise ValueError(f"{what} {entry!r}: give a new name, or name=weight with a "
+                             "weight above 0")
+        names.append(name.strip())
+        weights.append(value)
+    return names, np.array(weights) / sum(weights)
+
+
+def _perspectives(n: int, instrument: Instrument, design: SynthDesign
+                  ) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Role and group columns, and each row's shift per theme (None without roles).
+
+    Drawn from a generator of their own (seeded by the design's seed), so that the
+    answers' random stream is the same with or without them.
+    """
+    columns = pd.DataFrame(index=range(n))
+    if not design.roles and not design.groups:
+        return columns, None
+    rng = np.random.default_rng([design.seed, 17])
+    shift = np.zeros((n, len(instrument.theme_ids)))
+    for column, entries, spread in (("role", design.roles, 0.45), ("group", design.groups, 0.2)):
+        if not entries:
+            continue
+        names, p = _weighted_names(entries, column)
+        drawn = rng.choice(len(names), size=n, p=p)
+        effect = rng.normal(0.0, spread, size=(len(names), len(instrument.theme_ids)))
+        shift += effect[drawn]
+        columns[column] = np.array(names, dtype=object)[drawn]
+    return columns, shift
+
+
+def _answers(rows, instrument: Instrument, design: SynthDesign, rng,
+             shift: np.ndarray | None = None) -> pd.DataFrame:
     n = len(rows)
     themes = instrument.theme_ids
     theme_index = {t: k for k, t in enumerate(themes)}
@@ -322,6 +390,8 @@ def _answers(rows, instrument: Instrument, design: SynthDesign, rng) -> pd.DataF
     growth = np.array([r[5] for r in rows], dtype=float)[:, None] * 0.15
     person = rng.normal(0.0, 0.45, size=(n, 1)) + rng.normal(0.0, 0.45, size=(n, len(themes)))
     latent = centre + growth + person
+    if shift is not None:  # roles and groups: only then, so the default stays bit for bit
+        latent = latent + shift
     data = {}
     for item in instrument.items:
         raw = latent[:, theme_index[item.theme]] + rng.normal(0.0, 0.55, size=n)

@@ -21,12 +21,18 @@ from readiness_analysis.report.data import (
     waves,
 )
 from readiness_analysis.report.html import banner, caption, heading, prose
-from readiness_analysis.report.labels import spelled, theme_labels, unit_noun, unit_word
+from readiness_analysis.report.labels import (
+    respondents,
+    spelled,
+    theme_labels,
+    unit_noun,
+    unit_word,
+)
 from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.instrument import Instrument, Scale, load_instrument
 from readiness_analysis.spec.study import Study, study_for
-from readiness_analysis.stats.disclosure import suppress_small_cells
+from readiness_analysis.stats.disclosure import MIN_INSTITUTIONS, suppress_small_cells
 from readiness_analysis.stats.scores import READINESS
 
 __all__ = ["OPTIONAL_SECTIONS", "accounting", "documents_note", "has_section",
@@ -79,7 +85,7 @@ def title(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     --------
     >>> from readiness_analysis.report.data import load_report_data
     >>> title(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
-    <h1>Blended Learning readiness: Instelling A</h1>
+    <h1>Gereedheid voor blended leren: Instelling A</h1>
     """
     if data.institution is None:
         return heading("study_title", lang, level=1, title=data.study.title[lang])
@@ -185,7 +191,10 @@ def pooled_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
 
     Pooled figures count only institutions with at least ``MIN_CELL`` respondents on a
     theme (see :func:`readiness_analysis.build.prepare.summarise_all`); the note says so, with
-    the number of institutions and respondents pooled and left out.
+    the number of institutions and respondents pooled and left out, counted in the study's
+    unit (:func:`~readiness_analysis.report.labels.respondents`: "14 interviews"). Where
+    fewer than ``MIN_INSTITUTIONS`` institutions qualify, the pooled figures are withheld
+    and the note says so instead (:func:`_withheld`).
 
     Examples
     --------
@@ -201,10 +210,29 @@ def pooled_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     scope = (text("scope.wave", lang, wave=all_waves[-1]) if len(all_waves) > 1
              else text("latest", lang))
     institutions = count(int(pooled["n_institutions"].max()), "plural.institution", lang)
+    study = data.study
     line = text("pooled_note", lang, scope=scope, institutions=institutions,
-                n=int(pooled["n"].max()),
-                left=text("pooled_left", lang, x=left) if left else "")
-    return caption(line)
+                units=unit_noun(study, lang), n=respondents(study, int(pooled["n"].max()), lang),
+                left=(text("pooled_left", lang, x=respondents(study, left, lang)) if left
+                      else ""))
+    return caption(_withheld(pooled, line, data, lang))
+
+
+def _withheld(pooled: pd.DataFrame, line: str, data: ReportData, lang: str) -> str:
+    """The pooled note, or what replaces it where fewer than three institutions qualify.
+
+    The two-institution rule (:data:`readiness_analysis.stats.disclosure.MIN_INSTITUTIONS`):
+    a theme pooled over fewer qualifying institutions shows no pooled figure.
+    """
+    few = pooled[pooled["n_institutions"] < MIN_INSTITUTIONS]
+    if few.empty:
+        return line
+    values = {"min_institutions": MIN_INSTITUTIONS, "units": unit_noun(data.study, lang)}
+    if len(few) == len(pooled):
+        return text("disclosure.pooled_withheld", lang, **values)
+    labels = theme_labels(data.instrument, lang)
+    themes = ", ".join(labels.get(str(t), str(t)) for t in few["theme"])
+    return f"{line} {text('disclosure.pooled_withheld_some', lang, themes=themes, **values)}"
 
 
 def documents_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:

@@ -168,9 +168,9 @@ def _only(data: ReportData, institution: str) -> ReportData:
     own = data.fragments["institution"] == institution
     pooled = data.fragments[["fragment_id", "code", "valence", "recommendation"]]
     scores = data.scores[data.scores["institution"] == institution].copy()
-    for column in ("institution", "respondent_id"):
-        # other institutions' names and ids must not survive as unused categories
-        if isinstance(scores[column].dtype, pd.CategoricalDtype):
+    for column in ("institution", "respondent_id", "role", "group"):
+        # other institutions' names, ids and groups must not survive as unused categories
+        if column in scores and isinstance(scores[column].dtype, pd.CategoricalDtype):
             scores[column] = scores[column].cat.remove_unused_categories()
     return ReportData(
         responses=data.responses[data.responses["institution"] == institution],

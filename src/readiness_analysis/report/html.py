@@ -17,10 +17,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML
 
+from readiness_analysis.report.plots import drawn_texts
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 
-__all__ = ["APPENDIX", "banner", "caption", "figure", "heading", "labelled", "paragraph",
-           "prose", "quotes", "table"]
+__all__ = ["APPENDIX", "NARROW_PAGE", "banner", "caption", "column_widths", "figure",
+           "heading", "labelled",
+           "min_text_px", "paragraph", "prose", "quotes", "responsive_figure", "table"]
+
+#: Pages this narrow (phones) get the narrow version of a :func:`responsive_figure`.
+NARROW_PAGE = "(max-width: 40rem)"
 
 
 APPENDIX = "appendix"
@@ -121,27 +126,139 @@ def quotes(fragments: pd.DataFrame) -> HTML:
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
     """Show a DataFrame as an accessible, escaped HTML table (no index).
 
+    The table scrolls sideways inside its own box on a narrow screen (``.table-wrap``),
+    never the page; its ``<colgroup>`` gives each column a width it keeps there
+    (:func:`column_widths`; the table is at least their sum, ``--columns``, on a phone), so
+    that a short value (a number, an interval) stays on one line and a column of
+    sentences does not become a tower one word wide. On a wide screen the columns share
+    the page; the print stylesheet sets the widths aside: in print the table fits the page.
+
     Examples
     --------
-    >>> "<td>&lt;x&gt;</td>" in table(pd.DataFrame({"a": ["<x>"]})).data
+    >>> page = table(pd.DataFrame({"a": ["<x>"]})).data
+    >>> "<td>&lt;x&gt;</td>" in page, "<col style='width: 2.85em'>" in page
+    (True, True)
+    >>> "<table style='--columns: 2.85em' class=" in page
     True
     """
     body = frame.to_html(index=False, escape=True, border=0, classes="data-table", na_rep="–")
+    widths = column_widths(frame)
+    if widths:  # a table narrower than its columns would squeeze them again: on a phone
+        cols = "".join(f"<col style='width: {w:g}em'>" for w in widths)  # it is their sum
+        wide = f"<table style='--columns: {round(sum(widths), 2):g}em'"
+        body = body.replace("<table", wide, 1).replace(">", f"><colgroup>{cols}</colgroup>", 1)
     cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
     return HTML(f"<div class='table-wrap'>{cap}{body}</div>")
+
+
+_SHORT = 16  # characters: a value this long or shorter is kept on one line
+_TEXT_EM = (8.0, 14.0)  # narrowest and widest column of sentences, in em
+
+
+def column_widths(frame: pd.DataFrame) -> list[float]:
+    """The width (em) each column of :func:`table` keeps on a narrow screen.
+
+    A column whose values all have at most 16 characters is as wide as its longest value
+    on one line (about 0.55 em a character, plus the cell's padding), or as the longest
+    word of its header (bold, about 0.62 em a character) when that is wider; a column with
+    longer values (sentences) gets 8 to 14 em, by its longest value, and wraps inside that.
+
+    Examples
+    --------
+    >>> column_widths(pd.DataFrame({"ci": ["2,11 – 3,62"], "note": ["a long note " * 5]}))
+    [7.25, 14.0]
+    >>> column_widths(pd.DataFrame({"Gemiddelde": ["2,11"]}))
+    [7.4]
+    """
+    widths = []
+    for column in frame.columns:
+        longest = max((len(str(v)) for v in frame[column].dropna()), default=1)
+        header = max((len(word) for word in str(column).split()), default=1)
+        if longest <= _SHORT:
+            widths.append(round(max(longest * 0.55, header * 0.62) + 1.2, 2))
+        else:
+            widths.append(min(max(longest * 0.4, header * 0.62 + 1.2, _TEXT_EM[0]),
+                              _TEXT_EM[1]))
+    return widths
+
+
+def min_text_px(fig: plt.Figure) -> float:
+    """The smallest text the figure draws, in pixels of its PNG at its own dpi.
+
+    From the figure's Text artists (:func:`readiness_analysis.report.plots.drawn_texts`):
+    points × dpi / 72. A browser showing the PNG ``w`` pixels wide draws it at
+    ``min_text_px × w / natural width`` CSS pixels (the phone test checks ≥ 10). A
+    figure without text gives 0.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots(dpi=100)
+    >>> _ = ax.set_xticks([]); _ = ax.set_yticks([]); _ = ax.set_title("t", fontsize=9)
+    >>> min_text_px(fig)
+    12.5
+    >>> plt.close(fig)
+    """
+    sizes = [t.get_fontsize() for t in drawn_texts(fig)]
+    return round(min(sizes) * fig.dpi / 72, 2) if sizes else 0.0
+
+
+def _png(fig: plt.Figure, tight: bool) -> tuple[str, float]:
+    """The figure as a PNG data URI and its smallest text in px; then closed.
+
+    No timestamp or software tag. ``tight`` crops to what is drawn (``bbox_inches="tight"``,
+    which lays the figure out twice); without it the figure's own margins are kept.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None},
+                bbox_inches="tight" if tight else None)
+    smallest = min_text_px(fig)  # after drawing: the tick labels shown exist now
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), smallest
+
+
+def _figcaption(caption: str) -> str:
+    return f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
 
 
 def figure(fig: plt.Figure, alt: str, caption: str = "") -> HTML:
     """Embed a figure as a PNG with alt text and an optional caption, then close it.
 
     The PNG carries no timestamp or software tag, so the same data give the same bytes.
+    The image's ``data-min-text-px`` is its smallest text in px at its natural size
+    (:func:`min_text_px`).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    >>> page = figure(fig, alt="a <b>").data
+    >>> "alt='a &lt;b&gt;'" in page, "data-min-text-px=" in page
+    (True, True)
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    uri, smallest = _png(fig, tight=True)
     return HTML(
-        f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'>"
-        f"{cap}</figure>"
+        f"<figure><img src='{uri}' alt='{html.escape(alt, quote=True)}' "
+        f"data-min-text-px='{smallest:g}'>{_figcaption(caption)}</figure>"
     )
+
+
+def responsive_figure(wide: plt.Figure, narrow: plt.Figure, *, alt: str,
+                      caption: str = "") -> HTML:
+    """Like :func:`figure`, with a version for phones.
+
+    Both figures are embedded as PNG, each with its own ``data-min-text-px``; the browser
+    shows ``narrow`` on pages of at most :data:`NARROW_PAGE` and ``wide`` elsewhere (a
+    ``<picture>``, no script). Both keep their own margins (no tight crop: see
+    :func:`readiness_analysis.report.plots.institution_caterpillar`) and are closed.
+
+    Examples
+    --------
+    >>> figs = [plt.subplots(figsize=(w, 1), dpi=50)[0] for w in (4, 2)]
+    >>> page = responsive_figure(*figs, alt="x").data
+    >>> page.count("data-min-text-px="), "<source media='(max-width: 40rem)'" in page
+    (2, True)
+    """
+    (wide_uri, wide_px), (narrow_uri, narrow_px) = (_png(f, tight=False) for f in (wide, narrow))
+    return HTML(f"<figure><picture><source media='{NARROW_PAGE}' srcset='{narrow_uri}' "
+                f"data-min-text-px='{narrow_px:g}'>"
+                f"<img src='{wide_uri}' alt='{html.escape(alt, quote=True)}' "
+                f"data-min-text-px='{wide_px:g}'></picture>{_figcaption(caption)}</figure>")

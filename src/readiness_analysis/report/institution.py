@@ -9,13 +9,14 @@ Blocks that the study report shows as well live in :mod:`~readiness_analysis.rep
 from __future__ import annotations
 
 import html
+import weakref
 
 import pandas as pd
 from IPython.display import HTML
 
 from readiness_analysis.core.clock import build_time
 from readiness_analysis.io.clean import row_account
-from readiness_analysis.report import documents
+from readiness_analysis.report import documents, trend
 from readiness_analysis.report.common import pooled_note, recommendation_heading, unscored_line
 from readiness_analysis.report.data import (
     ReportData,
@@ -32,10 +33,10 @@ from readiness_analysis.report.html import (
     labelled,
     prose,
     quotes,
-    table,
 )
 from readiness_analysis.report.labels import (
     called,
+    in_sentence,
     profile_heading,
     respondents,
     spelled,
@@ -62,9 +63,12 @@ from readiness_analysis.stats.scores import READINESS
 
 __all__ = [
     "accounting_lines",
+    "change_part",
     "change_table",
+    "first_priorities",
     "own_documents",
     "own_fragments_block",
+    "place",
     "priorities",
     "priority_rule",
     "profile_data",
@@ -75,6 +79,7 @@ __all__ = [
     "ranking_rule",
     "recommendation_blocks",
     "stability_line",
+    "strengths_items",
     "strengths_line",
     "summary_block",
     "variation_heading",
@@ -94,14 +99,26 @@ def _own_summary(data: ReportData) -> pd.DataFrame:
     return suppress_small_cells(latest_wave(data.institution_summary()))
 
 
+_RANKINGS: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
 def _ranking(data: ReportData) -> pd.DataFrame:
     """The ranking with its stability (:func:`.ranking.rank_stability`), latest wave.
 
     Only the institution's own fragments are evidence; the study's published quotes are not.
+    Computed once per report data object (its 2,000 redraws take a noticeable part of a
+    second, and page one, the actions and the appendix all ask for it); the cache entry
+    goes when the data object does.
     """
-    return rank_stability(latest_wave(data.scores), _own_summary(data), data.instrument,
-                          data.fragments, links=data.study.links(data.instrument),
-                          weighted=data.weighted)
+    key = id(data)
+    hit = _RANKINGS.get(key)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    ranking = rank_stability(latest_wave(data.scores), _own_summary(data), data.instrument,
+                             data.fragments, links=data.study.links(data.instrument),
+                             weighted=data.weighted)
+    _RANKINGS[key] = (weakref.ref(data, lambda _: _RANKINGS.pop(key, None)), ranking)
+    return ranking
 
 
 def _percent(share: float, lang: str) -> str:
@@ -123,15 +140,15 @@ def _reading(row, data: ReportData, lang: str) -> str:
     """
     own = _own_summary(data).set_index("theme")["mean"]
     pooled = latest_pooled(data).set_index("theme")["mean"]
-    labels = ", ".join(data.instrument.theme_label(t, lang).lower() for t in row.conditions)
+    labels = ", ".join(in_sentence(data.instrument.theme_label(t, lang)) for t in row.conditions)
     if row.basis in ("interviews", "none"):
         parts = [text("ranking.scan_small", lang,
                       pooled=_mean_of(pooled, row.conditions or row.strengths, lang))]
     elif not row.conditions:
         parts = [text("rank_check.strengths_only", lang)]
     else:
-        parts = [text("ranking.scan", lang, themes=labels, own=_mean_of(own, row.conditions, lang),
-                      pooled=_mean_of(pooled, row.conditions, lang))]
+        parts = [_with_pooled("ranking.scan", lang, _mean_of(pooled, row.conditions, lang),
+                              themes=labels, own=_mean_of(own, row.conditions, lang))]
     if row.strengths and row.basis not in ("interviews", "none"):
         items = ", ".join(_strength_item(t, own, pooled, data, lang) for t in row.strengths)
         parts.append(text("rank_check.strength_reading", lang, items=items))
@@ -142,9 +159,20 @@ def _reading(row, data: ReportData, lang: str) -> str:
 
 def _strength_item(theme: str, own: pd.Series, pooled: pd.Series, data: ReportData,
                    lang: str) -> str:
-    return text("rank_check.strength_item", lang,
-                theme=data.instrument.theme_label(theme, lang).lower(),
-                own=_mean_of(own, [theme], lang), pooled=_mean_of(pooled, [theme], lang))
+    return _with_pooled("rank_check.strength_item", lang, _mean_of(pooled, [theme], lang),
+                        theme=in_sentence(data.instrument.theme_label(theme, lang)),
+                        own=_mean_of(own, [theme], lang))
+
+
+def _with_pooled(key: str, lang: str, pooled: str, **values: object) -> str:
+    """``key`` with the pooled mean beside the own one, or ``key_own`` when it is withheld.
+
+    The pooled mean is withheld (a dash) when fewer than
+    :data:`~.disclosure.MIN_INSTITUTIONS` institutions qualify.
+    """
+    if pooled == "–":
+        return text(f"{key}_own", lang, **values)
+    return text(key, lang, pooled=pooled, **values)
 
 
 def _fragments_reading(row, lang: str) -> str:
@@ -173,8 +201,9 @@ def priorities(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     rank, rec, reading = (text("columns.priority", lang), text("columns.recommendation", lang),
                           text("columns.evidence", lang))
     frame = pd.DataFrame({
-        rank: [_place(row) for row in ranking.itertuples()],
-        rec: [f"{data.study.number(r)}. {data.study.recommendation(r).title[lang]}"
+        rank: [place(row) for row in ranking.itertuples()],
+        rec: [f"{data.study.recommendation(r).title[lang]} "
+              f"({text('page_one.ref', lang, n=data.study.number(r))})"
               for r in ranking["recommendation"]],
     })
     if ranking["p_top"].notna().any():
@@ -192,8 +221,19 @@ def _span(low, high) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
-def _place(row) -> str:
-    """The place a school reads: the rank, or the span its group of equals shares."""
+def place(row) -> str:
+    """The place a school reads: the rank, or the span its group of equals shares.
+
+    ``row`` is a row (``itertuples``) of the ranking (:func:`first_priorities`); "" when
+    it has no rank.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Row
+    >>> place(Row(rank=2, group_low=1, group_high=3)), place(Row(rank=4, group_low=None,
+    ...                                                        group_high=None))
+    ('1–3', '4')
+    """
     if pd.isna(row.rank):
         return ""
     if pd.isna(row.group_low):
@@ -214,38 +254,134 @@ def ranking_basis(data: ReportData) -> str:
 
 
 def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """The report's summary: who took part (latest wave) and the first three priorities.
+    """Page one of the report: who took part, what to tackle first, strengths, change.
 
-    Says which wave it counts when there are several, what the ranking rests on when the
-    scan or the interviews cannot be used, and lists all recommendations in the study's
-    order (without calling them priorities) when nothing allows a ranking. A study
-    without recommendations gets who took part only.
+    Who took part (latest wave); the first three priorities as a list, each with the
+    reason in one line and the close-call wording of :func:`stability_line`; the strengths
+    (:func:`strengths_items`); the change since the previous wave as a small figure and a
+    sentence (:mod:`~readiness_analysis.report.trend`). When nothing allows a ranking, all
+    recommendations come in the study's order without being called priorities; a study
+    without recommendations gets who took part, strengths and change only. The full
+    ranking table and its rule are for the method appendix (:func:`priorities`,
+    :func:`ranking_rule`).
 
     Examples
     --------
     >>> from readiness_analysis.report.data import load_report_data
     >>> summary_block(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
     """
-    if not data.study.recommendations:
-        return HTML(f"<p>{html.escape(_count_line(data, lang))}</p>")
+    parts = [labelled(text("participants", lang), _count_line(data, lang))]
+    if data.study.recommendations:
+        parts.append(_priorities_part(data, lang))
+    strong = strengths_items(data, lang)
+    if strong:
+        parts.append(f"<h3>{text('page_one.strengths', lang)}</h3>"
+                     f"<p>{html.escape(strong)}</p>")
+    parts.append(change_part(data, lang))
+    parts.append("<div class='page-end'></div>")  # print: the rest starts on page two
+    return HTML("".join(parts))
+
+
+def _priorities_part(data: ReportData, lang: str) -> str:
+    """The priorities of page one: an intro, the list, the close-call line, a pointer."""
     basis = ranking_basis(data)
-    ranked = priorities(data, lang)
     n_recs = len(data.study.recommendations)
     words = {"called": called(data.study, lang), "n_recs": spelled(n_recs, lang),
              "top": spelled(min(TOP, n_recs), lang)}
-    if n_recs == 1:  # one recommendation: nothing to rank
-        return HTML(f"<p>{html.escape(_count_line(data, lang))} "
-                    f"{html.escape(text('rank_intro_single', lang, **words))}</p>"
-                    + table(ranked[[text("columns.recommendation", lang),
-                                    text("columns.evidence", lang)]]).data)
-    if basis == "scan":
+    ranked = basis != "none" and n_recs > 1
+    shown = first_priorities(data)
+    if ranked:  # a tie across the last place shown brings in all who share it
+        words["top"] = spelled(len(shown), lang)
+    if n_recs == 1:
+        intro = text("rank_intro_single", lang, **words)
+    elif basis == "scan":
         intro = text("rank_intro_scan", lang, why=_why_scan_only(data, lang), **words)
     else:
         intro = text(_INTROS[basis], lang, **words)
-    shown = ranked if basis == "none" else ranked.head(TOP)
-    after = [line for line in (stability_line(data, lang), strengths_line(data, lang)) if line]
-    return HTML(f"<p>{html.escape(_count_line(data, lang))} {html.escape(intro)}</p>"
-                + table(shown).data + "".join(f"<p>{html.escape(line)}</p>" for line in after))
+    items = "".join(_priority_item(row, data, lang, ranked) for row in shown.itertuples())
+    after = [stability_line(data, lang)] if ranked else []
+    after.append(text("page_one.more", lang, called=called(data.study, lang)))
+    return (f"<h3>{text('page_one.first', lang)}</h3><p>{html.escape(intro)}</p>"
+            f"<ul class='priorities'>{items}</ul>"
+            + "".join(f"<p>{html.escape(line)}</p>" for line in after if line))
+
+
+def first_priorities(data: ReportData) -> pd.DataFrame:
+    """The ranking rows page one lists: the first :data:`~.ranking.TOP` places.
+
+    Every recommendation that shares a place with them (a group of practically equal
+    ones reaching into the top) comes too, so a tie is never cut in two. Without a
+    ranking (one recommendation, or no basis), every recommendation in the study's order.
+    The action section (:mod:`~readiness_analysis.report.actions`) follows the same rows.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> first_priorities(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    """
+    ranking = _ranking(data)
+    if ranking.empty or ranking["rank"].isna().all() or len(ranking) == 1:
+        return ranking
+    low = ranking["group_low"].fillna(ranking["rank"])
+    return ranking[low <= TOP]
+
+
+def _priority_item(row, data: ReportData, lang: str, ranked: bool) -> str:
+    """One priority of page one: its place (when ranked), title, number and reason."""
+    rec = data.study.recommendation(row.recommendation)
+    where = f"<span class='place'>{html.escape(place(row))}</span> " if ranked else ""
+    ref = text("page_one.ref", lang, n=data.study.number(row.recommendation))
+    reason = _plain_reason(row, data, lang)
+    return (f"<li>{where}<div><strong>{html.escape(rec.title[lang])}</strong> "
+            f"({html.escape(ref)})" + (f"<br>{html.escape(reason)}" if reason else "")
+            + "</div></li>")
+
+
+def _plain_reason(row, data: ReportData, lang: str) -> str:
+    """Why a recommendation comes where it does, in one plain line ("" when nothing says)."""
+    parts = []
+    if row.conditions and row.basis not in ("interviews", "none"):
+        own = _own_summary(data).set_index("theme")["mean"]
+        pooled = latest_pooled(data).set_index("theme")["mean"]
+        themes = _listed([data.instrument.theme_label(t, lang) for t in row.conditions], lang)
+        parts.append(_with_pooled("page_one.reason", lang,
+                                  _mean_of(pooled, row.conditions, lang), themes=themes,
+                                  own=_mean_of(own, row.conditions, lang)))
+    elif row.basis in ("interviews", "none"):
+        parts.append(text("page_one.reason_small", lang))
+    if row.n_hindering and row.basis in ("interviews", "scan+interviews"):
+        parts.append(text("page_one.reason_fragments", lang, n=row.n_barriers,
+                          total=row.n_hindering))
+    line = "; ".join(parts)
+    return line[:1].upper() + line[1:]
+
+
+def _listed(words: list[str], lang: str) -> str:
+    """Words joined as "a", "a en b", "a, b en c" in the report language."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {text('rank_check.and', lang)} {words[-1]}"
+
+
+def change_part(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The change since the previous wave: heading, figure and sentence ("" with one wave).
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> change_part(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    ''
+    """
+    change = trend.last_change(data.changes)
+    if change.empty:
+        return ""
+    waves_shown = {"wave_from": int(change["wave_from"].iloc[0]),
+                   "wave_to": int(change["wave_to"].iloc[0])}
+    fig = trend.change_figure(change, data.instrument, lang)
+    return (heading("change", lang, level=3).data
+            + figure(fig, alt=text("trend.alt", lang, **waves_shown)).data
+            + f"<p>{html.escape(trend.change_line(change, data.instrument, lang))}</p>"
+            + caption(text("trend.clear", lang)).data)
 
 
 def stability_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -301,6 +437,41 @@ def strengths_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
     pooled = latest_pooled(data).set_index("theme")["mean"]
     items = ", ".join(_strength_item(t, means, pooled, data, lang) for t in own["theme"])
     return text("rank_check.strengths", lang, items=items)
+
+
+def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Page one's strengths: the strength themes, else the best themes above mid-scale.
+
+    An instrument that marks strength themes (``role: strength``) gets their means (as
+    :func:`strengths_line`, which the evidence uses). Otherwise the (at most three) themes
+    with the highest mean of this institution that lie above the middle of their scale
+    are named with their means; "" when no theme does.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> strengths_items(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    'Bereidheid 3,8 (alle instellingen 3,8), ...'
+    """
+    own = _own_summary(data).dropna(subset=["mean"])
+    if own.empty:  # every theme suppressed: nothing to call strong
+        return ""
+    declared = strengths(own, data.instrument)
+    pooled = latest_pooled(data).set_index("theme")["mean"]
+    if not declared.empty:
+        means = declared.set_index("theme")["mean"]
+        items = ", ".join(_strength_item(t, means, pooled, data, lang)
+                          for t in declared["theme"])
+        return text("page_one.declared", lang, items=items[:1].upper() + items[1:])
+    own = own[own["theme"].astype(str) != READINESS]
+    scales = own["theme"].astype(str).map(data.instrument.scale_of_theme)
+    middle = scales.map(lambda scale: (scale.min + scale.max) / 2)
+    best = own[own["mean"] > middle].nlargest(TOP, "mean")
+    if best.empty:
+        return ""
+    means = best.set_index("theme")["mean"]
+    items = ", ".join(_strength_item(t, means, pooled, data, lang) for t in best["theme"])
+    return text("page_one.highest", lang, items=items)
 
 
 def _count_line(data: ReportData, lang: str) -> str:
@@ -484,13 +655,14 @@ def own_documents(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFram
 def vision_alignment_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """The documents next to the teachers' scan answers on vision (known, concrete, shared).
 
-    The share agreeing shows as a whole percentage, a dash where suppressed.
+    The share agreeing shows as a whole percentage, a dash where suppressed; the item ids
+    are left out (the statement says which question it is).
     """
     frame = documents.vision_alignment(data.documents, data.responses, data.instrument,
                                        data.own_institution(), lang)
     share = text("inventory.columns.agree", lang)
-    return frame.assign(**{share: frame[share].map(
-        lambda v: "–" if pd.isna(v) else _percent(v, lang))})
+    return frame.drop(columns=text("inventory.columns.item", lang)).assign(**{
+        share: frame[share].map(lambda v: "–" if pd.isna(v) else _percent(v, lang))})
 
 
 def own_fragments_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:

@@ -16,9 +16,9 @@ from readiness_analysis.spec.instrument import Instrument
 from readiness_analysis.spec.study import Study
 from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["alpha_band_label", "called", "kappa_band_label", "profile_heading", "respondents",
-           "spelled", "step_label", "test_status_label", "theme_labels", "unit_column",
-           "unit_noun", "unit_word", "valence_label", "who"]
+__all__ = ["alpha_band_label", "called", "in_sentence", "kappa_band_label", "profile_heading",
+           "respondents", "spelled", "step_label", "test_status_label", "theme_labels",
+           "unit_column", "unit_noun", "unit_word", "valence_label", "who"]
 
 
 def respondents(study: Study, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -130,14 +130,33 @@ def theme_labels(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> dict[s
     return labels
 
 
+def in_sentence(label: str) -> str:
+    """A label (a theme, say) as it reads inside a sentence: first letter small.
+
+    An abbreviation keeps its capitals ("ICT-infrastructuur", "HAN Bloem"), so that the
+    same word is written the same way in a table and in a sentence.
+
+    Examples
+    --------
+    >>> in_sentence("Visie en beleid"), in_sentence("ICT-infrastructuur en wifi")
+    ('visie en beleid', 'ICT-infrastructuur en wifi')
+    >>> in_sentence("E-learning"), in_sentence("")
+    ('e-learning', '')
+    """
+    first = label.split(" ", 1)[0].split("-", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def profile_heading(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
     """The heading of the theme profile: the instrument's ``profile``, else the catalogue's.
 
     Examples
     --------
     >>> from readiness_analysis.spec.instrument import load_instrument
-    >>> profile_heading(load_instrument(), "nl")
-    'Readiness-profiel'
+    >>> profile_heading(load_instrument(), "en")
+    'Readiness profile'
     """
     return instrument.profile.get(lang) or text("profile", lang)
 

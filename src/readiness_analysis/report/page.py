@@ -48,30 +48,35 @@ def _css() -> str:
     return ref.read_text("utf-8")
 
 
-def page_html(*, title: str, body: str, lang: str, home: str, footer: str | None = None) -> str:
+def page_html(*, title: str, body: str, lang: str, home: str | None = None,
+              footer: str | None = None) -> str:
     """One self-contained HTML page in the shared look.
 
     ``body`` is trusted HTML (already escaped by its producer); ``title`` and ``footer``
     are escaped here. ``footer`` defaults to the catalogue's ``page.footer`` (the package
-    name and version).
+    name and version). The header's site name links to ``home`` (a page relative to this
+    one) when given; a report gets none, for it must stand on its own: a school receives
+    only its own file, without the index or the other reports.
 
     Examples
     --------
-    >>> page = page_html(title="A & B", body="<p>x</p>", lang="en", home="index.html",
-    ...                  footer="f")
-    >>> "<title>A &amp; B" in page and '<html lang="en">' in page
+    >>> page = page_html(title="A & B", body="<p>x</p>", lang="en", footer="f")
+    >>> "<title>A &amp; B" in page and '<html lang="en">' in page and "<a " not in page
+    True
+    >>> 'href="index.html"' in page_html(title="t", body="", lang="en", home="index.html")
     True
     """
     if footer is None:
         footer = text("page.footer", lang, version=package_version())
     return _env().get_template("page.html.j2").render(
-        title=title, body=jinja2.utils.markupsafe.Markup(body), lang=lang, css=_css(),
+        title=title, body=jinja2.utils.markupsafe.Markup(body), lang=lang,
+        css=jinja2.utils.markupsafe.Markup(_css()),  # the package's own; escaped, its quotes broke
         home=home, footer=footer, version=package_version(),
         site_name=text("page.site_name", lang),
     )
 
 
-def write_page(path: Path, *, title: str, body: str, lang: str, home: str,
+def write_page(path: Path, *, title: str, body: str, lang: str, home: str | None = None,
                footer: str | None = None) -> None:
     """Write one self-contained HTML page in the shared look (atomically).
 

@@ -9,6 +9,7 @@ as typed, and a very long name is shortened (the tables keep the full name).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 import matplotlib
@@ -19,8 +20,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import patheffects, ticker
 
 from readiness_analysis.report.labels import theme_labels
+from readiness_analysis.report.numbers import decimal
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import Instrument, Scale
 from readiness_analysis.stats.disclosure import MIN_CELL
@@ -28,11 +31,15 @@ from readiness_analysis.stats.scores import READINESS
 
 __all__ = [
     "FIGURE_LABEL_MAX",
+    "FIGURE_WIDTH",
+    "TEXT_PT",
     "answer_colours",
     "diverging_alt",
     "diverging_answers",
+    "drawn_texts",
     "figure_text",
     "institution_caterpillar",
+    "reversal_note",
     "scale_panels",
     "score_distribution",
     "small_cell_note",
@@ -42,6 +49,13 @@ __all__ = [
 FIGURE_LABEL_MAX = 60  # characters of a name drawn on a figure; longer ones get an ellipsis
 _PALETTE = {"own": "#1b6ca8", "pooled": "#9aa5b1"}
 _GREY = "#6b7785"
+# Sized for a phone: a figure FIGURE_WIDTH inches wide shown in a column of ~350 CSS px
+# (a 390 px screen) draws text of TEXT_PT points at TEXT_PT / 72 * 350 / FIGURE_WIDTH px,
+# whatever the dpi: 11 pt in 5 in gives 10.7 px, above the 10 px the phone test asks.
+FIGURE_WIDTH = 5.0  # inches
+TEXT_PT = 11.0  # points: the smallest text of the column-wide figures
+_DPI = 110
+_TICK_WRAP = 24  # characters a line of a theme name on the y axis
 
 
 def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL) -> str:
@@ -115,6 +129,96 @@ def _mark_small(ax: plt.Axes, rows: list[int], x: float, lang: str, min_n: int) 
                 fontsize=8, color=_GREY, style="italic")
 
 
+def drawn_texts(fig: plt.Figure) -> list[matplotlib.text.Text]:
+    """Every visible, non-empty text the figure draws.
+
+    Titles, axis labels, tick labels, legend entries and titles, and free texts (of the
+    axes and of the figure).
+
+    Tick labels are those of the ticks shown (``get_ticklabels``), not matplotlib's
+    spare ones. :func:`readiness_analysis.report.html.figure` measures the smallest.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_title("Titel"); _ = ax.text(0, 0, "noot", fontsize=6)
+    >>> sorted(t.get_text() for t in drawn_texts(fig) if not t.get_text()[0].isdigit())
+    ['Titel', 'noot']
+    >>> plt.close(fig)
+    """
+    texts: list[matplotlib.text.Text] = list(fig.texts)
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        texts += [*ax.texts, ax.title, ax._left_title, ax._right_title,
+                  ax.xaxis.label, ax.yaxis.label,
+                  *ax.get_xticklabels(), *ax.get_yticklabels()]
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    for legend in legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _legible(fig: plt.Figure, smallest: float = TEXT_PT) -> None:
+    """Raise every text of the figure to at least ``smallest`` points (see :data:`TEXT_PT`)."""
+    for ax in fig.axes:  # tick labels made at draw time take the axes' tick size
+        ax.xaxis.label.set_wrap(True)  # an axis title wider than the figure: two lines
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            sizes = [t.get_fontsize() for t in axis.get_ticklabels()]
+            if not sizes or min(sizes) < smallest:
+                ax.tick_params(axis=which, labelsize=smallest)
+    for t in drawn_texts(fig):
+        if t.get_fontsize() < smallest:
+            t.set_fontsize(smallest)
+
+
+class _LocaleFormatter(ticker.Formatter):
+    """Tick labels as numbers in the report language (a decimal comma in Dutch).
+
+    As many decimals as the ticks need (none for whole numbers, else one or two).
+    """
+
+    def __init__(self, lang: str, percent: bool = False) -> None:
+        self.lang, self.percent = lang, percent
+
+    def _decimals(self) -> int:
+        locs = [abs(v) * (100 if self.percent else 1) for v in self.locs]
+        for k in (0, 1, 2):
+            if all(abs(v * 10 ** k - round(v * 10 ** k)) < 1e-6 for v in locs):
+                return k
+        return 2
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        k = self._decimals()
+        if self.percent:
+            return decimal(abs(value) * 100, self.lang, k) + "%"
+        return decimal(value, self.lang, k)
+
+
+def _local_numbers(axis: matplotlib.axis.Axis, lang: str, percent: bool = False) -> None:
+    """Tick labels of ``axis`` in the language's notation (:class:`_LocaleFormatter`)."""
+    axis.set_major_formatter(_LocaleFormatter(lang, percent))
+
+
+def _wrapped(label: str, width: int = _TICK_WRAP) -> str:
+    r"""A theme name over at most two lines of about ``width`` characters (for the y axis).
+
+    Examples
+    --------
+    >>> _wrapped("Professionalisering en ondersteuning")
+    'Professionalisering en\nondersteuning'
+    >>> _wrapped("Bereidheid")
+    'Bereidheid'
+    """
+    if len(label) <= width:
+        return label
+    lines = textwrap.wrap(label, width, break_long_words=False)
+    rest = " ".join(lines[1:])
+    if len(rest) > width + 8:  # a third line would crowd the bars: shorten the second
+        rest = rest[: width + 7].rstrip().rstrip("\\") + "…"
+    return lines[0] if not rest else lines[0] + "\n" + rest
+
+
 def theme_profile(
     own: pd.DataFrame,
     pooled: pd.DataFrame,
@@ -156,14 +260,14 @@ def theme_profile(
     >>> [t.get_text() for t in small.axes[0].texts]
     ['fewer than 3 respondents']
     """
-    labels = _theme_labels(instrument, lang)
+    labels = {t: _wrapped(label) for t, label in _theme_labels(instrument, lang).items()}
     if own_label is None:
         own_label = text("plots.this_institution", lang)
     own_label = figure_text(own_label)
     own = own.assign(label=own["theme"].astype(str).map(labels))
     pooled = pooled.assign(label=pooled["theme"].astype(str).map(labels)).dropna(subset=["mean"])
     panels = scale_panels(instrument, own["theme"])
-    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.42, 1.2)
+    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.55, 1.6)
     for ax, (scale, themes) in zip(axes, panels, strict=True):
         order = [labels[t] for t in themes]
         mine = own[own["theme"].astype(str).isin(themes)]
@@ -171,13 +275,18 @@ def theme_profile(
                        own_label, lang, min_n)
         ax.set_xlabel(_axis_label("plots.mean_axis", scale, lang, len(panels) > 1))
         ax.set_ylabel("")
+        _whole_numbers(ax.xaxis, scale)
+        _local_numbers(ax.xaxis, lang)
     n = int(own["n"].max()) if len(own) else 0
-    axes[0].set_title(f"n = {n}", loc="right", fontsize=9)
-    for ax in axes[:-1]:  # one legend, under the last panel's bars
+    axes[0].set_title(f"n = {n}", loc="right", fontsize=TEXT_PT)
+    handles, names = axes[-1].get_legend_handles_labels()
+    for ax in axes:  # one legend, above the first panel, clear of the bars
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-    axes[-1].legend(loc="lower right", fontsize=8, frameon=False)
+    axes[0].legend(handles, names, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=1,
+                   fontsize=TEXT_PT, frameon=False, borderaxespad=0)
     sns.despine(fig)
+    _legible(fig)
     fig.tight_layout()
     return fig
 
@@ -191,15 +300,23 @@ def _profile_panel(ax: plt.Axes, own: pd.DataFrame, pooled: pd.DataFrame, order:
                 label=own_label, ax=ax)
     if {"ci_low", "ci_high"} <= set(own.columns) and len(shown):
         ranked = shown.set_index("label").reindex(order)
-        ax.errorbar(ranked["mean"], range(len(order)), fmt="none", ecolor="#102a43",
-                    elinewidth=1, capsize=3,
-                    xerr=[ranked["mean"] - ranked["ci_low"], ranked["ci_high"] - ranked["mean"]])
+        bars = ax.errorbar(ranked["mean"], range(len(order)), fmt="none", ecolor="#102a43",
+                           elinewidth=1.4, capsize=4, capthick=1.4, zorder=4,
+                           xerr=[ranked["mean"] - ranked["ci_low"],
+                                 ranked["ci_high"] - ranked["mean"]])
+        _outlined([*bars.lines[1], *bars.lines[2]])
     _mark_small(ax, [order.index(label) for label in own.loc[small, "label"]],
                 scale.min + 0.05, lang, min_n)
     sns.scatterplot(data=pooled, y="label", x="mean",
-                    color="black", marker="D", s=40, zorder=3, ax=ax,
+                    color="black", marker="D", s=50, zorder=5, edgecolor="white", ax=ax,
                     label=figure_text(text("pooled", lang)))
     ax.set_xlim(scale.min, scale.max)
+
+
+def _outlined(artists: Iterable[matplotlib.artist.Artist]) -> None:
+    """A white outline round dark lines (intervals), so they show on dark bars too."""
+    for artist in artists:
+        artist.set_path_effects([patheffects.withStroke(linewidth=3.6, foreground="white")])
 
 
 def scale_panels(instrument: Instrument, themes: Iterable[object]) -> list[tuple[Scale, list[str]]]:
@@ -232,10 +349,10 @@ def scale_panels(instrument: Instrument, themes: Iterable[object]) -> list[tuple
 def _panel_axes(rows: list[int], per_row: float, extra: float) -> tuple[plt.Figure, list]:
     """A figure with one axes per scale panel, each as tall as its number of rows."""
     if len(rows) == 1:
-        fig, ax = plt.subplots(figsize=(7.5, per_row * rows[0] + extra), dpi=110)
+        fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, per_row * rows[0] + extra), dpi=_DPI)
         return fig, [ax]
     height = per_row * sum(rows) + extra * len(rows)
-    fig, axes = plt.subplots(len(rows), 1, figsize=(7.5, height), dpi=110,
+    fig, axes = plt.subplots(len(rows), 1, figsize=(FIGURE_WIDTH, height), dpi=_DPI,
                              gridspec_kw={"height_ratios": [max(r, 1) + 1 for r in rows]})
     return fig, list(axes)
 
@@ -270,13 +387,14 @@ def score_distribution(
     >>> [t.get_text() for t in fig.texts]
     ['Not shown (fewer than 3 respondents): B (all themes)']
     """
-    labels = _theme_labels(instrument, lang)
+    labels = {t: _wrapped(label) for t, label in _theme_labels(instrument, lang).items()}
     data = scores.dropna(subset=["score"])
     data = data.assign(label=data["theme"].astype(str).map(labels), **{by: _figure_names(data[by])})
     data, left_out = _drop_small(data, by, min_n, lang)
     panels = scale_panels(instrument, data["theme"].astype(str).unique())
-    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.5, 1.4)
+    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.62, 1.6)
     groups = sorted(data[by].unique())
+    handles: list = []
     for k, (ax, (scale, themes)) in enumerate(zip(axes, panels, strict=True)):
         part = data[data["theme"].astype(str).isin(themes)]
         if len(part):
@@ -284,20 +402,54 @@ def score_distribution(
                         order=[labels[t] for t in themes], ax=ax, hue_order=groups,
                         fliersize=2, linewidth=0.8, palette="Blues",
                         legend="auto" if k == 0 else False)
-        if len(part) and k == 0:
-            ax.legend(title="", fontsize=8, frameon=False, loc="lower right")
+        if len(part) and k == 0 and ax.get_legend() is not None:
+            handles = list(zip(*ax.get_legend_handles_labels(), strict=True))
+            ax.get_legend().remove()
         ax.set_xlim(scale.min - 0.2, scale.max + 0.2)
         ax.set_xlabel(_axis_label("plots.score_axis", scale, lang, len(panels) > 1))
         ax.set_ylabel("")
+        _whole_numbers(ax.xaxis, scale)
+        _local_numbers(ax.xaxis, lang)
     n = data["respondent_id"].nunique() if "respondent_id" in data else len(data)
-    axes[0].set_title(f"n = {n}", loc="right", fontsize=9)
+    axes[0].set_title(f"n = {n}", loc="right", fontsize=TEXT_PT)
+    top = _top_legend(fig, axes[0], handles)
+    bottom = 0.0
     if left_out:
-        fig.text(0.01, 0.005, text("plots.not_shown", lang, small=small_cell_note(lang, min_n),
-                                   what=left_out),
-                 fontsize=8, color=_GREY, style="italic", ha="left", va="bottom")
+        note = text("plots.not_shown", lang, small=small_cell_note(lang, min_n), what=left_out)
+        lines = textwrap.wrap(note, 60)  # as many lines as wrap=True draws, about
+        fig.text(0.01, 0.005, note, fontsize=TEXT_PT, color=_GREY, style="italic",
+                 ha="left", va="bottom", wrap=True)
+        bottom = min(0.5, len(lines) * TEXT_PT * 1.35 / 72 / fig.get_figheight())
     sns.despine(fig)
-    fig.tight_layout(rect=(0, 0.04 if left_out else 0, 1, 1))
+    _legible(fig)
+    fig.tight_layout(rect=(0, bottom, 1, top))
+    if axes[0].get_legend() is not None:  # in the saved image's bounds again
+        axes[0].get_legend().set_in_layout(True)
     return fig
+
+
+def _top_legend(fig: plt.Figure, ax: plt.Axes, entries: list[tuple]) -> float:
+    """The legend of ``ax`` across the top of the figure, outside the panels.
+
+    Left out of the layout, so that the panels keep their width; returns the top of the
+    panels' area, as a fraction of the figure's height.
+    """
+    if not entries:
+        return 1.0
+    handles, names = zip(*entries, strict=True)
+    ncol = min(len(names), 3) if max(len(str(n)) for n in names) <= 18 else 1
+    rows = -(-len(names) // ncol)
+    legend = ax.legend(handles, names, loc="upper left", bbox_to_anchor=(0.01, 0.995),
+                       bbox_transform=fig.transFigure, ncol=ncol, fontsize=TEXT_PT,
+                       frameon=False, borderaxespad=0, handlelength=1.4, columnspacing=1.2)
+    legend.set_in_layout(False)  # until tight_layout is done (score_distribution)
+    return 1 - (rows * TEXT_PT * 1.45 / 72 + 0.08) / fig.get_figheight()
+
+
+def _whole_numbers(axis: matplotlib.axis.Axis, scale: Scale) -> None:
+    """A tick at every answer value of a short scale (1, 2, 3, 4, 5)."""
+    if scale.max - scale.min <= 10:
+        axis.set_major_locator(ticker.MultipleLocator(1))
 
 
 def _drop_small(data: pd.DataFrame, by: str, min_n: int,
@@ -399,34 +551,100 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
     >>> [t.get_text() for t in two.axes[0].texts]
     ['minder dan 3 respondenten']
     """
-    labels = _theme_labels(instrument, lang)
+    labels = {t: _wrapped(label) for t, label in _theme_labels(instrument, lang).items()}
     data = shares[shares["n"] > 0]
     panels = scale_panels(instrument, data["theme"])
-    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.42, 1.6)
+    fig, axes = _panel_axes([len(themes) for _, themes in panels], 0.55, 2.4)
+    reversed_themes = {item.theme for item in instrument.items if item.reverse}
     for ax, (scale, themes) in zip(axes, panels, strict=True):
         part = data[data["theme"].astype(str).isin(themes)].iloc[::-1].copy()
         _diverging_panel(ax, part, scale, labels, lang, min_n)
+        if reversed_themes & set(part["theme"].astype(str)):
+            _reversal_note(ax, scale, lang)
     n = int(data["n"].max()) if len(data) else 0
-    axes[0].set_title(f"n = {n}", loc="right", fontsize=9)
+    axes[0].set_title(f"n = {n}", loc="right", fontsize=TEXT_PT)
     sns.despine(fig, left=True)
-    fig.tight_layout()
+    _legible(fig)
+    bottom = _legend_below(fig, axes[0], panels[0][0], lang) if len(axes) == 1 else 0.0
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
+
+
+def _answer_columns(scale: Scale, lang: str) -> int:
+    """Columns of the answers' legend: three short answer labels a row, else two."""
+    longest = max(len(scale.label(v, lang)) for v in scale.values)
+    return min(len(scale.values), 3 if longest <= 12 else 2)
+
+
+def _legend_below(fig: plt.Figure, ax: plt.Axes, scale: Scale, lang: str) -> float:
+    """Move the panel's legend (and its title) to the figure's lower left corner.
+
+    Under the panel it would start where the bars start and stick out on the right,
+    widening the image (and shrinking its text on a phone). Returns the height it takes,
+    as a fraction of the figure's height.
+    """
+    old = ax.get_legend()
+    if old is None:
+        return 0.0
+    title = old.get_title().get_text()
+    handles, names = ax.get_legend_handles_labels()
+    old.remove()
+    legend = fig.legend(handles, names, loc="lower left", bbox_to_anchor=(0.01, 0.005),
+                        ncol=_answer_columns(scale, lang), fontsize=TEXT_PT, frameon=False,
+                        handlelength=1.2, columnspacing=1.0, borderaxespad=0,
+                        title=title or None,
+                        title_fontproperties={"size": TEXT_PT, "style": "italic"})
+    legend._legend_box.align = "left"  # matplotlib has no public setter for this
+    height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi
+    return min(0.6, (height + 0.1) / fig.get_figheight())
+
+
+def reversal_note(scale: Scale, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What the answers of negatively worded (reverse-keyed) questions mean in a figure.
+
+    Their answers are drawn after reversal, as they are scored: the scale's highest
+    answer stands for the favourable answer there too.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> reversal_note(load_instrument().default_scale, "en")  # doctest: +ELLIPSIS
+    "Negatively worded questions are reversed: for them too, 'strongly agree' ..."
+    """
+    return text("figure_notes.reversed", lang, high=scale.label(scale.max, lang))
+
+
+def _reversal_note(ax: plt.Axes, scale: Scale, lang: str) -> None:
+    """The reversal note (:func:`reversal_note`) as the title of the panel's legend."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    note = "\n".join(textwrap.wrap(figure_text(reversal_note(scale, lang), 300), 56))
+    legend.set_title(note, prop={"size": TEXT_PT, "style": "italic"})
+    legend._legend_box.align = "left"  # matplotlib has no public setter for this
 
 
 def diverging_alt(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
     """The alt text of :func:`diverging_answers`: which answers lie left and right.
 
+    With negatively worded (reverse-keyed) questions on one scale, it ends as the figure's
+    legend does, with :func:`reversal_note`.
+
     Examples
     --------
     >>> from readiness_analysis.spec.instrument import load_instrument
-    >>> diverging_alt(load_instrument(), "en").endswith("strongly agree (right).")
-    True
+    >>> alt = diverging_alt(load_instrument(), "en")
+    >>> "strongly agree (right)." in alt, alt.endswith("the favourable answer.")
+    (True, True)
     """
     if not instrument.one_scale:
         return text("scales.items_alt_many", lang)
     scale = instrument.scale_of_theme(instrument.theme_ids[0])
-    return text("items_alt", lang, low=scale.label(scale.min, lang),
-                high=scale.label(scale.max, lang))
+    alt = text("items_alt", lang, low=scale.label(scale.min, lang),
+               high=scale.label(scale.max, lang))
+    if any(item.reverse for item in instrument.items):
+        alt = f"{alt} {reversal_note(scale, lang)}"
+    return alt
 
 
 def _diverging_panel(ax: plt.Axes, data: pd.DataFrame, scale: Scale, labels: dict[str, str],
@@ -449,15 +667,19 @@ def _diverging_panel(ax: plt.Axes, data: pd.DataFrame, scale: Scale, labels: dic
     _mark_small(ax, [i for i in y if small[i]], -0.95, lang, min_n)
     ax.set_yticks(list(y), [labels[t] for t in data["theme"]])
     ax.set_xlim(-1, 1)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):.0%}"))
-    ax.legend(ncol=min(len(values), 6), loc="upper center", bbox_to_anchor=(0.4, -0.12),
-              fontsize=7, frameon=False)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    _local_numbers(ax.xaxis, lang, percent=True)
+    ax.legend(ncol=_answer_columns(scale, lang), loc="upper left", bbox_to_anchor=(-0.05, -0.1),
+              fontsize=TEXT_PT, frameon=False, handlelength=1.2, columnspacing=1.0)
 
 
 _MANY_FACET = (2.8, 1.9)  # inches of one theme's panel in the many-institutions figure
 _MANY_PHONE_WIDTH = 3.4  # inches of a panel when the figure has one column (for phones)
 _MEAN_MARK = "#102a43"  # the institution means, darker than their intervals
 _MANY_LEGEND = 0.45  # inches under the panels for the two-entry legend
+# Points of the smallest text: (one column, for phones; three columns). The one-column
+# figure (_MANY_PHONE_WIDTH wide) in a 350 px column draws 9 pt at 12.9 px.
+_MANY_TEXT = (9.0, 7.0)
 
 
 def _many_style(n: int) -> dict[str, float]:
@@ -473,7 +695,7 @@ def _many_style(n: int) -> dict[str, float]:
 
 
 def _many_panel(ax: plt.Axes, cells: pd.DataFrame, pooled: float, scale: Scale,
-                lang: str) -> None:
+                lang: str, size: float = 7.0) -> None:
     """One theme: its institutions' means sorted, with intervals, and the pooled line."""
     shown = cells.dropna(subset=["mean"]).sort_values("mean", kind="stable")
     x = np.arange(1, len(shown) + 1)
@@ -490,12 +712,13 @@ def _many_panel(ax: plt.Axes, cells: pd.DataFrame, pooled: float, scale: Scale,
         ax.axhline(pooled, color="black", linewidth=1.0)
     if shown.empty:
         ax.text(0.5, 0.5, figure_text(small_cell_note(lang)), transform=ax.transAxes,
-                ha="center", va="center", fontsize=7, color=_GREY, style="italic")
+                ha="center", va="center", fontsize=size, color=_GREY, style="italic")
     ax.set_xlim(0, len(shown) + 1)
     ax.set_ylim(scale.min, scale.max)
     ax.set_xticks([])
-    ax.set_xlabel(figure_text(text("many.rank_axis", lang, n=len(shown))), fontsize=7)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel(figure_text(text("many.rank_axis", lang, n=len(shown))), fontsize=size)
+    ax.tick_params(labelsize=size)
+    _local_numbers(ax.yaxis, lang)
 
 
 def institution_caterpillar(
@@ -558,18 +781,19 @@ def institution_caterpillar(
                              gridspec_kw=_many_margins((width, height), (columns, rows),
                                                        legend, several))
     by_theme = dict(tuple(summary.groupby(summary["theme"].astype(str), sort=False)))
+    size = _MANY_TEXT[columns > 1]
     for k, ax in enumerate(axes.flat):
         if k >= len(themes):
             fig.delaxes(ax)
             continue
         scale = scales[themes[k]]
         _many_panel(ax, by_theme[themes[k]], pooled_mean.get(themes[k], float("nan")),
-                    scale, lang)
-        ax.set_title(figure_text(labels[themes[k]], 40), fontsize=8, loc="left")
+                    scale, lang, size)
+        ax.set_title(figure_text(labels[themes[k]], 40), fontsize=size + 1, loc="left")
         if several or k % columns == 0:
             ax.set_ylabel(figure_text(text("many.mean_axis", lang, low=scale.min,
-                                           high=scale.max)), fontsize=7)
-    _many_legend(fig, lang, ncol=2 if columns > 1 else 1)
+                                           high=scale.max)), fontsize=size)
+    _many_legend(fig, lang, ncol=2 if columns > 1 else 1, size=size)
     sns.despine(fig)
     return fig
 
@@ -591,7 +815,7 @@ def _many_margins(size: tuple[float, float], grid: tuple[int, int], legend: floa
             "bottom": bottom / height, "wspace": gap_w / axes_w, "hspace": gap_h / axes_h}
 
 
-def _many_legend(fig: plt.Figure, lang: str, ncol: int) -> None:
+def _many_legend(fig: plt.Figure, lang: str, ncol: int, size: float = 7.0) -> None:
     """The two legend entries of :func:`institution_caterpillar`, under the panels."""
     handles = [matplotlib.lines.Line2D([], [], color=_PALETTE["own"], marker="o",
                                        markerfacecolor=_MEAN_MARK, markeredgewidth=0,
@@ -599,4 +823,4 @@ def _many_legend(fig: plt.Figure, lang: str, ncol: int) -> None:
                matplotlib.lines.Line2D([], [], color="black", linewidth=1)]
     fig.legend(handles, [figure_text(text("many.legend_institution", lang)),
                          figure_text(text("pooled", lang))],
-               loc="lower center", ncol=ncol, fontsize=7, frameon=False)
+               loc="lower center", ncol=ncol, fontsize=size, frameon=False)

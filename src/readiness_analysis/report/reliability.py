@@ -9,6 +9,11 @@ alpha and its Feldt interval only from ``ALPHA_MIN_N`` (30) respondents, omega o
 ``OMEGA_MIN_N`` (50) and for a proper one-factor solution; otherwise a dash with the
 reason in the note column. A note under the table says that the rows are interviews
 (group answers), so the figures are no teacher-level reliability.
+
+Like every pooled figure, the table counts only institutions with at least ``MIN_CELL``
+respondents in a wave on a theme, and shows nothing unless ``MIN_INSTITUTIONS`` of them
+qualify (:func:`readiness_analysis.stats.disclosure.pool`); a line under the table says
+how many were left out (:func:`left_out_note`).
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ from readiness_analysis.core.words import Localised
 from readiness_analysis.report.data import ReportData, load_report_data
 from readiness_analysis.report.html import banner, caption, table
 from readiness_analysis.report.labels import respondents, unit_noun, unit_word
-from readiness_analysis.report.numbers import number
+from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import source_file
 from readiness_analysis.spec.study import Study
+from readiness_analysis.stats.disclosure import MIN_INSTITUTIONS, Pool, pool
 from readiness_analysis.stats.reliability import (
     ALPHA_MIN_N,
     OMEGA_MIN_N,
@@ -40,8 +46,9 @@ from readiness_analysis.stats.reliability import (
     reliability,
 )
 
-__all__ = ["RELIABILITY_MIN_N", "group_answers_note", "reliability_table",
-           "small_sample_warning", "study_reliability", "study_reliability_table"]
+__all__ = ["RELIABILITY_MIN_N", "group_answers_note", "left_out_note", "reliability_pools",
+           "reliability_table", "small_sample_warning", "study_reliability",
+           "study_reliability_table"]
 
 #: Fewer respondents than this: no alpha or omega in the table (and a banner says so).
 RELIABILITY_MIN_N = ALPHA_MIN_N
@@ -58,6 +65,8 @@ def reliability_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     Themes whose items do not allow an estimate (too few answers, a constant item), or
     fewer respondents than the documented minimum, or an improper factor solution, get a
     dash with the reason in the note column instead of a number that means nothing.
+    Only the respondents of :func:`reliability_pools` count; a theme with fewer than
+    ``MIN_INSTITUTIONS`` qualifying institutions gets a dash and says why.
 
     Examples
     --------
@@ -66,19 +75,71 @@ def reliability_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     names = (text("theme", lang), text("columns.items", lang), "n", "alpha",
              text("reliability_note.alpha_ci_column", lang), "omega", text("columns.note", lang))
     rows = []
-    for theme in data.instrument.theme_ids:
-        items = [i for i in data.instrument.items_of(theme) if i in data.responses]
+    for theme, (items, kept) in reliability_pools(data).items():
         row = [data.instrument.theme_label(theme, lang), len(items)]
+        if not kept.shown:
+            row += [kept.respondents, _DASH, _DASH, _DASH,
+                    text("disclosure.withheld_cell", lang, min_institutions=MIN_INSTITUTIONS,
+                         units=unit_noun(data.study, lang))]
+            rows.append(row)
+            continue
         try:
             with warnings.catch_warnings():  # the notes column says what the warnings say
                 warnings.simplefilter("ignore")
-                res = reliability(data.responses[items].astype(float))
+                res = reliability(data.responses.loc[kept.rows, items].astype(float))
             row += [res.n, *_shown(res, lang, data.study)]
         except ReliabilityError as exc:
-            row += [len(data.responses), _DASH, _DASH, _DASH,
+            row += [kept.respondents, _DASH, _DASH, _DASH,
                     text("reliability_note.not_computed", lang, reason=exc.message)]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(names))
+
+
+def reliability_pools(data: ReportData) -> dict[str, tuple[list[str], Pool]]:
+    """Per theme: its items in the data and the respondents its reliability may use.
+
+    A respondent counts on a theme when they answered at least one of its items; they
+    enter only when their institution has at least ``MIN_CELL`` such respondents in
+    their wave (:func:`readiness_analysis.stats.disclosure.pool`).
+
+    Examples
+    --------
+    >>> pools = reliability_pools(load_report_data("data/processed"))  # doctest: +SKIP
+    >>> pools["vision"][1].institutions  # doctest: +SKIP
+    3
+    """
+    pools = {}
+    for theme in data.instrument.theme_ids:
+        items = [i for i in data.instrument.items_of(theme) if i in data.responses]
+        answered = data.responses[items].notna().any(axis=1)  # no items: nobody
+        pools[theme] = (items, pool(data.responses, answered))
+    return pools
+
+
+def left_out_note(pools: list[Pool], lang: str = DEFAULT_LANGUAGE,
+                  study: Study | None = None) -> HTML:
+    """The line under a pooled figure: who was left out to protect small institutions.
+
+    ``pools`` are the figure's parts (one per theme); the note gives the largest number
+    left out of any of them, and nothing when none was.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Pool(np.ones(9, bool), 3, 9, 1, 2)
+    >>> left_out_note([p], "en").data
+    "<p class='caption'>Left out: 1 institution with fewer than 3 respondents, 2 respondents ..."
+    """
+    study = study if study is not None else _PLAIN
+    left = max((p.excluded_respondents for p in pools), default=0)
+    if not left:
+        return HTML("")
+    gone = max(p.excluded_institutions for p in pools)
+    values = {"who": respondents(study, left, lang), "units": unit_noun(study, lang)}
+    if gone:
+        return caption(text("disclosure.left_out_institutions", lang, **values,
+                            institutions=count(gone, "plural.institution", lang)))
+    return caption(text("disclosure.left_out", lang, **values))
 
 
 def _shown(res: ReliabilityResult, lang: str, study: Study) -> tuple[str, str, str, str]:
@@ -145,7 +206,8 @@ def small_sample_warning(data: ReportData | int, lang: str = DEFAULT_LANGUAGE,
 # Study-wide reliability tables, so that a warm kernel computes them once for all reports.
 # Keyed on the content of every file they depend on (see _reliability_key); a few entries
 # cover the languages and processed folders of one build.
-_RELIABILITY_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int, Study]] = OrderedDict()
+_RELIABILITY_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, int, Study, list[Pool]]] = (
+    OrderedDict())
 _RELIABILITY_CACHE_SIZE = 8
 
 
@@ -170,17 +232,22 @@ def study_reliability_table(processed_dir: str | Path,
     >>> n  # doctest: +SKIP
     14
     """
-    frame, n, _ = _cached(Path(processed_dir), lang)
+    frame, n, _, _ = _cached(Path(processed_dir), lang)
     return frame.copy(), n
 
 
-def _cached(processed: Path, lang: str) -> tuple[pd.DataFrame, int, Study]:
-    """The cache entry of a processed folder and language: table, n and the study."""
+def _cached(processed: Path, lang: str) -> tuple[pd.DataFrame, int, Study, list[Pool]]:
+    """The cache entry of a processed folder and language: table, n, study and pools.
+
+    n is the most respondents any theme pools (:func:`reliability_pools`).
+    """
     key = _reliability_key(processed, lang)
     entry = _RELIABILITY_CACHE.get(key)
     if entry is None:
         data = load_report_data(processed)
-        entry = (reliability_table(data, lang), len(data.responses), data.study)
+        pools = [p for _, p in reliability_pools(data).values()]
+        entry = (reliability_table(data, lang), max((p.respondents for p in pools), default=0),
+                 data.study, pools)
         _RELIABILITY_CACHE[key] = entry
         while len(_RELIABILITY_CACHE) > _RELIABILITY_CACHE_SIZE:
             _RELIABILITY_CACHE.popitem(last=False)
@@ -195,9 +262,9 @@ def study_reliability(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE) -
     --------
     >>> study_reliability("data/processed", "en")  # doctest: +SKIP
     """
-    reliabilities, n, study = _cached(Path(processed_dir), lang)
+    reliabilities, n, study, pools = _cached(Path(processed_dir), lang)
     return HTML(small_sample_warning(n, lang, study).data + table(reliabilities).data
-                + group_answers_note(lang, study).data)
+                + left_out_note(pools, lang, study).data + group_answers_note(lang, study).data)
 
 
 def group_answers_note(lang: str = DEFAULT_LANGUAGE, study: Study | None = None) -> HTML:

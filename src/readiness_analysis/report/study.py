@@ -8,11 +8,9 @@ well live in :mod:`~readiness_analysis.report.common`.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -27,7 +25,14 @@ from readiness_analysis.report.data import (
     waves,
 )
 from readiness_analysis.report.html import caption as small_print
-from readiness_analysis.report.html import figure, labelled, prose, quotes, table
+from readiness_analysis.report.html import (
+    figure,
+    labelled,
+    prose,
+    quotes,
+    responsive_figure,
+    table,
+)
 from readiness_analysis.report.joint import joint_display
 from readiness_analysis.report.labels import (
     alpha_band_label,
@@ -41,6 +46,7 @@ from readiness_analysis.report.labels import (
 )
 from readiness_analysis.report.numbers import count, decimal, number
 from readiness_analysis.report.plots import institution_caterpillar, score_distribution
+from readiness_analysis.report.reliability import left_out_note
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.codebook import Codebook, load_codebook
 from readiness_analysis.stats import structure
@@ -52,13 +58,20 @@ from readiness_analysis.stats.compare import (
     MIN_TOTAL,
     P_PERMUTATION,
     STATUS_CONSTANT,
+    STATUS_FEW_INSTITUTIONS,
     STATUS_OK,
     STATUS_ONE_GROUP,
     STATUS_TOO_SMALL,
     GroupComparison,
-    compare_groups,
+    compare_institutions,
 )
-from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
+from readiness_analysis.stats.disclosure import (
+    MIN_CELL,
+    MIN_INSTITUTIONS,
+    Pool,
+    pool,
+    suppress_small_cells,
+)
 from readiness_analysis.stats.evidence import code_frequencies
 
 __all__ = [
@@ -188,7 +201,6 @@ def documents_tables(data: ReportData,
 
 
 MANY_INSTITUTIONS = 12  # above this many institutions: distributions of means, no names
-_NARROW_PAGE = "(max-width: 40rem)"  # pages this narrow (phones) get the one-column figure
 _MANY_QUANTILES = {"min": 0.0, "p10": 0.1, "median": 0.5, "p90": 0.9, "max": 1.0}
 
 
@@ -259,7 +271,7 @@ def _many_figure(data: ReportData, lang: str) -> HTML:
     means = rows["mean"].dropna()
     alt = text("many.alt", lang, institutions=_institutions(rows, lang),
                low=number(means.min(), lang), high=number(means.max(), lang))
-    return _responsive_figure(wide, narrow, alt=alt, caption=" ".join(parts))
+    return responsive_figure(wide, narrow, alt=alt, caption=" ".join(parts))
 
 
 def _hidden_cells(rows: pd.DataFrame) -> pd.DataFrame:
@@ -279,31 +291,6 @@ def _hidden_cells(rows: pd.DataFrame) -> pd.DataFrame:
 def _institutions(rows: pd.DataFrame, lang: str) -> str:
     """"200 instellingen": the number of distinct institutions of ``rows``, in words."""
     return count(rows["institution"].nunique(), "plural.institution", lang)
-
-
-def _responsive_figure(wide: plt.Figure, narrow: plt.Figure, *, alt: str,
-                       caption: str) -> HTML:
-    """Like :func:`~readiness_analysis.report.html.figure`, with a version for phones.
-
-    Both figures are embedded as PNG; the browser shows ``narrow`` on pages of at most
-    ``_NARROW_PAGE`` and ``wide`` elsewhere (a ``<picture>``, no script). Both are closed.
-    """
-    uris = [_png_uri(fig) for fig in (wide, narrow)]
-    return HTML(f"<figure><picture><source media='{_NARROW_PAGE}' srcset='{uris[1]}'>"
-                f"<img src='{uris[0]}' alt='{html.escape(alt, quote=True)}'></picture>"
-                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-
-
-def _png_uri(fig: plt.Figure) -> str:
-    """The figure as a PNG data URI (no timestamp or software tag), then closed.
-
-    Its own margins are kept (no ``bbox_inches="tight"``, which draws the figure twice):
-    :func:`~readiness_analysis.report.plots.institution_caterpillar` lays out fixed ones.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def institution_comparison(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -377,17 +364,24 @@ def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) 
 
 
 def _comparison(data: ReportData) -> GroupComparison:
-    """The institutions compared per theme: latest wave, Holm across themes."""
-    return compare_groups(data.scores, weighted=data.weighted, pairwise=False)
+    """The institutions compared per theme: latest wave, Holm across themes.
+
+    Under the disclosure rule (:func:`readiness_analysis.stats.compare.compare_institutions`):
+    only institutions with at least ``MIN_CELL`` scores, and no test with fewer than
+    ``MIN_INSTITUTIONS`` of them.
+    """
+    return compare_institutions(data.scores, weighted=data.weighted, pairwise=False)
 
 
 def group_differences(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Differences between institutions per theme: Kruskal-Wallis, or why not tested.
 
-    One row per theme of the latest wave (``stats.compare.compare_groups``): ``n``, with
-    a weighted build Kish's effective n, the test status, H, p (exact, permutation or
+    One row per theme of the latest wave (``stats.compare.compare_institutions``): ``n``,
+    with a weighted build Kish's effective n, the test status, H, p (exact, permutation or
     chi-squared, as the note says), p adjusted across the tested themes (Holm), ε² and
-    the note.
+    the note. Institutions with fewer than ``MIN_CELL`` scores on a theme are left out of
+    its test (:func:`group_differences_note` counts them); a theme with fewer than
+    ``MIN_INSTITUTIONS`` left is not tested.
 
     Examples
     --------
@@ -405,13 +399,15 @@ def group_differences(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     }
     if result.weighted:
         columns[t["comparisons.n_eff"]] = [number(v, lang, "{:.1f}") for v in overall["n_eff"]]
+    units = unit_noun(data.study, lang)
     columns.update({
-        t["columns.test"]: [test_status_label(s, lang) for s in overall["status"]],
+        t["columns.test"]: [text("disclosure.status", lang) if s == STATUS_FEW_INSTITUTIONS
+                            else test_status_label(s, lang) for s in overall["status"]],
         "H": [number(v, lang) for v in overall["h"]],
         "p": [number(v, lang, "{:.3f}") for v in overall["p"]],
         _adjusted_header(result, lang): [number(v, lang, "{:.3f}") for v in overall["p_adjusted"]],
         "ε²": [number(v, lang) for v in overall["epsilon2"]],
-        t["columns.explanation"]: [_note(row, lang) for row in overall.itertuples()],
+        t["columns.explanation"]: [_note(row, lang, units) for row in overall.itertuples()],
     })
     return pd.DataFrame(columns)
 
@@ -446,7 +442,15 @@ def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HT
         line += " " + text("comparisons.weighted", lang,
                            one=unit_word(study.respondent, lang, one=True),
                            member=unit_word(member, lang, one=True))
-    return small_print(line)
+    return HTML(small_print(line).data + left_out_note(_left_out(result), lang, study).data)
+
+
+def _left_out(result: GroupComparison) -> list[Pool]:
+    """What each theme's test left out, as :class:`~readiness_analysis.stats.disclosure.Pool`."""
+    overall = result.overall
+    return [Pool(np.zeros(0, dtype=bool), int(row.n_groups), int(row.n),
+                 int(row.excluded_institutions), int(row.n_excluded))
+            for row in overall.itertuples()]
 
 
 def _family(result: GroupComparison, lang: str) -> str:
@@ -465,7 +469,7 @@ def _adjusted_header(result: GroupComparison, lang: str) -> str:
     return text("comparisons.p_adjusted", lang, method=method)
 
 
-def _note(row, lang: str) -> str:
+def _note(row, lang: str, units: str = "") -> str:
     """Which p-value a tested theme has, or why a theme was not tested.
 
     Worded by the catalogue (``comparisons.*``, ``compare_note.*``); ``stats.compare``
@@ -482,6 +486,9 @@ def _note(row, lang: str) -> str:
         return text("compare_note.one_group", lang)
     if row.status == STATUS_CONSTANT:
         return text("compare_note.all_equal", lang)
+    if row.status == STATUS_FEW_INSTITUTIONS:
+        return text("disclosure.compare_withheld", lang, min_institutions=MIN_INSTITUTIONS,
+                    units=units)
     if row.status == STATUS_TOO_SMALL and row.min_group_n < MIN_N:
         return text("compare_note.smallest", lang, group=row.smallest, min_n=MIN_N,
                     scores=count(int(row.min_group_n), "plural.score", lang))
@@ -509,7 +516,8 @@ def factor_table(data: ReportData, valence: str, lang: str = DEFAULT_LANGUAGE) -
     """Codes of one valence by number of fragments and interviews' institutions.
 
     A fragment can carry several codes, so the fragment column does not add up to the
-    number of fragments; its header says so and gives that number.
+    number of fragments; its header says so and gives that number. The recommendation
+    column gives the recommendation's number in the study, not its id ("3", not "R3").
     """
     chosen = data.fragments[data.fragments["valence"] == valence]
     book = load_codebook()
@@ -520,8 +528,15 @@ def factor_table(data: ReportData, valence: str, lang: str = DEFAULT_LANGUAGE) -
              t["interviews"], t["columns.recommendation"])
     frame = pd.DataFrame({names[0]: counts["label"], names[1]: counts["fragments"],
                           names[2]: counts["interviews"],
-                          names[3]: [book[c].recommendation for c in counts["code"]]})
+                          names[3]: [_rec_number(data, book[c].recommendation)
+                                     for c in counts["code"]]})
     return frame if counts["interviews"].notna().any() else frame.drop(columns=names[2])
+
+
+def _rec_number(data: ReportData, rec_id: str | None) -> int | str:
+    """A recommendation's number in the study (``"R3"`` → 3); an id it lacks as it is."""
+    ids = data.study.recommendation_ids
+    return ids.index(rec_id) + 1 if rec_id in ids else ("" if rec_id is None else rec_id)
 
 
 def factor_block(data: ReportData, valence: str, lang: str = DEFAULT_LANGUAGE) -> HTML:
@@ -605,26 +620,49 @@ def study_recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
 
 
 def joint_display_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Scan scores next to coded barriers and enablers per recommendation (pooled)."""
-    return joint_display(latest_pooled(data), data.fragments, data.instrument,
-                         load_codebook(), lang, links=data.study.links(data.instrument))
+    """Scan scores next to coded barriers and enablers per recommendation (pooled).
+
+    Each recommendation by its number in the study ("3", not the id "R3").
+    """
+    frame = joint_display(latest_pooled(data), data.fragments, data.instrument,
+                          load_codebook(), lang, links=data.study.links(data.instrument))
+    first = frame.columns[0]
+    return frame.assign(**{first: [_rec_number(data, r) for r in frame[first]]})
 
 
 def structure_check(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
-    """Exploratory factor analysis of the items when n allows, else the reason it does not."""
+    """Exploratory factor analysis of the items when n allows, else the reason it does not.
+
+    A pooled figure: only respondents of institutions with at least ``MIN_CELL`` complete
+    respondents (the analysis uses complete rows only) in their wave count, and nothing is
+    fitted unless ``MIN_INSTITUTIONS`` institutions qualify
+    (:func:`readiness_analysis.stats.disclosure.pool`).
+    """
     items = data.responses[[i for i in data.instrument.item_ids if i in data.responses]]
+    kept = pool(data.responses, items.notna().all(axis=1))
+    if not kept.shown:  # too few complete answers in all is the plainer reason
+        if len(items.dropna()) < structure.needed_respondents(items.shape[1]):
+            return _no_structure(items, lang)
+        return prose(text("disclosure.withheld", lang, min_institutions=MIN_INSTITUTIONS,
+                          units=unit_noun(data.study, lang)))
+    items = items[kept.rows]
     themes = {i.id: i.theme for i in data.instrument.items}
     try:
         result = structure.explore_structure(items, themes=themes)
     except structure.TooFewRespondentsError:
-        return prose(text("structure.none", lang, n=len(items.dropna()), n_items=items.shape[1],
-                          needed=structure.needed_respondents(items.shape[1]),
-                          min_n=structure.MIN_N, min_per_item=structure.MIN_PER_ITEM))
+        return _no_structure(items, lang)
     except structure.StructureError:
         return prose(text("structure.not_possible", lang))
     share = result.items["as_expected"].mean()
     return prose(text("structure.factors", lang, factors=result.n_factors, n=result.n,
                       share=number(share * 100, lang, "{:.0f}%")))
+
+
+def _no_structure(items: pd.DataFrame, lang: str) -> HTML:
+    """Why there is no factor analysis: too few complete respondents for these items."""
+    return prose(text("structure.none", lang, n=len(items.dropna()), n_items=items.shape[1],
+                      needed=structure.needed_respondents(items.shape[1]),
+                      min_n=structure.MIN_N, min_per_item=structure.MIN_PER_ITEM))
 
 
 def agreement_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

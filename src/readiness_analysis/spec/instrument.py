@@ -198,6 +198,10 @@ class Instrument:
     ``index`` names the mean of all theme scores and ``profile`` the chart of the theme
     scores in the reports (e.g. "Readiness-index", "Readiness-profiel"); empty, the
     reports use general words ("Totaalscore", "Profiel per thema").
+
+    ``respondent_roles`` (the file's optional ``roles:`` block) are the roles a scan's
+    ``role`` column may hold, id -> label by language, in report order; empty, any role
+    is allowed and is its own label (:mod:`readiness_analysis.io.perspectives`).
     """
 
     id: str
@@ -214,6 +218,7 @@ class Instrument:
     scales: dict[str, Scale] = field(default_factory=dict)
     index: dict[str, str] = field(default_factory=Localised)
     profile: dict[str, str] = field(default_factory=Localised)
+    respondent_roles: dict[str, Localised] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:
@@ -310,6 +315,19 @@ class Instrument:
     def theme_label(self, theme_id: str, lang: str = "nl") -> str:
         """Label of a theme in ``lang`` (``nl`` or ``en``)."""
         return self.theme(theme_id).label[lang]
+
+    def role_label(self, role: str, lang: str = "nl") -> str:
+        """The label of a respondent role (its ``roles:`` entry); undeclared: the value itself.
+
+        Examples
+        --------
+        >>> roles = {"docent": Localised({"nl": "Docenten", "en": "Teachers"})}
+        >>> inst = replace(load_instrument(), respondent_roles=roles)
+        >>> inst.role_label("docent", "en"), inst.role_label("stagiair")
+        ('Teachers', 'stagiair')
+        """
+        labels = self.respondent_roles.get(role)
+        return role if labels is None else labels[lang]
 
 
 def load_instrument(path: str | Path | None = None) -> Instrument:
@@ -460,7 +478,36 @@ def _build(raw: Any, source: str) -> Instrument:
                  else Localised()),
         source=source,
         scales={**scales, DEFAULT_SCALE: default},
+        respondent_roles=_build_roles(raw.get("roles"), source),
     )
+
+
+def _build_roles(raw: Any, source: str) -> dict[str, Localised]:
+    """The optional ``roles:`` block: role id -> label by language, in the file's order.
+
+    Without it any role in an export is its own label; with it, an export's role must be
+    one of these ids or labels (:mod:`readiness_analysis.io.perspectives`).
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise InstrumentError(f"roles must be a mapping of role ids to labels, not "
+                              f"{_kind(raw)}", file=source,
+                              hint="e.g. roles: {docent: {nl: Docenten, en: Teachers}}")
+    roles: dict[str, Localised] = {}
+    names: dict[str, str] = {}  # every id and label, as answers are matched -> its role
+    for key, label in raw.items():
+        role = _text(key, source, "a role id").strip()
+        if not role or role in roles:
+            raise InstrumentError(f"role id {role!r} is empty or given twice", file=source,
+                                  hint="give every role one unique id")
+        roles[role] = _labels(label, source, f"role {role!r}")
+        for name in {normalise_label(n) for n in (role, *roles[role].values())}:
+            if names.setdefault(name, role) != role:
+                raise InstrumentError(
+                    f"roles {names[name]!r} and {role!r} share the id or label {name!r}",
+                    file=source, hint="give every role labels of its own")
+    return roles
 
 
 def _build_scales(raw: dict[str, Any], source: str) -> dict[str, Scale]:

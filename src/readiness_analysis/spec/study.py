@@ -21,6 +21,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -71,7 +72,9 @@ class Recommendation:
     """One recommendation of the study, with the instrument themes it rests on.
 
     ``with_definition``: the study's definition (e.g. the HAN Blended Leren Bloem) is
-    shown with this recommendation.
+    shown with this recommendation. ``first_step`` is the concrete first step the study
+    suggests and ``concerns`` who in the school it concerns ("directie en teamleiders");
+    both may be empty, when the study does not say.
     """
 
     id: str
@@ -81,6 +84,8 @@ class Recommendation:
     links: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
     with_definition: bool = False
+    first_step: Localised = field(default_factory=Localised)
+    concerns: Localised = field(default_factory=Localised)
 
 
 @dataclass(frozen=True)
@@ -370,9 +375,7 @@ def _recommendation(raw: dict, source: str) -> Recommendation:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _fail(f"{key} of {where} must be a list of texts", source)
     for link in links:
-        if not link.startswith(("https://", "http://")):
-            raise _fail(f"link {link!r} of {where} is not a web address", source,
-                        hint="write it in full, starting with https://")
+        _check_link(link, where, source)
     with_definition = raw.get("with_definition", False)
     if not isinstance(with_definition, bool):
         raise _fail(f"with_definition of {where} must be true or false", source)
@@ -380,7 +383,34 @@ def _recommendation(raw: dict, source: str) -> Recommendation:
         str(raw["id"]), _texts(raw.get("title"), source, f"title of {where}", required=True),
         _texts(raw.get("summary"), source, f"summary of {where}"),
         _texts(raw.get("tip"), source, f"tip of {where}"), tuple(links), tuple(themes),
-        with_definition)
+        with_definition, _texts(raw.get("first_step"), source, f"first_step of {where}"),
+        _texts(raw.get("concerns"), source, f"concerns of {where}"))
+
+
+def _check_link(link: str, where: str, source: str) -> None:
+    """Refuse a link that is not a plain http(s) web address (a report makes it an anchor).
+
+    Examples
+    --------
+    >>> _check_link("https://npuls.nl", "recommendation 'R4'", "s.yaml")
+    >>> _check_link("javascript:alert(1)", "recommendation 'R4'", "s.yaml")
+    Traceback (most recent call last):
+    ...
+    readiness_analysis.core.errors.StudyError: s.yaml: link 'javascript:alert(1)' of \
+recommendation 'R4' is not a web address (write it in full, starting with https://)
+    """
+    parts = urlsplit(link)
+    if parts.scheme not in ("https", "http") or not parts.netloc or not link.startswith(
+            f"{parts.scheme}://"):
+        raise _fail(f"link {link!r} of {where} is not a web address", source,
+                    hint="write it in full, starting with https://")
+    if any(c in _UNSAFE_IN_LINK or not c.isprintable() for c in link):
+        raise _fail(f"link {link!r} of {where} holds a space, quote, bracket or control "
+                    "character", source, hint="percent-encode it (a space is %20) or remove it")
+
+
+# Characters a web address never holds unencoded (RFC 3986); some could end an anchor.
+_UNSAFE_IN_LINK = frozenset(" \"<>`\\{}|^")
 
 
 def _beside(folder: Path | Traversable, name: Any, source: str, key: str) -> Traversable:

@@ -69,6 +69,7 @@ Sampling*, Wiley.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -83,6 +84,7 @@ from scipy import stats
 
 from readiness_analysis.core.errors import ComparisonError, TooFewScoresError
 from readiness_analysis.stats.bootstrap import _effective_n, _Sample
+from readiness_analysis.stats.disclosure import MIN_CELL, MIN_INSTITUTIONS, pool
 from readiness_analysis.stats.groups import teacher_weights
 
 __all__ = [
@@ -102,6 +104,7 @@ __all__ = [
     "P_PERMUTATION",
     "SEED",
     "STATUS_CONSTANT",
+    "STATUS_FEW_INSTITUTIONS",
     "STATUS_OK",
     "STATUS_ONE_GROUP",
     "STATUS_TOO_SMALL",
@@ -110,6 +113,7 @@ __all__ = [
     "ModelResult",
     "TooFewScoresError",
     "compare_groups",
+    "compare_institutions",
     "compare_waves",
     "model_differences",
 ]
@@ -146,6 +150,8 @@ STATUS_OK = "ok"
 STATUS_TOO_SMALL = "n too small"
 STATUS_ONE_GROUP = "one group"
 STATUS_CONSTANT = "all scores equal"
+#: A theme of :func:`compare_institutions` with fewer than MIN_INSTITUTIONS qualifying.
+STATUS_FEW_INSTITUTIONS = "too few institutions"
 
 #: Columns of :attr:`GroupComparison.overall` after the theme column.
 GROUP_COLUMNS: tuple[str, ...] = (
@@ -463,6 +469,86 @@ def compare_groups(
         n_permutations=n_permutations,
         weighted=weighted,
     )
+
+
+def compare_institutions(
+    scores: pd.DataFrame,
+    *,
+    wave: object = "latest",
+    weighted: bool = False,
+    min_cell: int = MIN_CELL,
+    min_institutions: int = MIN_INSTITUTIONS,
+    **options: object,
+) -> GroupComparison:
+    """:func:`compare_groups` of the institutions under the reports' disclosure rule.
+
+    Per theme of the wave compared, only institutions with at least ``min_cell`` scores
+    take part (:func:`readiness_analysis.stats.disclosure.pool`): a small institution is
+    left out instead of stopping the test, and its scores cannot be worked back from H or
+    p. A theme with fewer than ``min_institutions`` qualifying institutions is not tested
+    (``status`` :data:`STATUS_FEW_INSTITUTIONS`, no statistics) and stays out of the
+    adjustment family: with two, each institution could learn about the other's scores
+    from its own and the test. ``overall`` has two more columns: ``n_excluded`` (scores
+    left out) and ``excluded_institutions`` (institutions left out).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        As for :func:`compare_groups`, grouped by ``institution``.
+    wave, weighted : optional
+        As for :func:`compare_groups`.
+    min_cell, min_institutions : int
+        :data:`~readiness_analysis.stats.disclosure.MIN_CELL` and
+        :data:`~readiness_analysis.stats.disclosure.MIN_INSTITUTIONS`.
+    **options
+        Passed on to :func:`compare_groups` (``adjust``, ``pairwise``, ``n_permutations``,
+        ``seed``, ``min_n``, ``min_total``).
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"institution": list("AAAABBBBCCCCD"), "theme": "vision",
+    ...                        "score": [1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 1]})
+    >>> row = compare_institutions(scores).overall.iloc[0]
+    >>> row["status"], int(row["n_groups"]), int(row["n_excluded"])
+    ('ok', 3, 1)
+    >>> row = compare_institutions(scores[scores["institution"] != "C"]).overall.iloc[0]
+    >>> row["status"], bool(np.isnan(row["h"]))
+    ('too few institutions', True)
+    """
+    _prepare(scores, ["institution"], "theme", "score")  # says what is wrong with the table
+    chosen, used = _select_wave(scores, wave, "wave", "institution")
+    chosen = chosen.dropna(subset=["institution", "theme"])
+    pools, kept, alone = {}, [], set()
+    for (theme,), rows in _by(chosen, ["theme"]):
+        pools[theme] = pool(rows, rows["score"].notna(), min_n=min_cell,
+                            min_institutions=min_institutions)
+        if rows["institution"].nunique() < 2:  # "one group": nothing is tested anyway
+            alone.add(theme)
+            kept.append(rows)
+        elif pools[theme].shown:
+            kept.append(rows[pools[theme].rows])
+    result = compare_groups(pd.concat(kept) if kept else chosen.iloc[:0], "institution",
+                            wave="all", weighted=weighted, **options)
+    tested = result.overall.set_index("theme")
+    rows = []
+    for theme, part in pools.items():
+        row = (tested.loc[theme].to_dict() if part.shown or theme in alone
+               else _withheld_row(part.respondents, part.institutions, min_cell,
+                                  min_institutions))
+        rows.append({"theme": theme, **row, "n_excluded": part.excluded_respondents,
+                     "excluded_institutions": part.excluded_institutions})
+    overall = pd.DataFrame(rows, columns=["theme", *GROUP_COLUMNS, "n_excluded",
+                                          "excluded_institutions"])
+    return dataclasses.replace(result, overall=overall, wave=used)
+
+
+def _withheld_row(n: int, institutions: int, min_cell: int, min_institutions: int) -> dict:
+    """The overall row of a theme that the two-institution rule keeps from testing."""
+    row = dict.fromkeys(GROUP_COLUMNS, np.nan)
+    row.update(status=STATUS_FEW_INSTITUTIONS, p_method="", n=n, n_groups=institutions,
+               smallest=None, note=f"{institutions} institution(s) with at least {min_cell} "
+               f"scores (fewer than {min_institutions}): not tested")
+    return row
 
 
 def compare_waves(

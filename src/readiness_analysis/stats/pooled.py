@@ -13,7 +13,12 @@ from collections.abc import Mapping
 import pandas as pd
 
 from readiness_analysis.stats.bootstrap import bootstrap_means
-from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
+from readiness_analysis.stats.disclosure import (
+    MIN_CELL,
+    MIN_INSTITUTIONS,
+    suppress_few_institutions,
+    suppress_small_cells,
+)
 from readiness_analysis.stats.scores import summarise_scores
 
 __all__ = ["pooled_scores", "summarise_all"]
@@ -21,7 +26,8 @@ __all__ = ["pooled_scores", "summarise_all"]
 
 def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, float] = 4.0,
                   weighted: bool = False, seed: int = 2023, min_n: int = MIN_CELL,
-                  bounds: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+                  bounds: Mapping[str, tuple[float, float]] | None = None,
+                  min_institutions: int = MIN_INSTITUTIONS) -> pd.DataFrame:
     """Per-institution and pooled summaries with CIs, safe against small cells.
 
     Institution rows (``institution``, ``wave``, ``theme``) with fewer than ``min_n``
@@ -32,7 +38,10 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, floa
     other institutions' own figures never gives away a suppressed institution's figure
     (complementary disclosure). ``n_institutions`` and ``n_excluded`` say what a pooled
     row covers: institutions pooled, and respondents left out; a wave and theme without
-    any large enough institution keeps a row with ``n`` 0 and no statistics.
+    any large enough institution keeps a row with ``n`` 0 and no statistics. A pooled row
+    over fewer than ``MIN_INSTITUTIONS`` (3) institutions keeps its counts but no
+    statistics either (:func:`readiness_analysis.stats.disclosure.suppress_few_institutions`):
+    with two, each could work out the other's figures from its own and the pooled one.
 
     Parameters
     ----------
@@ -45,6 +54,9 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, floa
         Seed of the bootstrap intervals.
     min_n : int
         Smallest cell shown and pooled (``MIN_CELL``).
+    min_institutions : int
+        Fewest qualifying institutions of a pooled row with statistics
+        (``MIN_INSTITUTIONS``).
     bounds : mapping, optional
         The lowest and highest possible score per theme
         (:func:`readiness_analysis.stats.scores.scale_bounds`). Intervals are clipped to
@@ -63,12 +75,19 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, floa
 
     Examples
     --------
-    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2, "wave": 1,
-    ...                    "theme": "vision", "n_teachers": 1,
-    ...                    "score": [2.0, 3.0, 4.0, 5.0, 5.0]})
+    >>> df = pd.DataFrame({"institution": ["A"] * 3 + ["B"] * 2 + ["C"] * 3 + ["D"] * 3,
+    ...                    "wave": 1, "theme": "vision", "n_teachers": 1,
+    ...                    "score": [2.0, 3.0, 4.0, 5.0, 5.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0]})
     >>> s = summarise_all(df)
-    >>> s[["n", "mean", "n_institutions", "n_excluded", "suppressed"]].values.tolist()
-    [[3, 3.0, 1, 0, False], [2, nan, 1, 0, True], [3, 3.0, 1, 2, False]]
+    >>> s.round(2)[["n", "mean", "n_institutions", "n_excluded", "suppressed"]].values.tolist()[-2:]
+    [[3, 4.0, 1, 0, False], [9, 3.33, 3, 2, False]]
+
+    B (2 respondents) is left out of the pooled row. Without D, two institutions
+    qualify, and the pooled row shows no mean:
+
+    >>> s = summarise_all(df[df["institution"] != "D"])
+    >>> s[["n", "mean", "n_institutions", "suppressed"]].values.tolist()[-1]
+    [6, nan, 2, True]
     """
     own = _summary(scores, ["institution", "wave"], agree_from, weighted, seed)
     own = own.assign(n_institutions=1, n_excluded=0)
@@ -76,7 +95,7 @@ def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, floa
     summary = pd.concat([own, pooled], ignore_index=True)
     if bounds is not None:
         summary = _clipped(summary, bounds)
-    return suppress_small_cells(summary, min_n)
+    return suppress_few_institutions(suppress_small_cells(summary, min_n), min_institutions)
 
 
 def _clipped(summary: pd.DataFrame, bounds: Mapping[str, tuple[float, float]]) -> pd.DataFrame:

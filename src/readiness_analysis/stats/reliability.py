@@ -25,6 +25,11 @@ Limits (what a report may show; :func:`reliability` itself always computes):
 - Rows are respondents as answered: in the scan an interview, which may be the joint
   answer of several teachers. Alpha and omega then describe the consistency of group
   answers, not the reliability of one teacher's answers.
+- Pooled over institutions, a report feeds this function only the respondents of
+  institutions with at least ``MIN_CELL`` of them, and shows nothing unless
+  ``MIN_INSTITUTIONS`` institutions qualify (:mod:`readiness_analysis.stats.disclosure`;
+  :func:`readiness_analysis.report.reliability.reliability_pools`): otherwise a school
+  could rebuild a small school's answers from the printed alpha and omega.
 
 References for the limits: Yurdugül, H. (2008). Minimum sample size for Cronbach's
 coefficient alpha: a Monte-Carlo study. *Hacettepe University Journal of Education*, 35,
