@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# pytest-xdist workers for make test: one per core (the suite is mostly notebook builds).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help report test lint notebooks benchmark demo-data clean
@@ -23,7 +25,7 @@ report: $(STAMP) ## Clean the demo data and build every report into reports/
 
 test: $(STAMP) ## Lint, then run the whole test suite (notebooks included)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check .
