@@ -137,6 +137,22 @@ def test_every_demo_report_prints_with_every_column_alt_text_and_banner(printed)
     assert alt_texts(institution.read_text(encoding="utf-8")), "no figure to check"
 
 
+def test_page_one_of_every_institution_pdf_holds_the_decision(printed):
+    result, reports, _, _ = printed
+    institutions = [r for r in result.reports if r.path.startswith("institutions/")]
+    assert len(institutions) == 3
+    for report in institutions:
+        page = (reports / report.path).read_text(encoding="utf-8")
+        summary = re.search(r"<ul class=.priorities.>(.*?)</ul>", page, re.S).group(1)
+        titles = [_plain(t) for t in re.findall(r"<strong>(.*?)</strong>", summary)]
+        assert len(titles) >= 3, report.path  # the first three places, ties kept whole
+        reader = pypdf.PdfReader(pdf_path(reports / report.path))
+        first = _squeezed(reader.pages[0].extract_text())
+        for words in ["Wie deden mee", "Eerst aanpakken", "Sterke punten", *titles]:
+            assert _squeezed(words) in first, (report.path, words)
+        assert _squeezed("Wat nu te doen") not in first  # the summary ends page one
+
+
 def test_the_pdf_has_page_numbers(printed):
     _, reports, pdfs, _ = printed
     reader = pypdf.PdfReader(reports / pdfs[0].path)

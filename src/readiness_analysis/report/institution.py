@@ -42,6 +42,7 @@ from readiness_analysis.report.labels import (
     spelled,
     theme_labels,
     unit_noun,
+    unit_word,
     valence_label,
     who,
 )
@@ -142,7 +143,7 @@ def _reading(row, data: ReportData, lang: str) -> str:
     pooled = latest_pooled(data).set_index("theme")["mean"]
     labels = ", ".join(in_sentence(data.instrument.theme_label(t, lang)) for t in row.conditions)
     if row.basis in ("interviews", "none"):
-        parts = [text("ranking.scan_small", lang,
+        parts = [text("ranking.scan_small", lang, units=unit_noun(data.study, lang),
                       pooled=_mean_of(pooled, row.conditions or row.strengths, lang))]
     elif not row.conditions:
         parts = [text("rank_check.strengths_only", lang)]
@@ -287,7 +288,7 @@ def _priorities_part(data: ReportData, lang: str) -> str:
     basis = ranking_basis(data)
     n_recs = len(data.study.recommendations)
     words = {"called": called(data.study, lang), "n_recs": spelled(n_recs, lang),
-             "top": spelled(min(TOP, n_recs), lang)}
+             "top": spelled(min(TOP, n_recs), lang), "units": unit_noun(data.study, lang)}
     ranked = basis != "none" and n_recs > 1
     shown = first_priorities(data)
     if ranked:  # a tie across the last place shown brings in all who share it
@@ -510,7 +511,9 @@ def priority_rule(lang: str = DEFAULT_LANGUAGE, basis: str = "scan+interviews", 
     True
     """
     named = called(study, lang) if study is not None else text("study_called", lang)
-    rule = text(_RULES[basis], lang, why=why, scan_weight=_percent(SCAN_WEIGHT, lang),
+    units = unit_noun(study, lang) if study is not None else unit_word("respondent", lang)
+    rule = text(_RULES[basis], lang, why=why, units=units,
+                scan_weight=_percent(SCAN_WEIGHT, lang),
                 interview_weight=_percent(1 - SCAN_WEIGHT, lang), called=named)
     if wave is not None and basis != "none":
         rule += " " + text("ranking.rule_wave", lang, wave=wave)
