@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 
-from readiness_analysis.report import plots
+from readiness_analysis.report import plots, trend
 from readiness_analysis.report.html import figure, min_text_px
 from readiness_analysis.report.labels import theme_labels
 from readiness_analysis.stats.itemstats import answer_shares
@@ -112,7 +112,10 @@ def _figures(instrument, lang: str = "nl") -> dict[str, plt.Figure]:
     return {"profile": plots.theme_profile(own, own.assign(mean=3.0), instrument, lang=lang),
             "boxes": plots.score_distribution(scores, instrument, lang=lang),
             "answers": plots.diverging_answers(answer_shares(_answers(instrument), instrument),
-                                               instrument, lang=lang)}
+                                               instrument, lang=lang),
+            "change": trend.change_figure(pd.DataFrame({
+                "theme": THEMES, "wave_from": 1, "wave_to": 2, "mean_from": [2.0, 3.0, 2.5, 4.0],
+                "mean_to": [2.6, 2.8, 2.5, 4.2]}), instrument, lang)}
 
 
 def _png_width(block: str) -> int:
@@ -120,7 +123,7 @@ def _png_width(block: str) -> int:
     return struct.unpack(">I", data[16:20])[0]  # the PNG header's width
 
 
-@pytest.mark.parametrize("kind", ["profile", "boxes", "answers"])
+@pytest.mark.parametrize("kind", ["profile", "boxes", "answers", "change"])
 def test_figure_text_is_at_least_10_px_in_a_phone_column(instrument, kind):
     fig = _figures(instrument)[kind]
     for other in _figures(instrument).values():

@@ -344,7 +344,8 @@ def _plain_reason(row, data: ReportData, lang: str) -> str:
     if row.conditions and row.basis not in ("interviews", "none"):
         own = _own_summary(data).set_index("theme")["mean"]
         pooled = latest_pooled(data).set_index("theme")["mean"]
-        themes = _listed([data.instrument.theme_label(t, lang) for t in row.conditions], lang)
+        themes = _listed([in_sentence(data.instrument.theme_label(t, lang))
+                          for t in row.conditions], lang)
         parts.append(_with_pooled("page_one.reason", lang,
                                   _mean_of(pooled, row.conditions, lang), themes=themes,
                                   own=_mean_of(own, row.conditions, lang)))

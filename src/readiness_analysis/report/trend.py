@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 
 from readiness_analysis.report.labels import in_sentence, theme_labels
 from readiness_analysis.report.numbers import number
-from readiness_analysis.report.plots import figure_text, scale_panels
+from readiness_analysis.report.plots import FIGURE_WIDTH, TEXT_PT, figure_text, scale_panels
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import Instrument
 from readiness_analysis.stats.disclosure import suppress_small_cells
@@ -25,8 +25,6 @@ from readiness_analysis.stats.disclosure import suppress_small_cells
 __all__ = ["change_figure", "change_line", "clear_changes", "last_change"]
 
 _FROM, _TO = "#9aa5b1", "#1b6ca8"
-_WIDTH = 5.5  # inches: at 100 dpi the PNG stays readable when a phone shrinks it to 350 px
-_FONT = 11
 
 
 def last_change(changes: pd.DataFrame | None) -> pd.DataFrame:
@@ -119,8 +117,9 @@ def change_figure(change: pd.DataFrame, instrument: Instrument,
     labels = {t: figure_text(label) for t, label in theme_labels(instrument, lang).items()}
     panels = scale_panels(instrument, change["theme"])
     rows = [len(themes) for _, themes in panels]
+    # As wide as the other column figures, so that a phone shows its text at >= 10 px.
     fig, axes = plt.subplots(len(panels), 1, squeeze=False, dpi=100,
-                             figsize=(_WIDTH, 0.34 * sum(rows) + 1.0 * len(panels)),
+                             figsize=(FIGURE_WIDTH, 0.34 * sum(rows) + 1.0 * len(panels)),
                              gridspec_kw={"height_ratios": [r + 1 for r in rows]})
     wave_from, wave_to = int(change["wave_from"].iloc[0]), int(change["wave_to"].iloc[0])
     for ax, (scale, themes) in zip(axes[:, 0], panels, strict=True):
@@ -131,15 +130,15 @@ def change_figure(change: pd.DataFrame, instrument: Instrument,
                    label=figure_text(text("trend.wave", lang, wave=wave_from)))
         ax.scatter(part["mean_to"], y, color=_TO, s=44, zorder=3,
                    label=figure_text(text("trend.wave", lang, wave=wave_to)))
-        ax.set_yticks(list(y), [labels.get(t, figure_text(t)) for t in themes], fontsize=_FONT)
+        ax.set_yticks(list(y), [labels.get(t, figure_text(t)) for t in themes], fontsize=TEXT_PT)
         ax.invert_yaxis()
         ax.set_xlim(scale.min, scale.max)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, lang, "{:.1f}")))
-        ax.tick_params(axis="x", labelsize=_FONT)
+        ax.tick_params(axis="x", labelsize=TEXT_PT)
         ax.grid(axis="x", color="#e4e7eb", linewidth=0.8)
         ax.set_axisbelow(True)
     axes[-1, 0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.5 / sum(rows)),
-                       ncol=2, frameon=False, fontsize=_FONT)
+                       ncol=2, frameon=False, fontsize=TEXT_PT)
     sns.despine(fig)
     fig.tight_layout()
     return fig
