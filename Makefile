@@ -25,7 +25,8 @@ report: $(STAMP) ## Clean the demo data and build every report into reports/
 
 test: $(STAMP) ## Lint, then run the whole test suite (notebooks included)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not serial"
+	$(BIN)/python -m pytest -m serial --durations=0
 
 lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check .

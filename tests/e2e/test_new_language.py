@@ -19,6 +19,11 @@ from readiness_analysis.build.pipeline import build
 from readiness_analysis.cli import _parser
 from readiness_analysis.report import numbers, text
 
+# The stub catalogue is a file in the installed package while these tests run: every
+# other test would see a third language (and a changed package fingerprint), so make test
+# runs them alone, after the parallel run (marker "serial").
+pytestmark = pytest.mark.serial
+
 STUB = "xx"
 MARK = "ẋ"
 LOCALE = Path(str(resources.files("readiness_analysis.report"))) / "locale"

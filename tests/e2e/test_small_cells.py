@@ -94,7 +94,8 @@ def test_study_distribution_figure_names_what_it_left_out(small_build):
     data = load_report_data(small_build / "p")
     caption = re.search(r"<figcaption>(.*?)</figcaption>",
                         distribution_figure(data, "en").data).group(1)
-    assert "wave 2" in caption and "fewer than 3 respondents" in caption and SMALL in caption
+    # the demo study counts interviews, and the caption says so
+    assert "wave 2" in caption and "fewer than 3 interviews" in caption and SMALL in caption
 
 
 # --- pooled figures -----------------------------------------------------------------------
@@ -254,5 +255,5 @@ def test_small_institution_is_suppressed_in_figure_data_and_tables(tmp_path, not
     own, _ = institution.profile_data(data)
     assert own["mean"].isna().all() and own["suppressed"].all()
     text = (tmp_path / "r" / "institutions" / "instelling-b.html").read_text()
-    assert "Minder dan 3 respondenten" in text
+    assert "Minder dan 3 interviews" in text  # the study's unit, not "respondenten"
     assert not re.search(r"<td>Visie en beleid</td>\s*<td>2</td>\s*<td>\d", text)

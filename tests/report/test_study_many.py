@@ -21,7 +21,7 @@ import pytest
 from readiness_analysis.report import study
 from readiness_analysis.report.data import ReportData
 from readiness_analysis.report.html import table as html_table
-from readiness_analysis.report.labels import theme_labels
+from readiness_analysis.report.labels import theme_labels, unit_noun
 from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import catalogue
 from readiness_analysis.stats.disclosure import MIN_CELL
@@ -247,7 +247,8 @@ def test_a_theme_with_every_cell_suppressed_draws_nothing_and_says_why(datasets,
     [(wide, _, _, caption)] = captured
     [points] = [line for line in wide.axes[0].lines if line.get_marker() == "o"]
     assert len(points.get_xdata()) == 0
-    assert [t.get_text() for t in wide.axes[0].texts] == [f"fewer than {MIN_CELL} respondents"]
+    units = unit_noun(data.study, "en")  # the demo study counts interviews
+    assert [t.get_text() for t in wide.axes[0].texts] == [f"fewer than {MIN_CELL} {units}"]
     assert count(200, "plural.institution", "en") in caption
     row = study.institution_comparison(data, "en").iloc[0]
     assert (row["Institutions"], row["Not shown"], row["Median"]) == (0, 200, "–")

@@ -184,7 +184,7 @@ def test_an_unknown_key_or_language_is_a_readiness_error():
 
 
 def test_constants_fill_placeholders_without_the_caller():
-    assert "3" in text("suppressed", "en")
+    assert "3" in text("suppressed", "en", units="interviews")
     assert CONSTANTS["min_fragments"] == 5
     assert "from 5 on" in text("ranking.rule", "en", scan_weight="70%", interview_weight="30%",
                                called="the guide")

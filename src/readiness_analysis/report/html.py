@@ -57,7 +57,7 @@ def paragraph(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> HTML:
 
     Examples
     --------
-    >>> paragraph("suppressed", "en").data
+    >>> paragraph("suppressed", "en", units="respondents").data
     '<p>Fewer than 3 respondents: not shown.</p>'
     """
     safe = {k: html.escape(str(v)) for k, v in values.items()}

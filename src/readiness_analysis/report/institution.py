@@ -22,6 +22,7 @@ from readiness_analysis.report.data import (
     ReportData,
     fragments_supplied,
     latest_pooled,
+    latest_responses,
     latest_wave,
     scored_respondents,
     waves,
@@ -47,9 +48,10 @@ from readiness_analysis.report.labels import (
     who,
 )
 from readiness_analysis.report.numbers import number
-from readiness_analysis.report.plots import theme_profile
+from readiness_analysis.report.plots import diverging_alt, diverging_answers, theme_profile
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.study import Study
+from readiness_analysis.stats import itemstats
 from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
 from readiness_analysis.stats.ranking import (
     CLEAR_ORDER,
@@ -64,6 +66,7 @@ from readiness_analysis.stats.scores import READINESS
 
 __all__ = [
     "accounting_lines",
+    "answers_block",
     "change_part",
     "change_table",
     "first_priorities",
@@ -625,9 +628,27 @@ def profile_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """
     institution = data.own_institution()
     own, pooled = profile_data(data)
-    fig = theme_profile(own, pooled, data.instrument, lang=lang, own_label=institution)
+    fig = theme_profile(own, pooled, data.instrument, lang=lang, own_label=institution,
+                        units=unit_noun(data.study, lang))
     alt = text("profile_alt", lang, institution=institution)
     return HTML(figure(fig, alt=alt).data + pooled_note(data, lang).data)
+
+
+def answers_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """The answers per theme (latest wave) as diverging bars, or why they are not shown.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> answers_block(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    """
+    shares = itemstats.answer_shares(latest_responses(data), data.instrument,
+                                     weighted=data.weighted)
+    units = unit_noun(data.study, lang)
+    if shares.empty or shares["n"].max() < MIN_CELL:
+        return HTML(f"<p>{html.escape(text('suppressed', lang, units=units))}</p>")
+    fig = diverging_answers(shares, data.instrument, lang=lang, units=units)
+    return figure(fig, alt=diverging_alt(data.instrument, lang))
 
 
 def variation_heading(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:

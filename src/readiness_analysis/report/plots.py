@@ -22,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import patheffects, ticker
 
-from readiness_analysis.report.labels import theme_labels
+from readiness_analysis.report.labels import theme_labels, unit_word
 from readiness_analysis.report.numbers import decimal
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 from readiness_analysis.spec.instrument import Instrument, Scale
@@ -58,7 +58,8 @@ _DPI = 110
 _TICK_WRAP = 24  # characters a line of a theme name on the y axis
 
 
-def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL) -> str:
+def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL,
+                    units: str | None = None) -> str:
     """The words a figure shows in place of a suppressed group.
 
     Examples
@@ -66,7 +67,8 @@ def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL) -> str:
     >>> small_cell_note("en")
     'fewer than 3 respondents'
     """
-    return text("plots.small_cell", lang, min_cell=min_n)
+    return text("plots.small_cell", lang, min_cell=min_n,
+                units=units or unit_word("respondent", lang))
 
 
 def figure_text(value: object, limit: int = FIGURE_LABEL_MAX) -> str:
@@ -122,10 +124,11 @@ def _theme_labels(instrument: Instrument, lang: str) -> dict[str, str]:
     return {theme: figure_text(label) for theme, label in theme_labels(instrument, lang).items()}
 
 
-def _mark_small(ax: plt.Axes, rows: list[int], x: float, lang: str, min_n: int) -> None:
+def _mark_small(ax: plt.Axes, rows: list[int], x: float, lang: str, min_n: int,
+                units: str | None) -> None:
     """Write the small-cell note, in grey, on the given rows of a horizontal chart."""
     for row in rows:
-        ax.text(x, row, figure_text(small_cell_note(lang, min_n)), va="center", ha="left",
+        ax.text(x, row, figure_text(small_cell_note(lang, min_n, units)), va="center", ha="left",
                 fontsize=8, color=_GREY, style="italic")
 
 
@@ -227,6 +230,7 @@ def theme_profile(
     lang: str = DEFAULT_LANGUAGE,
     own_label: str | None = None,
     min_n: int = MIN_CELL,
+    units: str | None = None,
 ) -> plt.Figure:
     """Mean score per theme of one group (bars) against the pooled mean (markers).
 
@@ -247,6 +251,9 @@ def theme_profile(
         ``plots.this_institution``.
     min_n : int
         Smallest group shown (``MIN_CELL``).
+    units : str, optional
+        What ``n`` counts, as the small-cell note says it ("interviews"; the study's
+        :func:`~readiness_analysis.report.labels.unit_noun`); default "respondents".
 
     Examples
     --------
@@ -272,7 +279,7 @@ def theme_profile(
         order = [labels[t] for t in themes]
         mine = own[own["theme"].astype(str).isin(themes)]
         _profile_panel(ax, mine, pooled[pooled["label"].isin(order)], order, scale,
-                       own_label, lang, min_n)
+                       own_label, lang, min_n, units)
         ax.set_xlabel(_axis_label("plots.mean_axis", scale, lang, len(panels) > 1))
         ax.set_ylabel("")
         _whole_numbers(ax.xaxis, scale)
@@ -292,7 +299,8 @@ def theme_profile(
 
 
 def _profile_panel(ax: plt.Axes, own: pd.DataFrame, pooled: pd.DataFrame, order: list[str],
-                   scale: Scale, own_label: str, lang: str, min_n: int) -> None:
+                   scale: Scale, own_label: str, lang: str, min_n: int,
+                   units: str | None) -> None:
     """The bars, intervals, small-cell notes and pooled markers of the themes of one scale."""
     small = own["n"].lt(min_n) | own["mean"].isna()
     shown = own[~small]
@@ -306,7 +314,7 @@ def _profile_panel(ax: plt.Axes, own: pd.DataFrame, pooled: pd.DataFrame, order:
                                  ranked["ci_high"] - ranked["mean"]])
         _outlined([*bars.lines[1], *bars.lines[2]])
     _mark_small(ax, [order.index(label) for label in own.loc[small, "label"]],
-                scale.min + 0.05, lang, min_n)
+                scale.min + 0.05, lang, min_n, units)
     sns.scatterplot(data=pooled, y="label", x="mean",
                     color="black", marker="D", s=50, zorder=5, edgecolor="white", ax=ax,
                     label=figure_text(text("pooled", lang)))
@@ -371,6 +379,7 @@ def score_distribution(
     scores: pd.DataFrame, instrument: Instrument, *, by: str = "institution",
     lang: str = DEFAULT_LANGUAGE,
     min_n: int = MIN_CELL,
+    units: str | None = None,
 ) -> plt.Figure:
     """Box plots of respondents' theme scores, one colour per group.
 
@@ -415,7 +424,8 @@ def score_distribution(
     top = _top_legend(fig, axes[0], handles)
     bottom = 0.0
     if left_out:
-        note = text("plots.not_shown", lang, small=small_cell_note(lang, min_n), what=left_out)
+        note = text("plots.not_shown", lang, small=small_cell_note(lang, min_n, units),
+                    what=left_out)
         lines = textwrap.wrap(note, 60)  # as many lines as wrap=True draws, about
         fig.text(0.01, 0.005, note, fontsize=TEXT_PT, color=_GREY, style="italic",
                  ha="left", va="bottom", wrap=True)
@@ -514,7 +524,7 @@ def _side(k: int, side: int) -> list[str]:
 
 def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
                       lang: str = DEFAULT_LANGUAGE,
-                      min_n: int = MIN_CELL) -> plt.Figure:
+                      min_n: int = MIN_CELL, units: str | None = None) -> plt.Figure:
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral centred.
 
     Each theme's bar uses its own scale: answers below the neutral value go left of zero
@@ -538,6 +548,8 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
         A report language (a catalogue in report/locale).
     min_n : int
         Smallest number of respondents shown (``MIN_CELL``).
+    units : str, optional
+        What ``n`` counts, as in :func:`theme_profile`.
 
     Examples
     --------
@@ -558,7 +570,7 @@ def diverging_answers(shares: pd.DataFrame, instrument: Instrument, *,
     reversed_themes = {item.theme for item in instrument.items if item.reverse}
     for ax, (scale, themes) in zip(axes, panels, strict=True):
         part = data[data["theme"].astype(str).isin(themes)].iloc[::-1].copy()
-        _diverging_panel(ax, part, scale, labels, lang, min_n)
+        _diverging_panel(ax, part, scale, labels, lang, min_n, units)
         if reversed_themes & set(part["theme"].astype(str)):
             _reversal_note(ax, scale, lang)
     n = int(data["n"].max()) if len(data) else 0
@@ -648,7 +660,7 @@ def diverging_alt(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def _diverging_panel(ax: plt.Axes, data: pd.DataFrame, scale: Scale, labels: dict[str, str],
-                     lang: str, min_n: int) -> None:
+                     lang: str, min_n: int, units: str | None) -> None:
     """The stacked bars of the themes of one scale, with the scale's legend."""
     values, colours = scale.values, answer_colours(scale)
     small = (data["n"] < min_n).to_numpy()
@@ -664,7 +676,7 @@ def _diverging_panel(ax: plt.Axes, data: pd.DataFrame, scale: Scale, labels: dic
                 label=figure_text(scale.label(value, lang)), height=0.7)
         left = left + width
     ax.axvline(0, color="black", linewidth=0.8)
-    _mark_small(ax, [i for i in y if small[i]], -0.95, lang, min_n)
+    _mark_small(ax, [i for i in y if small[i]], -0.95, lang, min_n, units)
     ax.set_yticks(list(y), [labels[t] for t in data["theme"]])
     ax.set_xlim(-1, 1)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1])
@@ -695,7 +707,7 @@ def _many_style(n: int) -> dict[str, float]:
 
 
 def _many_panel(ax: plt.Axes, cells: pd.DataFrame, pooled: float, scale: Scale,
-                lang: str, size: float = 7.0) -> None:
+                lang: str, size: float = 7.0, units: str | None = None) -> None:
     """One theme: its institutions' means sorted, with intervals, and the pooled line."""
     shown = cells.dropna(subset=["mean"]).sort_values("mean", kind="stable")
     x = np.arange(1, len(shown) + 1)
@@ -711,7 +723,7 @@ def _many_panel(ax: plt.Axes, cells: pd.DataFrame, pooled: float, scale: Scale,
     if pd.notna(pooled):
         ax.axhline(pooled, color="black", linewidth=1.0)
     if shown.empty:
-        ax.text(0.5, 0.5, figure_text(small_cell_note(lang)), transform=ax.transAxes,
+        ax.text(0.5, 0.5, figure_text(small_cell_note(lang, units=units)), transform=ax.transAxes,
                 ha="center", va="center", fontsize=size, color=_GREY, style="italic")
     ax.set_xlim(0, len(shown) + 1)
     ax.set_ylim(scale.min, scale.max)
@@ -723,7 +735,7 @@ def _many_panel(ax: plt.Axes, cells: pd.DataFrame, pooled: float, scale: Scale,
 
 def institution_caterpillar(
     summary: pd.DataFrame, pooled: pd.DataFrame, instrument: Instrument, *,
-    lang: str = DEFAULT_LANGUAGE, columns: int = 3,
+    lang: str = DEFAULT_LANGUAGE, columns: int = 3, units: str | None = None,
 ) -> plt.Figure:
     """Per theme, every institution's mean (sorted) with its interval, and the pooled mean.
 
@@ -788,7 +800,7 @@ def institution_caterpillar(
             continue
         scale = scales[themes[k]]
         _many_panel(ax, by_theme[themes[k]], pooled_mean.get(themes[k], float("nan")),
-                    scale, lang, size)
+                    scale, lang, size, units)
         ax.set_title(figure_text(labels[themes[k]], 40), fontsize=size + 1, loc="left")
         if several or k % columns == 0:
             ax.set_ylabel(figure_text(text("many.mean_axis", lang, low=scale.min,

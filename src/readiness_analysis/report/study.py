@@ -243,7 +243,8 @@ def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
         return _many_figure(data, lang)
     all_waves = waves(data)
     scores = data.scores[data.scores["wave"] == all_waves[-1]] if all_waves else data.scores
-    fig = score_distribution(scores, data.instrument, lang=lang)
+    fig = score_distribution(scores, data.instrument, lang=lang,
+                             units=unit_noun(data.study, lang))
     notes = [t.get_text() for t in fig.texts]
     caption = " ".join([text("distribution_caption", lang,
                              wave=all_waves[-1] if all_waves else 1),
@@ -260,14 +261,15 @@ def _many_figure(data: ReportData, lang: str) -> HTML:
     """
     rows = _institution_rows(data)
     pooled = latest_pooled(data)
+    units = unit_noun(data.study, lang)
     wide, narrow = (institution_caterpillar(rows, pooled, data.instrument, lang=lang,
-                                            columns=k) for k in (3, 1))
+                                            columns=k, units=units) for k in (3, 1))
     hidden = _hidden_cells(rows)
     parts = [text("many.caption", lang, wave=int(rows["wave"].max()) if len(rows) else 1),
              *([text("many.weighted", lang)] if data.weighted else [])]
     if len(hidden):
         parts.append(text("many.suppressed", lang, cells=count(len(hidden), "many.cell", lang),
-                          institutions=_institutions(hidden, lang)))
+                          institutions=_institutions(hidden, lang), units=units))
     means = rows["mean"].dropna()
     alt = text("many.alt", lang, institutions=_institutions(rows, lang),
                low=number(means.min(), lang), high=number(means.max(), lang))
@@ -360,7 +362,8 @@ def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) 
     if not many_institutions(data):
         return HTML("")
     return small_print(text("many.note", lang, min_cell=MIN_CELL,
-                            institutions=_institutions(_institution_rows(data), lang)))
+                            institutions=_institutions(_institution_rows(data), lang),
+                            units=unit_noun(data.study, lang)))
 
 
 def _comparison(data: ReportData) -> GroupComparison:

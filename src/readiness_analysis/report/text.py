@@ -85,8 +85,8 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     --------
     >>> text("accounting_line", "en", raw=4, kept=2, rejected=1, blank=1)
     '4 rows read, 2 kept, 1 rejected, 1 blank (not respondents).'
-    >>> text("step.drop blank rows"), text("suppressed", "en")
-    ('Lege rijen verwijderen', 'Fewer than 3 respondents: not shown.')
+    >>> text("step.drop blank rows"), text("suppressed", "en", units="interviews")
+    ('Lege rijen verwijderen', 'Fewer than 3 interviews: not shown.')
     """
     try:
         template = catalogue(lang)[key]
