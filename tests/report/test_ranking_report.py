@@ -116,3 +116,11 @@ def test_fragment_columns_say_they_count_fragments_per_code(processed):
     header = f"Fragments with this code (of {n}; a fragment can have more than one code)"
     assert header in table.columns
     assert table[header].sum() > n  # why the header says so
+
+
+def test_every_tip_in_the_evidence_carries_its_links(demo):
+    blocks = list(institution.recommendation_blocks(demo, "nl"))
+    for rec, block in zip(institution._ranking(demo)["recommendation"], blocks, strict=True):
+        for link in demo.study.recommendation(rec).links:
+            assert f'<a href="{link}"' in block.data, (rec, link)
+    assert sum(len(r.links) for r in demo.study.recommendations) >= 5  # not vacuous

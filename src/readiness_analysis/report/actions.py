@@ -28,22 +28,20 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
 
 from readiness_analysis.core.files import excel_safe
 from readiness_analysis.core.words import Localised
-from readiness_analysis.report.common import has_section
+from readiness_analysis.report.common import has_section, tip
 from readiness_analysis.report.data import ReportData
 from readiness_analysis.report.html import heading, labelled
 from readiness_analysis.report.institution import first_priorities, place, stability_line
 from readiness_analysis.report.labels import called
 from readiness_analysis.report.numbers import locale
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
-from readiness_analysis.spec.study import Recommendation
 
 __all__ = ["PLAN_COLUMNS", "PLAN_FORMATS", "action_plan", "action_section", "link_plan",
            "list_separator",
@@ -97,51 +95,13 @@ def _title(entry: dict, lang: str) -> str:
 
 
 
-def _link_label(link: str, links: tuple[str, ...]) -> str:
-    """What a link reads as: its site ("npuls.nl"), and its page when a sibling shares the site.
-
-    Examples
-    --------
-    >>> _link_label("https://www.npuls.nl/x", ("https://www.npuls.nl/x",))
-    'npuls.nl'
-    >>> pair = ("https://a.nl/over-ons/", "https://a.nl/onderzoek-b")
-    >>> [_link_label(link, pair) for link in pair]
-    ['a.nl: over ons', 'a.nl: onderzoek b']
-    """
-    def site(url: str) -> str:
-        return urlsplit(url).netloc.lower().removeprefix("www.")
-
-    host = site(link)
-    if sum(site(other) == host for other in links) < 2:
-        return host
-    page = PurePosixPath(urlsplit(link).path.rstrip("/")).stem.replace("-", " ").strip()
-    return f"{host}: {page}" if page else host
-
-
-def _anchors(links: tuple[str, ...]) -> str:
-    """The links as escaped anchors that open in a new tab, joined by commas."""
-    return ", ".join(
-        f'<a href="{html.escape(link, quote=True)}" rel="noopener noreferrer" '
-        f'target="_blank">{html.escape(_link_label(link, links))}</a>' for link in links)
-
-
-def _tip(rec: Recommendation, named: str, lang: str) -> str:
-    """The study's tip with its links; a short note when the study gives neither."""
-    label = text("rec.tip", lang, called=named)
-    if not rec.tip and not rec.links:
-        return labelled(label, text("actions.no_tip", lang, called=named))
-    tip = html.escape(rec.tip[lang]) if rec.tip else ""
-    links = f" {text('actions.more', lang)} {_anchors(rec.links)}" if rec.links else ""
-    return f"<p><strong>{label}:</strong> {tip}{links}</p>"
-
-
 def _block(entry: dict, named: str, lang: str) -> str:
     """One priority: heading, tip, first step, who it concerns, questions to ask again."""
     rec = entry["rec"]
     title = _title(entry, lang)
     head = text("actions.block", lang, place=entry["place"], title=title) if entry["place"] \
         else title
-    parts = [f"<h3>{html.escape(head)}</h3>", _tip(rec, named, lang),
+    parts = [f"<h3>{html.escape(head)}</h3>", tip(rec, named, lang),
              labelled(text("actions.columns.first_step", lang),
                       rec.first_step[lang] if rec.first_step
                       else text("actions.no_first_step", lang, called=named)),

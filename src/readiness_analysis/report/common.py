@@ -20,7 +20,7 @@ from readiness_analysis.report.data import (
     unscored_count,
     waves,
 )
-from readiness_analysis.report.html import banner, caption, heading, prose
+from readiness_analysis.report.html import banner, caption, heading, labelled, links, prose
 from readiness_analysis.report.labels import (
     respondents,
     spelled,
@@ -31,14 +31,14 @@ from readiness_analysis.report.labels import (
 from readiness_analysis.report.numbers import count, number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.instrument import Instrument, Scale, load_instrument
-from readiness_analysis.spec.study import Study, study_for
+from readiness_analysis.spec.study import Recommendation, Study, study_for
 from readiness_analysis.stats.disclosure import MIN_INSTITUTIONS, suppress_small_cells
 from readiness_analysis.stats.scores import READINESS
 
 __all__ = ["OPTIONAL_SECTIONS", "accounting", "documents_note", "has_section",
            "instrument_note", "pooled_note", "reading_guide", "recommendation_heading",
            "recommendations_heading",
-           "scale_words", "synthetic_banner", "theme_table", "title", "unscored_line"]
+           "scale_words", "synthetic_banner", "theme_table", "tip", "title", "unscored_line"]
 
 OPTIONAL_SECTIONS = ("documents", "fragments", "recommendations", "joint", "agreement")
 """Report sections shown only when the study or the data have something for them."""
@@ -314,3 +314,23 @@ def theme_table(summary: pd.DataFrame, instrument: Instrument,
     if "wave" in shown and shown["wave"].nunique() > 1:
         out.insert(0, t["wave_column"], shown["wave"].astype(int).values)
     return out.reset_index(drop=True)
+
+
+def tip(rec: Recommendation, named: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Markup of a recommendation's tip with its links; a short note when it has neither.
+
+    ``named`` is how the study is called ("de handreiking").
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.study import load_study
+    >>> rec = load_study().recommendation("R3")
+    >>> 'href="https://npuls.nl/digitale-sectorvoorzieningen/"' in tip(rec, "the guide", "en")
+    True
+    """
+    label = text("rec.tip", lang, called=named)
+    if not rec.tip and not rec.links:
+        return labelled(label, text("actions.no_tip", lang, called=named))
+    advice = html.escape(rec.tip[lang]) if rec.tip else ""
+    more = f" {text('actions.more', lang)} {links(rec.links)}" if rec.links else ""
+    return f"<p><strong>{label}:</strong> {advice}{more}</p>"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -262,3 +264,39 @@ def responsive_figure(wide: plt.Figure, narrow: plt.Figure, *, alt: str,
                 f"data-min-text-px='{narrow_px:g}'>"
                 f"<img src='{wide_uri}' alt='{html.escape(alt, quote=True)}' "
                 f"data-min-text-px='{wide_px:g}'></picture>{_figcaption(caption)}</figure>")
+
+
+def link_label(link: str, siblings: tuple[str, ...]) -> str:
+    """What a link reads as: its site ("npuls.nl"), and its page when a sibling shares the site.
+
+    Examples
+    --------
+    >>> link_label("https://www.npuls.nl/x", ("https://www.npuls.nl/x",))
+    'npuls.nl'
+    >>> pair = ("https://a.nl/over-ons/", "https://a.nl/onderzoek-b")
+    >>> [link_label(link, pair) for link in pair]
+    ['a.nl: over ons', 'a.nl: onderzoek b']
+    """
+    def site(url: str) -> str:
+        return urlsplit(url).netloc.lower().removeprefix("www.")
+
+    host = site(link)
+    if sum(site(other) == host for other in siblings) < 2:
+        return host
+    page = PurePosixPath(urlsplit(link).path.rstrip("/")).stem.replace("-", " ").strip()
+    return f"{host}: {page}" if page else host
+
+
+def links(urls: tuple[str, ...]) -> str:
+    """Markup of web links as escaped anchors that open in a new tab, joined by commas.
+
+    Each reads as :func:`link_label` says (the site, and the page when two share a site).
+
+    Examples
+    --------
+    >>> links(("https://npuls.nl/a?b=1&c=2",))[:60]
+    '<a href="https://npuls.nl/a?b=1&amp;c=2" rel="noopener noref'
+    """
+    return ", ".join(
+        f'<a href="{html.escape(link, quote=True)}" rel="noopener noreferrer" '
+        f'target="_blank">{html.escape(link_label(link, urls))}</a>' for link in urls)

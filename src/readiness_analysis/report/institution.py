@@ -17,7 +17,12 @@ from IPython.display import HTML
 from readiness_analysis.core.clock import build_time
 from readiness_analysis.io.clean import row_account
 from readiness_analysis.report import documents, trend
-from readiness_analysis.report.common import pooled_note, recommendation_heading, unscored_line
+from readiness_analysis.report.common import (
+    pooled_note,
+    recommendation_heading,
+    tip,
+    unscored_line,
+)
 from readiness_analysis.report.data import (
     ReportData,
     fragments_supplied,
@@ -572,8 +577,8 @@ def recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
         if len(mine):
             parts += [f"<p><strong>{text('rec.quotes', lang, called=named)}</strong></p>",
                       quotes(mine).data]
-        if rec.tip:
-            parts.append(labelled(text("rec.tip", lang, called=named), rec.tip[lang]))
+        if rec.tip or rec.links:
+            parts.append(tip(rec, named, lang))
         yield HTML("".join(parts))
 
 

@@ -10,7 +10,7 @@ as typed, and a very long name is shortened (the tables keep the full name).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import matplotlib
 
@@ -184,18 +184,25 @@ class _LocaleFormatter(ticker.Formatter):
     def __init__(self, lang: str, percent: bool = False) -> None:
         self.lang, self.percent = lang, percent
 
-    def _decimals(self) -> int:
-        locs = [abs(v) * (100 if self.percent else 1) for v in self.locs]
+    def _decimals(self, values: Sequence[float]) -> int:
+        scaled = [abs(v) * (100 if self.percent else 1) for v in values]
         for k in (0, 1, 2):
-            if all(abs(v * 10 ** k - round(v * 10 ** k)) < 1e-6 for v in locs):
+            if all(abs(v * 10 ** k - round(v * 10 ** k)) < 1e-6 for v in scaled):
                 return k
         return 2
 
-    def __call__(self, value: float, pos: int | None = None) -> str:
-        k = self._decimals()
+    def _label(self, value: float, k: int) -> str:
         if self.percent:
             return decimal(abs(value) * 100, self.lang, k) + "%"
         return decimal(value, self.lang, k)
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """All tick labels of an axis with one number of decimals (the ticks' own)."""
+        k = self._decimals(values)
+        return [self._label(v, k) for v in values]
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        return self._label(value, self._decimals([value]))
 
 
 def _local_numbers(axis: matplotlib.axis.Axis, lang: str, percent: bool = False) -> None:
