@@ -50,7 +50,8 @@ def test_the_summary_shows_strengths_apart_from_needs(demo):
     need, strength = r4.split("; strength")
     assert "willingness" not in need and "time to experiment" in need
     assert "willingness" in strength
-    assert institution.strengths_line(demo, "en").startswith("Strengths (")
+    strong = institution.strengths_items(demo, "en")
+    assert strong.startswith("Willingness ") and "take no part in the ranking" in strong
 
 
 def test_published_quotes_are_not_counted_as_evidence(demo):

@@ -89,7 +89,6 @@ __all__ = [
     "recommendation_blocks",
     "stability_line",
     "strengths_items",
-    "strengths_line",
     "summary_block",
     "variation_heading",
     "variation_table",
@@ -428,34 +427,13 @@ def _equal_line(members: pd.DataFrame, data: ReportData, lang: str) -> str:
                 high=members["group_high"].iloc[0])
 
 
-def strengths_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The institution's means on the instrument's strength themes ("" when it has none).
-
-    Strengths (``role: strength`` in the instrument) are shown apart and never count as
-    need.
-
-    Examples
-    --------
-    >>> from readiness_analysis.report.data import load_report_data
-    >>> strengths_line(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
-    'Sterke punten (tellen niet mee in de rangorde): bereidheid 3,8 (alle instellingen 3,6), ...'
-    """
-    own = strengths(_own_summary(data), data.instrument)
-    if own.empty:
-        return ""
-    means = own.set_index("theme")["mean"]
-    pooled = latest_pooled(data).set_index("theme")["mean"]
-    items = ", ".join(_strength_item(t, means, pooled, data, lang) for t in own["theme"])
-    return text("rank_check.strengths", lang, items=items)
-
-
 def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
     """Page one's strengths: the strength themes, else the best themes above mid-scale.
 
-    An instrument that marks strength themes (``role: strength``) gets their means (as
-    :func:`strengths_line`, which the evidence uses). Otherwise the (at most three) themes
-    with the highest mean of this institution that lie above the middle of their scale
-    are named with their means; "" when no theme does.
+    An instrument that marks strength themes (``role: strength``) gets their means; they
+    are shown apart and never count as need. Otherwise the (at most three) themes with the
+    highest mean of this institution that lie above the middle of their scale are named
+    with their means; "" when no theme does.
 
     Examples
     --------
@@ -467,11 +445,8 @@ def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
     if own.empty:  # every theme suppressed: nothing to call strong
         return ""
     declared = strengths(own, data.instrument)
-    pooled = latest_pooled(data).set_index("theme")["mean"]
     if not declared.empty:
-        means = declared.set_index("theme")["mean"]
-        items = ", ".join(_strength_item(t, means, pooled, data, lang)
-                          for t in declared["theme"])
+        items = _strength_items(declared, data, lang)
         return text("page_one.declared", lang, items=items[:1].upper() + items[1:])
     own = own[own["theme"].astype(str) != READINESS]
     scales = own["theme"].astype(str).map(data.instrument.scale_of_theme)
@@ -479,9 +454,14 @@ def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
     best = own[own["mean"] > middle].nlargest(TOP, "mean")
     if best.empty:
         return ""
-    means = best.set_index("theme")["mean"]
-    items = ", ".join(_strength_item(t, means, pooled, data, lang) for t in best["theme"])
-    return text("page_one.highest", lang, items=items)
+    return text("page_one.highest", lang, items=_strength_items(best, data, lang))
+
+
+def _strength_items(themes: pd.DataFrame, data: ReportData, lang: str) -> str:
+    """"theme own (all institutions pooled), ..." for the rows of ``themes`` (theme, mean)."""
+    means = themes.set_index("theme")["mean"]
+    pooled = latest_pooled(data).set_index("theme")["mean"]
+    return ", ".join(_strength_item(t, means, pooled, data, lang) for t in themes["theme"])
 
 
 def _count_line(data: ReportData, lang: str) -> str:
