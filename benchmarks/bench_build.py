@@ -2,19 +2,26 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_build.py                    # 50 institutions
-    python benchmarks/bench_build.py --institutions 10  # quicker
+    python benchmarks/bench_build.py                      # 50 and 500 institutions
+    python benchmarks/bench_build.py --sizes 10 --respondents 30 --naive-sample 2  # quick
 
-In one run, on the same synthetic scan data (``--respondents`` per institution, seed 1,
-plus the demo fragments):
+For each size, in one run, on synthetic scan data (``--respondents`` per institution,
+seed 1, plus the demo fragments):
 
 1. where the time of one institution report goes: kernel start, imports, each notebook
    cell, papermill's own overhead, HTML conversion (the nbconvert CLI against the
    in-process exporter), cold against a warm kernel;
 2. the naive build: a loop calling the ``papermill`` CLI and ``jupyter nbconvert --to
-   html --no-input`` once per report (from the bin folder of this Python);
-3. ``readiness build --jobs N`` into a fresh report folder;
-4. the same command again with nothing changed (every report up to date).
+   html --no-input`` once per report (from the bin folder of this Python), for the study
+   report and ``--naive-sample`` institution reports (at 500 institutions the whole loop
+   would take hours; what is compared is the cost per report);
+3. ``readiness build --jobs N`` into a fresh report folder, and the study report's time
+   in it;
+4. the same command again with nothing changed (it should do nothing);
+5. one answer of one respondent changed: the data stage alone, then the rebuild.
+
+For where the time of one report goes cell by cell and call by call, see
+``profile_report.py``.
 
 The code and notebooks measured are a snapshot of ``src/`` and ``notebooks/`` taken at
 the start (put first on ``PYTHONPATH`` for this process, the CLIs and the kernels), so
@@ -183,19 +190,33 @@ def _nbconvert_cli(executed: Path) -> None:
                     str(executed)], check=True, capture_output=True)
 
 
-def naive_build(processed: Path, institutions: list[str], out: Path) -> int:
-    """papermill CLI + nbconvert CLI per report, one after the other."""
+def naive_build(processed: Path, institutions: list[str], out: Path, sample: int) -> int:
+    """papermill CLI + nbconvert CLI per report, one after the other: the study report and
+    the first ``sample`` institution reports (the per-report cost is what is compared)."""
     out.mkdir(parents=True, exist_ok=True)
     jobs = [("study", NOTEBOOKS / "study_report.ipynb",
              {"processed_dir": str(processed), "lang": "nl"})]
     jobs += [(f"inst{i:03d}", NOTEBOOKS / "institution_report.ipynb",
               {"institution": name, "processed_dir": str(processed), "lang": "nl"})
-             for i, name in enumerate(institutions)]
+             for i, name in enumerate(institutions[:sample])]
     for name, notebook, parameters in jobs:
         executed = out / f"{name}.ipynb"
         _papermill_cli(notebook, executed, parameters)
         _nbconvert_cli(executed)
     return len(jobs)
+
+
+def change_one_answer(raw: Path) -> str:
+    """Change one item answer of the first respondent; return that row's institution."""
+    path = raw / "scan_responses.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, row = lines[0].rstrip("\n").split(","), lines[1].rstrip("\n").split(",")
+    item = next(i for i, name in enumerate(header) if re.fullmatch(r"[A-Za-z]+\d*_\d+", name)
+                and row[i] in {"1", "2", "3", "4", "5"})
+    row[item] = "1" if row[item] != "1" else "2"
+    lines[1] = ",".join(row) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return row[header.index("institution")]
 
 
 def readiness_build(raw: Path, base: Path, jobs: int, reports: str) -> tuple[str, str]:
@@ -222,53 +243,81 @@ def snapshot(base: Path) -> None:
     sys.path.insert(0, str(base / "src"))
 
 
+def study_seconds(base: Path, reports: str) -> float:
+    """The study report's render time in the last build (manifest ``duration_s``)."""
+    import json
+
+    manifest = json.loads((base / reports / "manifest.json").read_text(encoding="utf-8"))
+    return next(e["duration_s"] for e in manifest["reports"] if e["institution"] is None)
+
+
+def one_size(base: Path, institutions: int, respondents: int, jobs: int, sample: int) -> None:
+    """Every measurement for one number of institutions (see the module docstring)."""
+    from readiness_analysis.build.prepare import prepare
+
+    print(f"\n#### {institutions} institutions x {respondents} respondents "
+          f"(+ the study report); {load()}", flush=True)
+    raw = make_data(base, institutions, respondents)
+    with Clock() as prep:
+        prepared = prepare(raw, base / "scratch")
+    n = len(prepared.institutions) + 1
+    naive = None
+    if sample:
+        breakdown(base / "scratch", prepared.institutions[0], base / "breakdown")
+        with Clock() as naive:
+            sampled = naive_build(base / "scratch", prepared.institutions, base / "naive", sample)
+    with Clock() as ours:
+        plan, line = readiness_build(raw, base, jobs, "reports")
+    fresh_study = study_seconds(base, "reports")
+    with Clock() as again:
+        again_plan, again_line = readiness_build(raw, base, jobs, "reports")
+    changed = change_one_answer(raw)
+    with Clock() as stage:  # the data stage alone, on a copy of the processed folder
+        prepare(raw, base / "scratch")
+    with Clock() as one:
+        one_plan, one_line = readiness_build(raw, base, jobs, "reports")
+
+    print(f"\n== {n} reports; {load()}")
+    print(f"  {'':48s} {'wall s':>8s} {'per report':>11s} {'CPU s':>8s} {'CPU/report':>11s}")
+    rows = [(f"readiness build --jobs {jobs}, fresh", ours.wall, ours.cpu, n)]
+    if naive is not None:
+        rows.insert(0, (f"naive: papermill + nbconvert CLI, {sampled} reports", naive.wall,
+                        naive.cpu, sampled))
+    for label, wall, cpu, count in rows:
+        print(f"  {label:48s} {wall:8.1f} {wall / count:11.2f} {cpu:8.1f} {cpu / count:11.2f}")
+    if naive is not None:
+        naive_wall, naive_cpu = naive.wall / sampled, naive.cpu / sampled
+        print(f"  per report against naive: x{naive_wall / (ours.wall / n):.1f} (wall), "
+              f"x{naive_cpu / (ours.cpu / n):.1f} (CPU)")
+    print(f"  data stage (prepare), fresh                      {prep.wall:8.1f} s")
+    print(f"  study report, rendered in the fresh build        {fresh_study:8.1f} s")
+    print(f"  rebuild, nothing changed                         {again.wall:8.2f} s "
+          f"({again.cpu:.2f} s CPU)")
+    print(f"  one answer changed at {changed}: data stage {stage.wall:.1f} s; whole rebuild "
+          f"{one.wall:.1f} s ({one.cpu:.1f} s CPU), study report "
+          f"{study_seconds(base, 'reports'):.1f} s")
+    for label, said, last in (("fresh build", plan, line), ("nothing changed", again_plan,
+                              again_line), ("one changed", one_plan, one_line)):
+        print(f"  {label} said: {said or '-'}\n    {last}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--institutions", type=int, default=50)
-    parser.add_argument("--respondents", type=int, default=6)
+    parser.add_argument("--sizes", default="50,500",
+                        help="numbers of institutions, comma-separated (default: 50,500)")
+    parser.add_argument("--respondents", type=int, default=300)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--no-naive", action="store_true",
-                        help="skip the naive build (and the one-report breakdown): quicker")
+    parser.add_argument("--naive-sample", type=int, default=5,
+                        help="institution reports the naive loop renders (0: none)")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
-    print(f"{args.institutions} institutions x {args.respondents} respondents "
-          f"(+ the study report); {load()}")
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        base = Path(tmp)
-        snapshot(base / "tree")
-        from readiness_analysis.build.prepare import prepare
-
-        raw = make_data(base, args.institutions, args.respondents)
-        with Clock() as prep:
-            prepared = prepare(raw, base / "processed")
-        print(f"prepare (clean, scores, fragments): {prep.wall:.1f} s", flush=True)
-        n = len(prepared.institutions) + 1
-        naive = None
-        if not args.no_naive:
-            breakdown(base / "processed", prepared.institutions[0], base / "breakdown")
-            with Clock() as naive:
-                naive_build(base / "processed", prepared.institutions, base / "naive")
-        with Clock() as ours:
-            plan, line = readiness_build(raw, base, args.jobs, "reports")
-        with Clock() as again:
-            again_plan, again_line = readiness_build(raw, base, args.jobs, "reports")
-
-    print(f"\n== Whole build, {n} reports; {load()}")
-    print(f"  {'':44s} {'wall s':>8s} {'per report':>11s} {'CPU s':>8s} {'CPU/report':>11s}")
-    rows = [(f"readiness build --jobs {args.jobs}", ours.wall, ours.cpu),
-            ("readiness build again, nothing changed", again.wall, again.cpu)]
-    if naive is not None:
-        naive_wall, naive_cpu = naive.wall + prep.wall, naive.cpu + prep.cpu
-        rows.insert(0, ("naive: papermill + nbconvert CLI per report", naive_wall, naive_cpu))
-    for label, wall, cpu in rows:
-        print(f"  {label:44s} {wall:8.1f} {wall / n:11.2f} {cpu:8.1f} {cpu / n:11.2f}")
-    if naive is not None:
-        print(f"  speed-up (wall): x{naive_wall / ours.wall:.1f}; "
-              f"CPU per report: x{naive_cpu / ours.cpu:.1f} less")
-        print(f"  (naive includes one prepare, {prep.wall:.1f} s, as readiness build does)")
-    print(f"  readiness build said: {plan}\n    {line}")
-    print(f"  rebuild said:         {again_plan}\n    {again_line}")
+        snapshot(Path(tmp) / "tree")
+        for size in (int(x) for x in args.sizes.split(",")):
+            base = Path(tmp) / f"n{size}"
+            base.mkdir()
+            one_size(base, size, args.respondents, args.jobs, args.naive_sample)
 
 
 if __name__ == "__main__":

@@ -183,6 +183,10 @@ def _build(args) -> int:
 
 
 def _run_build(args) -> int:
+    if args.problems_out is None and not (args.force or args.pdf or args.institution):
+        kept = _unchanged_build(args)  # before the analysis stack is imported
+        if kept is not None:
+            return kept
     from readiness_analysis.build.pipeline import build
 
     if args.problems_out is not None:
@@ -203,6 +207,35 @@ def _run_build(args) -> int:
     return _report_build(result)
 
 
+def _unchanged_build(args) -> int | None:
+    """Exit status 0 and the summary when nothing changed since the last build; else None.
+
+    The same check as :func:`readiness_analysis.build.pipeline.build` makes first
+    (:mod:`readiness_analysis.build.unchanged`), under the same locks, without importing
+    pandas and the report stack.
+    """
+    import time
+
+    from readiness_analysis.build.lock import build_locks
+    from readiness_analysis.build.unchanged import NOTHING_CHANGED, check, summary
+
+    start = time.perf_counter()
+    with build_locks(args.processed, args.reports):
+        _, same = check(args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
+                        instrument=args.instrument, study=args.study, lang=args.lang,
+                        weighted=args.weighted, invalid_answers=args.invalid_answers,
+                        strict=args.strict, case_variable=args.case_variable)
+    if same is None:
+        return None
+    if args.progress:
+        print(NOTHING_CHANGED, file=sys.stderr)
+    n = len(same.entries)
+    print(f"{summary(n, 0, 0, n, time.perf_counter() - start)}; open {same.index}")
+    if same.account:
+        print(same.account)
+    return 0
+
+
 def _build_with(build, args):
     return build(
         args.raw, args.processed, args.reports, notebooks_dir=args.notebooks,
@@ -220,6 +253,8 @@ def _report_build(result) -> int:
     if result.account is not None:
         seen = " (see the warning above)" if result.account.alarming else ""
         print(f"{result.account.line()}{seen}")
+    elif result.account_line:
+        print(result.account_line)
     for failed in result.failed:
         print(f"failed: {failed.title}: {failed.error}", file=sys.stderr)
     for pdf in result.pdfs:
@@ -423,7 +458,7 @@ def _entries(option: str) -> tuple[str, ...]:
 
 
 def _key(args) -> int:
-    from readiness_analysis.build.prepare import KEY_ENV, new_key
+    from readiness_analysis.build.keys import KEY_ENV, new_key
 
     key_file = new_key(args.processed, force=args.force)
     print(f"new pseudonym key written to {key_file} (owner-only); the next build gives "

@@ -20,10 +20,11 @@ from .notebooks import notebook
 
 
 def _processed(folder: Path, answer: int = 3, text: str = "quote", pooled: float = 3.0,
-               raw_sha: str = "a" * 64) -> Path:
+               raw_sha: str = "a" * 64, role: str = "docent") -> Path:
     folder.mkdir(exist_ok=True)
     pd.DataFrame({"respondent_id": ["r1", "r2", "r3"], "institution": ["A", "B", "B"],
-                  "n_teachers": [1, 2, 1], "q1": [answer, 4, 5]}
+                  "n_teachers": [1, 2, 1], "role": ["docent", "docent", role],
+                  "group": "Team 1", "q1": [answer, 4, 5]}
                  ).to_parquet(folder / "responses.parquet")
     pd.DataFrame({"institution": ["A", "B", None], "theme": "t", "mean": [2.0, 4.5, pooled]}
                  ).to_csv(folder / "institution_scores.csv", index=False)
@@ -65,6 +66,9 @@ def test_fingerprints_follow_own_rows_pooled_rows_and_shared_answers(tmp_path):
                                       strict=True))
     assert all(x != y for x, y in zip(_digests(tmp_path, answer=1), [study, a, b],
                                       strict=True))
+    # who answered at B (a role): B and the study change, A does not
+    changed = _digests(tmp_path, role="student")
+    assert changed[0] != study and changed[1] == a and changed[2] != b
 
 
 def test_fingerprint_ignores_saved_outputs_but_not_code(tmp_path):

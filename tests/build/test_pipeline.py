@@ -9,12 +9,14 @@ import hashlib
 import json
 import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import pandas as pd
 import papermill
 import pytest
 
+from readiness_analysis.build import notebooks as notebooks_module
 from readiness_analysis.build import pipeline as build_module
 from readiness_analysis.build.pipeline import build, default_notebooks_dir, remove_stale_temporaries
 from readiness_analysis.cli import main
@@ -44,6 +46,21 @@ def test_demo_build_writes_every_report(demo_build):
     index = _html(base, "index.html")
     for path in paths:
         assert f'href="{path}"' in index
+
+
+def test_the_plans_the_kernels_made_are_the_plans_of_the_data(demo_build):
+    """The build writes the plan each report's kernel made; it is the plan of the data."""
+    from readiness_analysis.report.actions import PLAN_MIME, plan_files
+    from readiness_analysis.report.data import load_report_data
+
+    result, base = demo_build
+    for report in (r for r in result.reports if r.institution):
+        output = base / "reports" / report.path
+        expected = plan_files(load_report_data(base / "processed", report.institution), output)
+        assert expected and set(expected) == {Path(p).name for p in report.companions}
+        for name, content in expected.items():
+            assert (output.parent / name).read_text(encoding="utf-8") == content
+        assert PLAN_MIME not in output.read_text(encoding="utf-8")
 
 
 @pytest.mark.notebooks
@@ -277,8 +294,9 @@ def test_weighted_lands_in_provenance_reports_and_fingerprints(tmp_path, raw_dir
     plain = pd.read_parquet(tmp_path / "p" / "institution_scores.parquet")
     assert "weighted: False" in (tmp_path / "r" / "study.html").read_text()
 
-    assert _cli_build(raw, tmp_path, tiny_notebooks) == 0  # nothing changed: nothing renders
-    assert not any(e["rendered"] for e in _manifest(tmp_path))
+    manifest = (tmp_path / "r" / "manifest.json").read_bytes()
+    assert _cli_build(raw, tmp_path, tiny_notebooks) == 0  # nothing changed: nothing written
+    assert (tmp_path / "r" / "manifest.json").read_bytes() == manifest
 
     assert _cli_build(raw, tmp_path, tiny_notebooks, "--weighted") == 0
     provenance = json.loads((tmp_path / "p" / "provenance.json").read_text())
@@ -290,7 +308,8 @@ def test_weighted_lands_in_provenance_reports_and_fingerprints(tmp_path, raw_dir
     assert "weighted: True" in (tmp_path / "r" / "study.html").read_text()
     assert "weighted: True" in (tmp_path / "r" / "institutions" / "instelling-a.html").read_text()
 
-    assert _cli_build(raw, tmp_path, tiny_notebooks, "--weighted") == 0
+    assert _cli_build(raw, tmp_path, tiny_notebooks, "--weighted", "--institution",
+                      "Instelling A") == 0  # a full build: fingerprints find nothing to do
     assert not any(e["rendered"] for e in _manifest(tmp_path))
 
 
@@ -323,7 +342,8 @@ def test_default_notebooks_are_found_from_any_working_folder(tmp_path, monkeypat
 
 def test_without_notebooks_anywhere_the_error_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(build_module, "_checkout_notebooks", lambda: tmp_path / "a" / "notebooks")
+    monkeypatch.setattr(notebooks_module, "_checkout_notebooks",
+                        lambda: tmp_path / "a" / "notebooks")
     assert default_notebooks_dir() == build_module.Path("notebooks")
     with pytest.raises(ReadinessError, match=r"notebooks: report notebook .* not found "
                                              r"\(run from the project folder or pass"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import readiness_analysis.build.keys as keys
 import readiness_analysis.build.prepare as pipeline
 from readiness_analysis.build.incremental import fingerprints
 from readiness_analysis.build.pipeline import _jobs
@@ -100,7 +101,7 @@ def test_a_new_key_file_is_never_left_empty_when_writing_fails(tmp_path, monkeyp
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline.os, "fsync", full_disk)
+    monkeypatch.setattr(keys.os, "fsync", full_disk)
     with pytest.raises(ReadinessError, match=r"the disk is full: \.pseudonym\.key could not be"):
         pipeline.pseudonym_key(tmp_path / "processed")
     assert list(tmp_path.iterdir()) == []  # neither a 0-byte key nor a temporary file

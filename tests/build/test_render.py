@@ -11,7 +11,8 @@ import nbformat
 import papermill
 
 from readiness_analysis.build.jobs import ReportJob
-from readiness_analysis.build.render import notebook_html, render_page
+from readiness_analysis.build.render import notebook_html, render_notebook, render_page
+from readiness_analysis.report.actions import PLAN_MIME
 
 from .notebooks import notebook
 
@@ -31,6 +32,20 @@ def test_render_page_is_what_papermill_and_nbconvert_give(kernel, tmp_path):
     assert "report of Inst &lt;B&gt;" in page and '<h2 id="Heading">' in page
     assert body in page
     assert render_page(job, kernel=kernel) == page  # same inputs, same bytes
+
+
+def test_the_plan_a_kernel_displays_comes_back_apart_from_the_page(kernel, tmp_path):
+    bundle = {PLAN_MIME: {"csv": "a;b", "md": "# Plan"}, "text/plain": "PLAN NOTE"}
+    shown = f"display({bundle!r}, raw=True)"
+    for name, cells, plan in [("with", ["print('page')", shown], {"csv": "a;b", "md": "# Plan"}),
+                              ("without", ["print('page')"], None)]:
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook(*cells, parameters="institution = 'X'"), path)
+        job = ReportJob("T", path, tmp_path / f"{name}.html", {"institution": "A"}, "en",
+                        institution="A")
+        page, got = render_notebook(job, kernel=kernel)
+        assert got == plan and "page" in page
+        assert "PLAN NOTE" not in page and "# Plan" not in page
 
 
 def test_notebook_html_drops_code_logs_and_removed_cells():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from readiness_analysis.build.executors import Executor, RenderOutcome, RenderTask, make_executor
 from readiness_analysis.build.jobs import ReportJob, ReportResult
-from readiness_analysis.build.plans import companions, write_report
+from readiness_analysis.build.plans import plan_files_of, write_report
 from readiness_analysis.build.progress import Progress
 
 __all__ = ["render_all"]
@@ -95,13 +95,13 @@ def _lost(job: ReportJob, reports_dir: Path) -> ReportResult:
 def _finish(job: ReportJob, outcome: RenderOutcome, reports_dir: Path) -> ReportResult:
     """Write the page of a finished render (if it succeeded) and describe the result.
 
-    The page comes with the files it brings along (an institution's action plan, see
-    :mod:`readiness_analysis.build.plans`).
+    The page comes with the files it brings along (an institution's action plan, made
+    by its kernel; see :mod:`readiness_analysis.build.plans`).
     """
     digest, written, error = None, {}, outcome.error
     if outcome.page is not None:
         try:
-            files = companions(job)
+            files = plan_files_of(job, outcome.plan)
         except Exception as exc:  # one report's plan must not stop the others
             error = f"action plan: {type(exc).__name__}: {exc}"
         else:

@@ -40,7 +40,7 @@ from readiness_analysis.build.kernel import (
     shutdown_worker_kernels,
     worker_kernel,
 )
-from readiness_analysis.build.render import render_page
+from readiness_analysis.build.render import render_notebook
 from readiness_analysis.core.errors import ReadinessError, RenderError
 
 __all__ = [
@@ -80,6 +80,7 @@ class RenderOutcome:
     page: str | None
     error: str | None
     duration_s: float
+    plan: dict[str, str] | None = None  # the action plan the kernel made (render_notebook)
 
 
 def run_task(task: RenderTask) -> RenderOutcome:
@@ -92,14 +93,16 @@ def run_task(task: RenderTask) -> RenderOutcome:
     True
     """
     start = time.perf_counter()
-    page, error = None, None
+    page, plan, error = None, None, None
     try:
-        page = render_page(task.job, home=task.home, kernel=worker_kernel(task.cell_timeout))
+        page, plan = render_notebook(task.job, home=task.home,
+                                     kernel=worker_kernel(task.cell_timeout))
     except ReadinessError as exc:
         error = str(exc)
     except Exception as exc:  # one report's unexpected failure must not stop the others
         error = _describe(exc)
-    return RenderOutcome(task.index, page, error, round(time.perf_counter() - start, 2))
+    return RenderOutcome(task.index, page, error, round(time.perf_counter() - start, 2),
+                         plan)
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,7 +7,8 @@ part               what it covers
 =================  ===========================================================================
 ``own``            institution reports: the institution's rows of every processed table
                    with an ``institution`` column (responses, scores, summaries, fragments,
-                   evidence, ...), all columns
+                   evidence, ...), all columns; a respondent's role and group count here
+                   only, not in ``shared``
 ``pooled``         the rows of those tables without an institution (the pooled summary
                    rows every report compares with)
 ``shared``         study-wide data every institution report shows: the item answers of all
@@ -41,14 +42,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from readiness_analysis.core.files import chunks_sha256, file_sha256
 from readiness_analysis.core.tables import META_COLUMNS
-from readiness_analysis.core.version import package_version
+from readiness_analysis.core.version import package_sha
+from readiness_analysis.io.perspectives import PERSPECTIVES
 from readiness_analysis.spec.instrument import SHIPPED, source_file
 
 __all__ = ["Fingerprint", "fingerprints", "previous_entries", "up_to_date"]
@@ -171,8 +172,8 @@ def _split(name: str, frame: pd.DataFrame, hashes: pd.Series, own: dict, pooled:
 
 def _shared_columns(name: str, frame: pd.DataFrame) -> list[str]:
     """Columns of all rows that every institution report shows (see the module doc)."""
-    if name.startswith("responses."):
-        return [c for c in frame.columns if c not in META_COLUMNS]
+    if name.startswith("responses."):  # the answers; who answered (role, group) is own
+        return [c for c in frame.columns if c not in (*META_COLUMNS, *PERSPECTIVES)]
     if name.startswith("fragments."):
         return [c for c in FRAGMENT_CODE_COLUMNS if c in frame.columns]
     return []
@@ -200,22 +201,6 @@ def _source_sha(source: str, folder: str) -> str:
     if source.startswith(SHIPPED):
         return chunks_sha256(source_file(source, folder).read_bytes())
     return file_sha256(source)
-
-
-def package_sha() -> str:
-    """SHA-256 of the package version and its own files (code, templates, data).
-
-    An edited source tree (an editable install) renders again without a version bump.
-
-    Examples
-    --------
-    >>> len(package_sha())
-    64
-    """
-    root = Path(str(resources.files("readiness_analysis")))
-    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return chunks_sha256(package_version(),
-                         *(f"{p.relative_to(root)}:{file_sha256(p)}" for p in files))
 
 
 def fingerprints(jobs: Iterable, processed_dir: Path, *, instrument_source: str,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
-from importlib import resources
 from pathlib import Path
 
+from readiness_analysis.build import unchanged
 from readiness_analysis.build.batch import render_all
 from readiness_analysis.build.incremental import (
     Fingerprint,
@@ -27,6 +28,11 @@ from readiness_analysis.build.interrupt import BuildInterrupted, stop_on_signals
 from readiness_analysis.build.jobs import ReportJob, ReportResult, slugify
 from readiness_analysis.build.kernel import runtime_folder
 from readiness_analysis.build.lock import build_locks
+from readiness_analysis.build.notebooks import (
+    INSTITUTION_NOTEBOOK,
+    STUDY_NOTEBOOK,
+    default_notebooks_dir,
+)
 from readiness_analysis.build.pdf import (
     PdfResult,
     find_chromium,
@@ -34,7 +40,7 @@ from readiness_analysis.build.pdf import (
     pdf_path,
     write_pdfs,
 )
-from readiness_analysis.build.prepare import Prepared, absolute_path, prepare
+from readiness_analysis.build.prepare import Prepared, absolute_path, prepare, pseudonym_key
 from readiness_analysis.build.progress import Progress
 from readiness_analysis.core.clock import build_time
 from readiness_analysis.core.errors import Problem, ReadinessError
@@ -59,8 +65,6 @@ __all__ = [
     "report_file",
 ]
 
-STUDY_NOTEBOOK = "study_report.ipynb"
-INSTITUTION_NOTEBOOK = "institution_report.ipynb"
 # Temporary files of the atomic writers: ``.<name>.tmp`` and ``.<name>.<8 random>.tmp``
 # (tempfile.mkstemp), where <name> is a file the build writes.
 _TEMPORARY = re.compile(r"\.(?P<name>.+\.(?:html|json|csv|parquet|pdf))(?:\.[a-z0-9_]{8})?\.tmp",
@@ -78,6 +82,8 @@ class BuildResult:
     problems: tuple[Problem, ...] = ()  # every problem that rejected a row of the scan
     warnings: tuple[Problem, ...] = ()  # located problems that rejected no row
     pdfs: tuple[PdfResult, ...] = ()  # with pdf=True: the PDF of each report that is ok
+    # A build that found nothing changed has no account; it repeats the recorded line.
+    account_line: str = ""
 
     @property
     def ok(self) -> bool:
@@ -123,9 +129,8 @@ class BuildResult:
         >>> BuildResult([ok, replace(ok, rendered=False)], Path("r"), 3.21).summary()
         '2 reports: 1 rendered, 0 failed, 1 skipped (up to date) in 3.2 s'
         """
-        return (f"{len(self.reports)} reports: {len(self.rendered)} rendered, "
-                f"{len(self.failed)} failed, {len(self.skipped)} skipped (up to date) "
-                f"in {self.wall_s:.1f} s")
+        return unchanged.summary(len(self.reports), len(self.rendered), len(self.failed),
+                                 len(self.skipped), self.wall_s)
 
 
 def build(
@@ -148,6 +153,7 @@ def build(
     strict: bool = False,
     case_variable: str | None = None,
     pdf: bool = False,
+    skip_unchanged: bool = True,
 ) -> BuildResult:
     """Run every stage and write the reports, ``index.html`` and ``manifest.json``.
 
@@ -203,6 +209,11 @@ def build(
         Chromium (:mod:`readiness_analysis.build.pdf`); a missing browser stops the build
         before it starts, a PDF that fails makes the build not ``ok``. The manifest's
         ``pdfs`` lists them.
+    skip_unchanged : bool
+        When nothing changed since the last build (raw files, instrument, study,
+        notebooks, options, package, pseudonym key; see
+        :mod:`readiness_analysis.build.unchanged`), return at once: no data stage, no
+        fingerprints, no file written. Never with ``force``, ``pdf`` or ``institutions``.
 
     Returns
     -------
@@ -251,6 +262,13 @@ def build(
     # Stopped by SIGINT/SIGTERM: BuildInterrupted, after the kernels are killed and what
     # is complete is recorded; the lock and the runtime folder go, also then.
     with stop_on_signals(), runtime_folder(), build_locks(processed_dir, reports):
+        pseudonym_key(processed_dir)  # made now if new, so that the build key covers it
+        key, same = unchanged.check(raw_dir, processed_dir, reports, notebooks_dir=notebooks,
+                                    instrument=instrument, study=study, lang=lang,
+                                    weighted=weighted, invalid_answers=invalid_answers,
+                                    strict=strict, case_variable=case_variable)
+        if same is not None and skip_unchanged and not (force or pdf or institutions):
+            return _unchanged_result(same, reports, start, progress)
         removed = remove_stale_temporaries(reports, processed_dir, raw_dir=raw_dir)
         prepared = prepare(raw_dir, processed_dir, instrument=inst, study=chosen_study,
                            weighted=weighted,
@@ -285,11 +303,28 @@ def build(
         except BaseException:  # what finished is recorded, the rest renders next time
             _record(reports, every, selected, plan, lang, prepared)
             raise
-        results, _ = _record(reports, every, selected, plan, lang, prepared)
+        results, listed = _record(reports, every, selected, plan, lang, prepared)
         pdfs = () if browser is None else _pdf_stage(results, reports, browser, jobs, progress)
+        if key and institutions is None and all(r.status == "ok" for r in listed):
+            unchanged.remember(reports, processed_dir, lang=lang, key=key,
+                               index=reports / report_file("index", lang),
+                               study_files=chosen_study.files,
+                               account=prepared.account.line() if prepared.account else "")
         return BuildResult(results, reports, round(time.perf_counter() - start, 2),
                            prepared.account, tuple(prepared.clean.problems),
                            tuple(prepared.clean.warnings), pdfs)
+
+
+def _unchanged_result(same: unchanged.Unchanged, reports: Path, start: float,
+                      progress: bool) -> BuildResult:
+    """The result of a build that found nothing changed: every report kept as listed."""
+    names = {f.name for f in fields(ReportResult)}
+    kept = [replace(ReportResult(**{k: v for k, v in e.items() if k in names}), rendered=False)
+            for e in same.entries]
+    if progress:
+        print(unchanged.NOTHING_CHANGED, file=sys.stderr)
+    return BuildResult(kept, reports, round(time.perf_counter() - start, 2),
+                       account_line=same.account)
 
 
 def _pdf_stage(results: list[ReportResult], reports: Path, browser: str, jobs: int,
@@ -362,36 +397,6 @@ class _Plan:
         if not todo:
             return f"all {total} reports up to date: nothing to render"
         return f"rendering {todo} of {total} reports, {total - todo} up to date (why: {self.why})"
-
-
-def _has_notebooks(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK))
-
-
-def default_notebooks_dir() -> Path:
-    """The report notebook folder to use when none is given.
-
-    ``./notebooks`` when it holds both report notebooks; otherwise the ``notebooks``
-    folder of the repository this package is installed from (an editable install:
-    ``src/readiness_analysis`` → ``notebooks``), when that holds them; otherwise
-    ``./notebooks``, which the build then reports as missing.
-
-    Examples
-    --------
-    >>> default_notebooks_dir().name
-    'notebooks'
-    """
-    here = Path("notebooks")
-    if _has_notebooks(here):
-        return here
-    beside = _checkout_notebooks()
-    return beside if _has_notebooks(beside) else here
-
-
-def _checkout_notebooks() -> Path:
-    """The ``notebooks`` folder of the source checkout the package runs from."""
-    package = Path(str(resources.files("readiness_analysis"))).resolve()
-    return package.parents[1] / "notebooks"  # src/readiness_analysis -> the checkout
 
 
 def _check_notebooks(notebooks: Path) -> None:

@@ -3,9 +3,11 @@
 The action section of an institution report (:mod:`readiness_analysis.report.actions`)
 has an editable plan: the build writes it beside the report as
 ``<report>.actieplan.csv`` and ``<report>.actieplan.md`` (``.action-plan.*`` in English;
-the word comes from the catalogue), and points the report's links at those names. This
-runs in the build's own process when a page comes back from its worker, so workers still
-never write to the report folder.
+the word comes from the catalogue), and points the report's links at those names. The
+plan is made in the kernel that renders the report (the notebook displays it, see
+:func:`readiness_analysis.report.actions.plan_output`) and comes back with the page; it
+is written in the build's own process, so workers still never write to the report
+folder.
 
 Each file is written atomically, the plan before the page, and recorded in the manifest
 (``companions``: path → SHA-256), so that the incremental build keeps a report only while
@@ -24,7 +26,30 @@ from readiness_analysis.core.files import explained, text_sha256, write_text
 from readiness_analysis.report.actions import link_plan, plan_files, plan_names
 from readiness_analysis.report.data import load_report_data
 
-__all__ = ["companions", "write_report"]
+__all__ = ["companions", "plan_files_of", "write_report"]
+
+
+def plan_files_of(job: ReportJob, plan: dict[str, str] | None) -> dict[Path, str]:
+    """The files to write beside ``job``'s report, from the plan its kernel made.
+
+    ``plan`` is what :func:`readiness_analysis.build.render.render_notebook` took from
+    the notebook (``{format: text}``); ``None`` (a notebook that makes no plan) falls
+    back to :func:`companions`, which loads the report's data again in this process.
+
+    Examples
+    --------
+    >>> job = ReportJob("A", Path("nb.ipynb"), Path("r/a.html"), {}, institution="A")
+    >>> plan_files_of(job, {"csv": "x", "md": "y"})
+    {PosixPath('r/a.actieplan.csv'): 'x', PosixPath('r/a.actieplan.md'): 'y'}
+    >>> plan_files_of(job, {})
+    {}
+    """
+    if plan is None:
+        return companions(job)
+    if job.institution is None:
+        return {}
+    names = plan_names(job.output, job.lang)
+    return {job.output.parent / names[fmt]: body for fmt, body in plan.items() if fmt in names}
 
 
 def companions(job: ReportJob) -> dict[Path, str]:

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING
 
 from readiness_analysis.build.jobs import ReportJob
 from readiness_analysis.build.kernel import KERNEL, WarmKernel
-from readiness_analysis.core.files import write_text
+from readiness_analysis.build.plans import plan_files_of, write_report
+from readiness_analysis.report.actions import PLAN_MIME
 from readiness_analysis.report.page import page_html
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["notebook_html", "parameterized_notebook", "render_page", "render_report"]
+__all__ = ["notebook_html", "parameterized_notebook", "render_notebook", "render_page",
+           "render_report"]
 
 
 def parameterized_notebook(job: ReportJob) -> NotebookNode:
@@ -49,6 +51,45 @@ def parameterized_notebook(job: ReportJob) -> NotebookNode:
     return nb
 
 
+def render_notebook(job: ReportJob, *, home: str | None = None,
+                    kernel: WarmKernel | None = None) -> tuple[str, dict[str, str] | None]:
+    """Execute ``job``'s notebook; return the report page and the plan it made.
+
+    The plan is the output the notebook displays with
+    :func:`readiness_analysis.report.actions.plan_output` (``{format: text}``, empty
+    when the report has no priorities), taken out of the notebook before it becomes
+    HTML; ``None`` when the notebook displays none (a notebook of one's own).
+
+    Raises
+    ------
+    RenderError
+        When a cell fails (the message names the cell and the error) or the kernel dies.
+    """
+    nb = parameterized_notebook(job)
+    if kernel is None:
+        with WarmKernel() as own:
+            own.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    else:
+        kernel.execute(nb, cwd=job.notebook.parent, source=job.notebook)
+    plan = _take_plan(nb)
+    return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home), plan
+
+
+def _take_plan(nb: NotebookNode) -> dict[str, str] | None:
+    """Remove the plan output (:data:`~readiness_analysis.report.actions.PLAN_MIME`); return it."""
+    plan = None
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            if PLAN_MIME in output.get("data", {}):
+                plan = dict(output["data"][PLAN_MIME])
+            else:
+                kept.append(output)
+        if "outputs" in cell:
+            cell.outputs = kept
+    return plan
+
+
 def render_page(job: ReportJob, *, home: str | None = None,
                 kernel: WarmKernel | None = None) -> str:
     """Execute ``job``'s notebook and return the report page as HTML text.
@@ -68,18 +109,15 @@ def render_page(job: ReportJob, *, home: str | None = None,
     RenderError
         When a cell fails (the message names the cell and the error) or the kernel dies.
     """
-    nb = parameterized_notebook(job)
-    if kernel is None:
-        with WarmKernel() as own:
-            own.execute(nb, cwd=job.notebook.parent, source=job.notebook)
-    else:
-        kernel.execute(nb, cwd=job.notebook.parent, source=job.notebook)
-    return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home)
+    return render_notebook(job, home=home, kernel=kernel)[0]
 
 
 def render_report(job: ReportJob, *, home: str | None = None,
                   kernel: WarmKernel | None = None) -> None:
-    """Execute ``job.notebook`` and write it as HTML to ``job.output``.
+    """Execute ``job.notebook`` and write it as HTML to ``job.output``, with its plan.
+
+    An institution report's action plan is written beside it, as a build writes it
+    (:func:`readiness_analysis.build.plans.write_report`).
 
     Raises
     ------
@@ -94,7 +132,8 @@ def render_report(job: ReportJob, *, home: str | None = None,
     ...                 Path("reports/study.html"), {"processed_dir": "data/processed"})
     >>> render_report(job)  # doctest: +SKIP
     """
-    write_text(job.output, render_page(job, home=home, kernel=kernel))
+    page, plan = render_notebook(job, home=home, kernel=kernel)
+    write_report(job, page, plan_files_of(job, plan), job.output.parent)
 
 
 @cache

@@ -298,3 +298,28 @@ def link_plan(page: str, report: str | Path, lang: str = DEFAULT_LANGUAGE) -> st
         return _HREF.sub(lambda _: href, match[0], count=1)
 
     return _PLAN_LINK.sub(point, page)
+
+
+#: The MIME type of the notebook output that carries the plan to the build.
+PLAN_MIME = "application/vnd.readiness-analysis.action-plan+json"
+
+
+def plan_output(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> dict[str, object]:
+    """The plan as a notebook output: the build writes it beside the report, then drops it.
+
+    The kernel that shows the report has its data loaded and its ranking computed, so the
+    plan is made there (``{format: text}``, empty without priorities), not again in the
+    build's own process. Display it with ``display(plan_output(data, lang), raw=True)``;
+    the HTML page never shows it (:func:`readiness_analysis.build.render.render_notebook`
+    takes it out).
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> out = plan_output(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    >>> sorted(out[PLAN_MIME])  # doctest: +SKIP
+    ['csv', 'md']
+    """
+    files = plan_files(data, "", lang)
+    return {PLAN_MIME: {Path(name).suffix.lstrip("."): body for name, body in files.items()},
+            "text/plain": text("actions.plan_output", lang)}
