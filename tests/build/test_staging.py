@@ -79,3 +79,42 @@ def test_a_build_killed_between_commit_and_renames_is_completed_by_the_next(tmp_
     (staging / ".commit.json").write_text(str(names).replace("'", '"'))
     assert remove_stale_temporaries(tmp_path / "reports", processed) == [staging]
     assert _snapshot(processed) == complete
+
+
+def test_a_full_disk_while_writing_a_plan_keeps_the_manifest_true(tmp_path, raw_copy,
+                                                                  monkeypatch):
+    """A report and its plan are replaced together or not at all, and the manifest's
+    SHA-256s describe the files beside it after the build stopped."""
+    import json
+
+    from readiness_analysis.build.pipeline import build
+    from readiness_analysis.core import files
+    from readiness_analysis.core.files import file_sha256
+
+    from .test_pipeline import _tiny_notebooks
+
+    notebooks = _tiny_notebooks(tmp_path / "nb")
+    reports = tmp_path / "r"
+    assert build(raw_copy, tmp_path / "p", reports, notebooks_dir=notebooks, progress=False).ok
+    before = {p.name: p.read_bytes() for p in (reports / "institutions").iterdir()}
+    real = files._write_utf8
+
+    def full_at_a_plan(path, text):
+        if ".instelling-b.actieplan.md." in path.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    # Without the synthetic marker every plan loses its synthetic note: new bytes.
+    (raw_copy / "scan_responses.synthetic.json").unlink()
+    monkeypatch.setattr(files, "_write_utf8", full_at_a_plan)
+    with pytest.raises(ReadinessError, match=r"the disk is full: instelling-b\.actieplan\.md"):
+        build(raw_copy, tmp_path / "p", reports, notebooks_dir=notebooks, progress=False)
+    after = {p.name: p.read_bytes() for p in (reports / "institutions").iterdir()}
+    assert {n: b for n, b in after.items() if n.startswith("instelling-b")} == {
+        n: b for n, b in before.items() if n.startswith("instelling-b")}  # page and plan kept
+    assert after["instelling-a.actieplan.csv"] != before["instelling-a.actieplan.csv"]
+    manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["reports"]) == 4
+    for entry in manifest["reports"]:
+        listed = {entry["path"]: entry["output_sha256"], **entry["companions"]}
+        assert all(file_sha256(reports / path) == sha for path, sha in listed.items()), entry

@@ -16,6 +16,7 @@ from readiness_analysis.core.files import (
     staged_files,
     write_json,
     write_text,
+    write_texts,
 )
 
 
@@ -149,3 +150,24 @@ def test_a_committed_staging_folder_is_completed_an_uncommitted_one_removed(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == [link.name, "a.csv", "b.csv",
                                                           "c.json"]
     assert finish_staged(tmp_path / "missing") == []
+
+
+def test_write_texts_replaces_all_or_none(tmp_path, monkeypatch):
+    page, plan = tmp_path / "a.html", tmp_path / "a.actieplan.md"
+    write_texts({plan: "old plan", page: "old page"})
+    real = files._write_utf8
+
+    def full_at_the_page(path, text):
+        if path.name.startswith(".a.html."):
+            path.write_text("half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(files, "_write_utf8", full_at_the_page)
+    with pytest.raises(ReadinessError, match=r"the disk is full: a\.html could not be written"):
+        write_texts({plan: "new plan", page: "new page"})
+    assert plan.read_text() == "old plan" and page.read_text() == "old page"  # none replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.actieplan.md", "a.html"]
+    monkeypatch.undo()
+    write_texts({plan: "new plan", page: "new page"})
+    assert plan.read_text() == "new plan" and page.read_text() == "new page"

@@ -9,7 +9,7 @@ plan is made in the kernel that renders the report (the notebook displays it, se
 is written in the build's own process, so workers still never write to the report
 folder.
 
-Each file is written atomically, the plan before the page, and recorded in the manifest
+The plan and the page are written together, all or none, and recorded in the manifest
 (``companions``: path → SHA-256), so that the incremental build keeps a report only while
 its plan is there unchanged: an unchanged report keeps its plan, a report rendered again
 rewrites it. A report that no longer has a plan (a study without recommendations)
@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from readiness_analysis.build.jobs import ReportJob
-from readiness_analysis.core.files import explained, text_sha256, write_text
+from readiness_analysis.core.files import explained, text_sha256, write_texts
 from readiness_analysis.report.actions import link_plan, plan_files, plan_names
 from readiness_analysis.report.data import load_report_data
 
@@ -75,9 +75,10 @@ def write_report(job: ReportJob, page: str, files: dict[Path, str],
                  reports_dir: Path) -> tuple[str, dict[str, str]]:
     """Write a rendered page and the files it brings along (:func:`companions`).
 
-    The companions first, then the page, whose links to its plan now point at the plan's
-    files. Returns the page's SHA-256 and the companions' SHA-256 by path relative to
-    ``reports_dir``.
+    The page's links to its plan point at the plan's files. All files are written, or
+    none (:func:`readiness_analysis.core.files.write_texts`): a full disk leaves the
+    earlier page and plan as they were, as the manifest describes them. Returns the
+    page's SHA-256 and the companions' SHA-256 by path relative to ``reports_dir``.
 
     Raises
     ------
@@ -91,14 +92,12 @@ def write_report(job: ReportJob, page: str, files: dict[Path, str],
     >>> sorted(written)  # doctest: +SKIP
     ['institutions/instelling-a.actieplan.csv', 'institutions/instelling-a.actieplan.md']
     """
-    written = {}
-    for path, content in files.items():
-        write_text(path, content)
-        written[os.path.relpath(path, reports_dir)] = text_sha256(content)
     if job.institution is not None and not files:
         _remove_stale(job)
     page = link_plan(page, job.output, job.lang) if files else page
-    write_text(job.output, page)
+    write_texts({**files, job.output: page})  # all of them, or none (a full disk)
+    written = {os.path.relpath(path, reports_dir): text_sha256(content)
+               for path, content in files.items()}
     return text_sha256(page), written
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "write_json",
     "write_parquet",
     "write_text",
+    "write_texts",
 ]
 
 # Text cells a spreadsheet would run as a formula start with one of these.
@@ -147,6 +148,17 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     ('hello', ['a.txt'])
     """
     path = Path(path)
+    tmp = _staged(path, write)
+    with explained(path):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _staged(path: Path, write: Callable[[Path], None]) -> Path:
+    """A temporary file beside ``path`` that ``write`` filled, with the mode of a new file."""
     with explained(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -155,10 +167,39 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         try:
             write(tmp)
             os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    return tmp
+
+
+def write_texts(files: dict[Path, str]) -> None:
+    """Write several texts as UTF-8 so that all of them are replaced, or none.
+
+    Every text is written to a temporary file beside its path first; only when all are
+    written are they renamed into place, in the order given (a rename needs no space).
+    When one cannot be written (a full disk), the temporary files are removed and every
+    path is left as it was, so that what a manifest says of them stays true.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_texts({folder / "a.md": "plan", folder / "a.html": "page"})
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.html', 'a.md']
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((_staged(Path(path), lambda tmp, t=text: _write_utf8(tmp, t)),
+                           Path(path)))
+        for tmp, path in staged:
+            with explained(path):
+                os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
 
 
 def _umask() -> int:
@@ -178,11 +219,12 @@ def write_text(path: str | Path, text: str) -> None:
     >>> target.read_bytes()
     b'line\n'
     """
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    atomic_write(path, lambda tmp: _write_utf8(tmp, text))
 
-    atomic_write(path, write)
+
+def _write_utf8(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def write_json(path: str | Path, data: object) -> None:
