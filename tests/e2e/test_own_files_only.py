@@ -31,15 +31,22 @@ def test_symlinks_planted_in_the_output_folders_are_replaced_not_followed(tmp_pa
         reports / "manifest.json": victim, reports / ".manifest.json.tmp": victim,
         reports / "index.html": nowhere, reports / "study.html": victim,
         processed / "responses.parquet": victim, processed / ".scores.parquet.tmp": victim,
+        # an institution report, its action plan, and the files of another language
+        reports / "institutions" / "instelling-a.html": victim,
+        reports / "institutions" / "instelling-a.actieplan.csv": victim,
+        reports / "institutions" / "instelling-b.actieplan.md": nowhere,
+        reports / "study.en.html": victim, reports / "index.en.html": nowhere,
+        reports / "institutions" / "instelling-c.en.action-plan.csv": victim,
     }
     for link, target in planted.items():
-        link.parent.mkdir(exist_ok=True)
+        link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(target)
-    result = build(raw_copy, processed, reports, notebooks_dir=_tiny_notebooks(tmp_path / "nb"),
-                   progress=False)
-    assert result.ok
+    notebooks = _tiny_notebooks(tmp_path / "nb")
+    for lang in ("nl", "en"):
+        assert build(raw_copy, processed, reports, notebooks_dir=notebooks, lang=lang,
+                     progress=False).ok
     assert victim.read_text() == "the user's own\n" and not nowhere.exists()
-    for output in (reports / "manifest.json", reports / "index.html", reports / "study.html",
-                   processed / "responses.parquet"):
-        assert output.is_file() and not output.is_symlink(), output
+    for output in planted:
+        if not output.name.endswith(".tmp"):
+            assert output.is_file() and not output.is_symlink(), output
     assert (reports / ".manifest.json.tmp").is_symlink()  # not ours to remove or follow
