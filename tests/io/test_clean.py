@@ -4,6 +4,9 @@ rows, duplicates and missing items, each as a user of ``readiness validate`` rea
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 
 from readiness_analysis.cli import main
 from readiness_analysis.core.errors import DataValidationError, Problem
+from readiness_analysis.io import clean
 from readiness_analysis.io.clean import clean_scan, pseudonym
 from readiness_analysis.io.contracts import validate_responses
 from readiness_analysis.io.scan import RawTable, read_scan
@@ -668,6 +672,26 @@ def test_pseudonyms_are_stable_keyed_and_never_the_identifier(identifier, key, o
     assert len(name) == 13 and name[0] == "P" and int(name[1:], 16) >= 0
     if other != key:
         assert pseudonym(identifier, other) != name
+
+
+@FIFTY_EXAMPLES
+@given(ids=st.lists(st.text(max_size=20), max_size=12), key=st.binary(max_size=100))
+def test_pseudonyms_of_a_column_are_those_of_each_identifier(ids, key):
+    # one HMAC key set-up for the column (keys shorter than, equal to and longer than the
+    # 64-byte block) and each distinct identifier once: the bytes of hmac.new per cell
+    column = pd.Series([*ids, None, *ids[:2]], dtype="string")
+    expected = [pseudonym(clean._id_text(value), key) for value in column]
+    assert clean._pseudonyms(column, key) == expected
+    digest = hmac.new(key, "".join(ids).encode(), hashlib.sha256).hexdigest()
+    assert clean._Hmac(key).hexdigest("".join(ids).encode()) == digest
+
+
+@pytest.mark.parametrize("length", [0, 1, 63, 64, 65, 200])
+def test_keyed_hash_equals_hmac_at_every_key_length(length):
+    key = bytes(range(256))[:length]
+    for message in (b"", b"r1", "é".encode() * 100):
+        assert clean._Hmac(key).hexdigest(message) == \
+            hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @FIFTY_EXAMPLES

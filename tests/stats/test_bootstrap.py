@@ -3,6 +3,7 @@ show and its coverage, reproducible bootstrap streams, R's boot (also with tied 
 and interviews (clusters) resampled with their weights."""
 
 import hashlib
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -419,3 +420,78 @@ def test_the_coverage_check_fails_the_bca_interval_at_three():
     result = coverage(population(*SCENARIOS["middle"]), 3, 1000, method="BCa", seed=3)
     print(_coverage_line("middle, BCa", 3, result))
     assert result.share < MIN_COVERAGE - 0.1
+
+
+# ------------------------------------------------ t-interval on whole columns, group by group
+
+
+def _many_groups(seed: int) -> pd.DataFrame:
+    """Groups of 0-40 scores (thirds and floats), some constant, weights 0-3 teachers."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 40, 60)
+    institution = np.repeat([f"I{i:02d}" for i in range(len(sizes))], sizes)
+    n = len(institution)
+    score = np.where(rng.random(n) < 0.5, rng.integers(3, 16, n) / 3.0, rng.random(n) * 4 + 1)
+    score[np.isin(institution, ["I03", "I07"])] = 3.0
+    score[rng.random(n) < 0.05] = np.nan
+    teachers = rng.integers(1, 4, n)
+    teachers[institution == "I05"] = 0
+    order = rng.permutation(n)  # groups interleaved, as in a scores table
+    return pd.DataFrame({"institution": institution[order], "wave": rng.integers(1, 4, n),
+                         "theme": rng.choice(["t", "u"], n), "score": score[order],
+                         "n_teachers": teachers[order]})
+
+
+def _one_by_one(scores: pd.DataFrame, keys: list[str], weighted: bool) -> list[tuple]:
+    """Each group's interval as ``_interval`` gives it for that group alone."""
+    out = []
+    for key, x, w, teachers in bootstrap._groups(scores, keys, weighted):
+        interval = bootstrap._interval([bootstrap._Sample(x, w)], rng=None, method="t",
+                                       n_resamples=0, level=0.95)
+        out.append((*key, len(x), teachers, bootstrap._mean(x, w), *interval))
+    return out
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_t_intervals_of_all_groups_at_once_equal_each_group_alone_to_the_bit(weighted, seed):
+    scores = _many_groups(seed)
+    keys = ["institution", "wave", "theme"]
+    out = bootstrap_means(scores, keys[:2], seed=None, weighted=weighted)
+    expected = _one_by_one(scores, keys, weighted)
+    assert len(out) == len(expected) > 100
+    got = list(out.itertuples(index=False, name=None))
+    for row, want in zip(got, expected, strict=True):
+        assert row[:5] == want[:5] and row[8:] == want[8:]
+        assert np.array_equal(row[5:8], want[5:8], equal_nan=True)  # exact, not approx
+    notes = set(out["ci_note"])
+    assert "" in notes and len(notes) >= (4 if weighted else 3)  # every kind of group seen
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_welch_intervals_of_all_pairs_at_once_equal_each_pair_alone_to_the_bit(weighted):
+    scores = _many_groups(4)
+    out = wave_change(scores, seed=None, weighted=weighted)
+    expected = []
+    for key, waves in bootstrap._waves(scores, ["institution", "theme"], weighted):
+        for (wave_a, a, wa, ta), (wave_b, b, wb, tb) in itertools.pairwise(waves):
+            interval = bootstrap._interval([bootstrap._Sample(a, wa), bootstrap._Sample(b, wb)],
+                                           rng=None, method="t", n_resamples=0, level=0.95)
+            mean_a, mean_b = bootstrap._mean(a, wa), bootstrap._mean(b, wb)
+            expected.append((*key, wave_a, wave_b, len(a), len(b), ta, tb, mean_a, mean_b,
+                             mean_b - mean_a, *interval))
+    assert len(out) == len(expected) > 50
+    for row, want in zip(out.itertuples(index=False, name=None), expected, strict=True):
+        assert row[:8] == want[:8] and row[13:] == want[13:]
+        assert np.array_equal(row[8:13], want[8:13], equal_nan=True)
+
+
+def test_blocks_of_groups_do_not_change_the_intervals(monkeypatch):
+    scores = _many_groups(5)
+    whole = bootstrap_means(scores, ["institution", "wave"], seed=None, weighted=True)
+    change = wave_change(scores, seed=None)
+    monkeypatch.setattr(bootstrap, "_BLOCK_ROWS", 7)  # many blocks, some of one big group
+    pd.testing.assert_frame_equal(
+        bootstrap_means(scores, ["institution", "wave"], seed=None, weighted=True), whole,
+        check_exact=True)
+    pd.testing.assert_frame_equal(wave_change(scores, seed=None), change, check_exact=True)

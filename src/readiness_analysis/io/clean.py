@@ -329,6 +329,73 @@ def pseudonym(identifier: str, key: bytes) -> str:
     return f"P{digest[:12]}"
 
 
+def _pseudonyms(column: pd.Series, key: bytes) -> list[str]:
+    """:func:`pseudonym` of :func:`_id_text` of every cell, each distinct text once.
+
+    ``column`` holds the identifiers as text (as :func:`_id_texts` gives them: equal
+    texts are one identifier); they are read as one object array rather than one by one
+    from an arrow-backed column (a few µs each), and hashed by :class:`_Hmac`. Missing
+    cells (none after cleaning) are treated one by one, as before.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["r1", " r1 ", "17", None], dtype="string")
+    >>> _pseudonyms(ids, b"k") == [pseudonym(_id_text(v), b"k") for v in ids]
+    True
+    """
+    codes, uniques = pd.factorize(column)
+    keyed = _Hmac(key)
+    table = [f"P{keyed.hexdigest(_id_text(u).encode('utf-8'))[:12]}"
+             for u in _objects(uniques)]
+    table.append("")  # code -1: a missing cell, set below
+    out = [table[c] for c in codes.tolist()]
+    for i in np.flatnonzero(codes < 0).tolist():
+        out[i] = pseudonym(_id_text(column.iloc[i]), key)
+    return out
+
+
+class _Hmac:
+    """HMAC-SHA256 under one key for many messages: the bytes of ``hmac.new``, faster.
+
+    Written out because ``hmac.new`` (and ``hmac.digest``) set the key up again for every
+    message, about 10 µs with OpenSSL, which is most of the cost for 66,000 respondents.
+    This is RFC 2104 as Python's own ``hmac`` module writes it: a key longer than the
+    block is hashed first, then padded with zeros to the block; the inner and outer
+    hashes start from the key XOR 0x36 and XOR 0x5C, set up once here and copied per
+    message.
+
+    Examples
+    --------
+    >>> import hmac
+    >>> _Hmac(b"k").hexdigest(b"r1") == hmac.new(b"k", b"r1", hashlib.sha256).hexdigest()
+    True
+    """
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+def _objects(values) -> np.ndarray:
+    """``values`` (an array or index) as a numpy object array, converted in one call.
+
+    Iterating an arrow-backed array goes through pandas value by value (about 3 µs
+    each); the object array iterates at Python speed.
+    """
+    return np.asarray(values, dtype=object)
+
+
 def clean_scan(
     raw: RawTable,
     instrument: Instrument,
@@ -446,7 +513,7 @@ def clean_scan(
         warnings += acc.set_missing(invalid)
     keep = acc.kept
     responses = pd.concat([meta.loc[keep], answers.loc[keep]], axis=1)
-    responses["respondent_id"] = [pseudonym(_id_text(r), key) for r in responses["respondent_id"]]
+    responses["respondent_id"] = _pseudonyms(responses["respondent_id"], key)
     responses = responses.reset_index(drop=True)
     redactor = redactor or Redactor()
     rejected = acc.rejected_frame(redactor)
@@ -527,7 +594,7 @@ def _header_rows(frame: pd.DataFrame) -> pd.Series:
 def _blank(column: pd.Series) -> pd.Series:
     """Cells that are NA or hold only white space (each distinct cell checked once)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    blank = np.array([not str(u).split() for u in uniques] + [True])
+    blank = np.array([not str(u).split() for u in _objects(uniques)] + [True])
     return pd.Series(blank[codes], index=column.index)
 
 
@@ -614,7 +681,7 @@ def _id_texts(column: pd.Series) -> pd.Series:
     the same pseudonym, are one respondent.
     """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    table = np.array([*(_id_text(u) for u in uniques), None], dtype=object)
+    table = np.array([*(_id_text(u) for u in _objects(uniques)), None], dtype=object)
     return pd.Series(table[codes], index=column.index, dtype="string")
 
 
@@ -846,7 +913,7 @@ class _Accounting:
 
     def reject(self, problems: dict[int, list[_RowProblem]], step: str) -> None:
         """Reject the still-kept rows in ``problems`` (row index → [(column, message, hint)])."""
-        alive = set(self.kept.index[self.kept.to_numpy()])
+        alive = set(self.kept.index[self.kept.to_numpy()].tolist())  # tolist: C speed
         hit = [idx for idx in problems if idx in alive]
         for idx in hit:
             row = self.raw.rows[idx]
@@ -868,7 +935,7 @@ class _Accounting:
         (the cells are already NA). Rows no longer kept are skipped: they were rejected
         for another reason. Logs one step, rejecting nothing, with the number of cells.
         """
-        alive = set(self.kept.index[self.kept.to_numpy()])
+        alive = set(self.kept.index[self.kept.to_numpy()].tolist())  # tolist: C speed
         found = [Problem(self.raw.source, self.raw.rows[idx], c or None,
                          f"{m}; set to missing", h)
                  for idx in sorted(problems) if idx in alive for c, m, h in problems[idx]]

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri, stdtrit
 
-from readiness_analysis.stats.groups import grouping, teacher_weights
+from readiness_analysis.stats.groups import Grouping, grouping, teacher_weights
 
 __all__ = ["AUTO_METHOD", "METHODS", "MIN_INTERVAL_N", "bootstrap_means", "wave_change"]
 
@@ -71,6 +71,9 @@ _METHODS = {name.lower(): name for name in METHODS}
 
 
 _MAX_BATCH_CELLS = 2_000_000  # resamples x n per batch: bounds the bootstrap's memory
+
+
+_BLOCK_ROWS = 2_000_000  # scores per block of whole groups in the t-interval: bounds memory
 
 
 _MAX_DENOMINATOR = 10**6  # exact tie detection: common denominator of the scores at most this
@@ -182,6 +185,11 @@ def bootstrap_means(
     ``MIN_INTERVAL_N`` (3) scores or weighted an effective size below 3, when all its
     scores are equal, or (BCa) when no resample lies on one side of the estimate.
 
+    Computation: the t-interval is computed for all groups at once, on whole columns
+    (groups of one size stacked into a matrix, in blocks of about 2 million scores that
+    bound the memory), and equals to the bit the interval of each group computed on its
+    own. The bootstrap methods take one group at a time, each from its own generator.
+
     Reproducibility: each group gets its own generator,
     ``numpy.random.default_rng([seed, h])``, with ``h`` the first 8 bytes (little
     endian) of the SHA-256 of ``"col=value|...|theme=<theme>"`` over the ``by`` columns
@@ -201,13 +209,16 @@ def bootstrap_means(
     True
     """
     keys = [*by, "theme"]
+    columns = [*keys, "n", "n_teachers", "mean", *_CI_COLUMNS]
+    if _choose_method(method) == "t":
+        return _t_means(scores, keys, weighted, confidence_level, columns)
     rows = []
     for key, x, w, teachers in _groups(scores, keys, weighted):
         rng = functools.partial(_group_rng, seed, keys, key)
         interval = _interval([_Sample(x, w)], rng=rng, method=method,
                              n_resamples=n_resamples, level=confidence_level)
         rows.append([*key, len(x), teachers, _mean(x, w), *interval])
-    return pd.DataFrame(rows, columns=[*keys, "n", "n_teachers", "mean", *_CI_COLUMNS])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def wave_change(
@@ -255,7 +266,8 @@ def wave_change(
     bootstrap methods resample each wave separately (R ``boot``'s strata) and take the
     difference of the two (weighted) means; BCa's acceleration uses the jackknife of
     each wave. Weighted, interviews are resampled with their ``n_teachers``, as in
-    :func:`bootstrap_means`. NaN with a note when a wave has fewer than
+    :func:`bootstrap_means`. The Welch intervals are computed for all pairs at once, as
+    the t-intervals of :func:`bootstrap_means`. NaN with a note when a wave has fewer than
     ``MIN_INTERVAL_N`` scores (or effective n) or both waves are constant. The
     generator of a row is seeded as in :func:`bootstrap_means`, from the ``by`` values,
     theme and both waves.
@@ -271,6 +283,10 @@ def wave_change(
     """
     keys = [*by, "theme"]
     pair = ["wave_from", "wave_to"]
+    columns = [*keys, *pair, "n_from", "n_to", "n_teachers_from", "n_teachers_to",
+               "mean_from", "mean_to", "diff", *_CI_COLUMNS]
+    if _choose_method(method) == "t":
+        return _t_changes(scores, keys, weighted, confidence_level, columns)
     rows = []
     for key, waves in _waves(scores, keys, weighted):
         for (wave_a, a, wa, ta), (wave_b, b, wb, tb) in itertools.pairwise(waves):
@@ -280,8 +296,6 @@ def wave_change(
             mean_a, mean_b = _mean(a, wa), _mean(b, wb)
             rows.append([*key, wave_a, wave_b, len(a), len(b), ta, tb, mean_a, mean_b,
                          mean_b - mean_a, *interval])
-    columns = [*keys, *pair, "n_from", "n_to", "n_teachers_from", "n_teachers_to",
-               "mean_from", "mean_to", "diff", *_CI_COLUMNS]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -407,6 +421,195 @@ def _t_interval(samples: list[_Sample], level: float) -> tuple[float, float]:
         df = (se_a**2 + se_b**2) ** 2 / (se_a**4 / df_a + se_b**4 / df_b)
     half = float(stdtrit(df, (1 + level) / 2)) * se
     return centre - half, centre + half
+
+
+# ------------------------------------------------------- t-interval on whole columns
+
+
+class _Cells(NamedTuple):
+    """What the t-interval needs of every group of a :class:`Grouping`, one entry each.
+
+    Each figure is the one :func:`_mean_se_df` and :func:`_mean` give for the group
+    alone, to the bit (see :func:`_cell_figures`); ``se`` and ``df`` are NaN for
+    groups of fewer than ``MIN_INTERVAL_N`` scores, which get no interval.
+    """
+
+    n: np.ndarray  # scores (rows, interviews)
+    teachers: np.ndarray  # sum of n_teachers, rounded to an integer
+    mean: np.ndarray  # (weighted) mean; NaN without weight
+    se: np.ndarray  # standard error, s_w / sqrt(n_eff)
+    df: np.ndarray  # degrees of freedom, n_eff - 1
+    n_eff: np.ndarray  # Kish's effective n (n unweighted)
+    positive: np.ndarray  # every weight finite and > 0 (True unweighted)
+    constant: np.ndarray  # every score of the group equal
+
+
+def _t_means(scores: pd.DataFrame, keys: list[str], weighted: bool, level: float,
+             columns: list[str]) -> pd.DataFrame:
+    """:func:`bootstrap_means` with the t-interval, for all groups at once."""
+    g = grouping(scores, keys)
+    if g.size == 0:
+        return pd.DataFrame([], columns=columns)
+    cells = _cell_figures(g, teacher_weights(scores, g.rows, weighted=weighted), weighted)
+    reason = _reasons([cells])
+    ok = reason == ""
+    low, high = _t_bounds(cells.mean, cells.se, cells.df, ok, level)
+    table = {key: g.labels[key].tolist() for key in keys}  # as a frame of rows infers them
+    table.update(n=cells.n, n_teachers=cells.teachers, mean=cells.mean, ci_low=low,
+                 ci_high=high, ci_method=["t"] * g.size, ci_note=reason.tolist())
+    return pd.DataFrame(table)[columns]
+
+
+def _t_changes(scores: pd.DataFrame, keys: list[str], weighted: bool, level: float,
+               columns: list[str]) -> pd.DataFrame:
+    """:func:`wave_change` with Welch's interval, for all pairs of waves at once.
+
+    Groups are numbered in sorted key order with the wave last, so the waves of one
+    ``keys`` group are consecutive groups, in order: a pair is two neighbours with the
+    same ``keys``.
+    """
+    g = grouping(scores, [*keys, "wave"])
+    teachers = teacher_weights(scores, g.rows, weighted=weighted)  # refuses bad weights
+    same = np.ones(max(g.size - 1, 0), dtype=bool)
+    for key in keys:
+        values = g.labels[key].to_numpy()
+        same &= values[:-1] == values[1:]
+    first = np.flatnonzero(same)
+    if not len(first):
+        return pd.DataFrame([], columns=columns)
+    cells = _cell_figures(g, teachers, weighted)
+    a, b = (_Cells(*(figure[i] for figure in cells)) for i in (first, first + 1))
+    reason = _reasons([a, b])
+    ok = reason == ""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.hypot(a.se, b.se)
+        df = _pow(_pow(a.se, 2) + _pow(b.se, 2), 2) / (_pow(a.se, 4) / a.df
+                                                       + _pow(b.se, 4) / b.df)
+    diff = b.mean - a.mean
+    low, high = _t_bounds(diff, se, df, ok, level)
+    wave = g.labels["wave"]
+    table = {key: g.labels[key].take(first).tolist() for key in keys}
+    table.update(wave_from=wave.take(first).tolist(), wave_to=wave.take(first + 1).tolist(),
+                 n_from=a.n, n_to=b.n, n_teachers_from=a.teachers, n_teachers_to=b.teachers,
+                 mean_from=a.mean, mean_to=b.mean, diff=diff, ci_low=low, ci_high=high,
+                 ci_method=["t"] * len(first), ci_note=reason.tolist())
+    return pd.DataFrame(table)[columns]
+
+
+def _pow(values: np.ndarray, exponent: float) -> np.ndarray:
+    """``values ** exponent`` rounded as Python's float power (C ``pow``).
+
+    numpy turns a scalar exponent 2 into ``x * x``, which rounds differently from
+    ``pow`` in about 0.1 % of values; an array of exponents keeps ``pow``, so that the
+    Welch degrees of freedom equal those of :func:`_t_interval` to the bit.
+    """
+    return np.power(values, np.full_like(values, exponent))
+
+
+def _t_bounds(centre: np.ndarray, se: np.ndarray, df: np.ndarray, ok: np.ndarray,
+              level: float) -> tuple[np.ndarray, np.ndarray]:
+    """``centre -/+ t(df) se`` where ``ok``, NaN elsewhere (as :func:`_t_interval`)."""
+    with np.errstate(invalid="ignore"):
+        half = stdtrit(np.where(ok, df, 1.0), (1 + level) / 2) * se
+    return np.where(ok, centre - half, np.nan), np.where(ok, centre + half, np.nan)
+
+
+def _reasons(samples: list[_Cells]) -> np.ndarray:
+    """Why each group (or pair of groups) gets no interval: :func:`_no_interval_reason`.
+
+    An object array of strings, ``""`` where there is an interval; the first reason
+    that applies, in the order of :func:`_no_interval_reason`.
+    """
+    where = " in a wave" if len(samples) > 1 else ""
+    checks = [
+        (np.any([s.n < MIN_INTERVAL_N for s in samples], axis=0),
+         f"fewer than {MIN_INTERVAL_N} scores{where}"),
+        (np.any([~s.positive for s in samples], axis=0), "weights (n_teachers) not positive"),
+        (np.any([s.n_eff < MIN_INTERVAL_N for s in samples], axis=0),
+         f"effective sample size (Kish) below {MIN_INTERVAL_N}{where}"),
+        (np.all([s.constant for s in samples], axis=0),
+         "all scores equal: no variation to resample"),
+    ]
+    reason = np.full(len(samples[0].n), "", dtype=object)
+    for applies, text in reversed(checks):  # the first check that applies wins
+        reason[applies] = text
+    return reason
+
+
+def _cell_figures(g: Grouping, teachers: np.ndarray, weighted: bool) -> _Cells:
+    """:class:`_Cells` of every group of ``g``, computed on whole arrays.
+
+    The groups are taken in blocks of about :data:`_BLOCK_ROWS` scores (whole groups),
+    which bounds the memory. Within a block the rows are sorted by group (stably: in
+    frame order within a group, as :meth:`Grouping.split` gives them), and the groups of
+    one size are stacked into a matrix, one group per row, and reduced along the rows.
+    A row of a C-ordered matrix is summed exactly as a one-dimensional array of its
+    values is (numpy's pairwise summation over the same elements), so each figure equals
+    that of the group on its own to the bit. There are at most about ``sqrt(2 rows)``
+    distinct sizes, so the loops run over blocks and sizes, never over groups.
+    """
+    figures = {name: np.full(g.size, np.nan) for name in ("teachers", "mean", "se", "df",
+                                                            "n_eff")}
+    figures.update(positive=np.ones(g.size, dtype=bool), constant=np.ones(g.size, dtype=bool))
+    for lo, hi in _blocks(g.n, _BLOCK_ROWS):
+        rows = None if hi - lo == g.size else np.flatnonzero((g.ids >= lo) & (g.ids < hi))
+        local = g.ids - lo if rows is None else g.ids[rows] - lo
+        # a stable sort of uint16 is a radix sort: about twice as fast as of int64
+        order = np.argsort(local.astype(np.uint16 if hi - lo <= 2**16 else np.int64),
+                           kind="stable")
+        if rows is not None:
+            order = rows[order]
+        x, t = g.x[order], teachers[order]
+        sizes = g.n[lo:hi]
+        starts = np.cumsum(sizes) - sizes
+        by_size = np.argsort(sizes, kind="stable")
+        edges = np.flatnonzero(np.diff(sizes[by_size], prepend=-1, append=-1))
+        for first, stop in itertools.pairwise(edges):
+            cells = by_size[first:stop]
+            index = starts[cells][:, None] + np.arange(sizes[cells[0]])
+            for name, values in _size_figures(x[index], t[index], weighted).items():
+                figures[name][lo + cells] = values
+    return _Cells(g.n, np.rint(figures["teachers"]).astype(np.int64), figures["mean"],
+                  figures["se"], figures["df"], figures["n_eff"], figures["positive"],
+                  figures["constant"])
+
+
+def _size_figures(x: np.ndarray, t: np.ndarray, weighted: bool) -> dict[str, np.ndarray]:
+    """The figures of groups of one size: ``x`` and ``t`` hold one group per row.
+
+    The same operations as :func:`_mean`, :func:`_effective_n` and :func:`_mean_se_df`
+    on one group, along ``axis=1``; ``se`` and ``df`` only from ``MIN_INTERVAL_N`` scores.
+    """
+    size = x.shape[1]
+    out = {"teachers": t.sum(axis=1), "constant": np.all(x == x[:, :1], axis=1)}
+    if not weighted:
+        out["mean"] = x.mean(axis=1)
+        out["n_eff"] = np.full(len(x), float(size))
+        if size >= MIN_INTERVAL_N:
+            out["se"] = x.std(axis=1, ddof=1) / np.sqrt(float(size))
+            out["df"] = out["n_eff"] - 1
+        return out
+    out["positive"] = np.all(np.isfinite(t) & (t > 0), axis=1)
+    total = t.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.sum(t * x, axis=1) / total
+        out["mean"] = np.where(total > 0, mean, np.nan)
+        out["n_eff"] = np.where(total > 0, total * total / np.sum(t**2, axis=1), 0.0)
+        if size >= MIN_INTERVAL_N:
+            spread = np.sum(t * (x - mean[:, None]) ** 2, axis=1) / total
+            out["se"] = np.sqrt(spread / (out["n_eff"] - 1))
+            out["df"] = out["n_eff"] - 1
+    return out
+
+
+def _blocks(sizes: np.ndarray, rows: int) -> Iterator[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` of group numbers with about ``rows`` scores each (whole groups)."""
+    cumulative = np.cumsum(sizes)
+    if not len(cumulative):
+        return
+    cuts = np.searchsorted(cumulative, np.arange(rows, cumulative[-1], rows), side="right")
+    edges = np.unique(np.concatenate([[0], cuts, [len(sizes)]]))
+    yield from ((int(lo), int(hi)) for lo, hi in itertools.pairwise(edges))
 
 
 # --------------------------------------------------------------------------- bootstrap

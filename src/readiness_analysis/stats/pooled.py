@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from readiness_analysis.stats.bootstrap import bootstrap_means
@@ -19,9 +20,13 @@ from readiness_analysis.stats.disclosure import (
     suppress_few_institutions,
     suppress_small_cells,
 )
+from readiness_analysis.stats.groups import grouping
 from readiness_analysis.stats.scores import summarise_scores
 
 __all__ = ["pooled_scores", "summarise_all"]
+
+
+_CELL = ["institution", "wave", "theme"]  # one institution's figures of a wave and theme
 
 
 def summarise_all(scores: pd.DataFrame, *, agree_from: float | Mapping[str, float] = 4.0,
@@ -120,23 +125,55 @@ def pooled_scores(scores: pd.DataFrame, min_n: int = MIN_CELL) -> pd.DataFrame:
     >>> pooled_scores(df)["institution"].tolist()
     ['A', 'A', 'A']
     """
-    scored = scores[scores["score"].notna()]
-    size = scored.groupby(["institution", "wave", "theme"], observed=True)["score"].transform(
-        "size")
-    return scored[size >= min_n]
+    return scores[_pooled_cells(scores, min_n)[0]]
+
+
+def _pooled_cells(scores: pd.DataFrame, min_n: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which rows :func:`pooled_scores` keeps, and the cells they are in (one row each).
+
+    A row is kept when it has a score and its cell at least ``min_n`` of them; rows with
+    a missing institution, wave or theme are in no cell. The cells come back as a frame
+    of ``institution``, ``wave`` and ``theme`` with the dtypes of ``scores``.
+    """
+    g = grouping(scores, _CELL)
+    keep = np.zeros(len(scores), dtype=bool)
+    large = g.n >= min_n
+    keep[g.rows] = large[g.ids]
+    cells = g.labels[large].reset_index(drop=True)
+    return keep, cells.astype({key: scores[key].dtype for key in _CELL})
+
+
+def _counts(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Scores per group of ``keys``, as a frame of the keys (dtypes of ``scores``) and ``n``.
+
+    The same as ``groupby(keys, observed=True).size()`` of the scored rows, without
+    copying the rows to group them.
+    """
+    g = grouping(scores, keys)
+    counts = g.labels.astype({key: scores[key].dtype for key in keys})
+    return counts.assign(n=g.n.astype(np.int64))
 
 
 def _pooled_summary(scores: pd.DataFrame, agree: float | Mapping[str, float], weighted: bool,
                     seed: int,
                     min_n: int) -> pd.DataFrame:
-    """Pooled rows over the large enough cells, with what they cover."""
+    """Pooled rows over the large enough cells, with what they cover.
+
+    The pooled figures are those of :func:`pooled_scores`, but rather than copying the
+    kept rows (hundreds of MB for a million respondents), the scores outside them are set
+    to missing in a frame of the columns the summary reads, which shares the others with
+    ``scores``. Those rows then belong to no group, and the kept ones keep their order,
+    so every figure is the same.
+    """
     keys = ["wave", "theme"]
-    scored = scores[scores["score"].notna()]
-    kept = pooled_scores(scores, min_n)
-    coverage = (scored.groupby(keys, observed=True).size().rename("n_all").reset_index()
-                .merge(kept.groupby(keys, observed=True)["institution"].nunique()
-                       .rename("n_institutions").reset_index(), on=keys, how="left"))
-    stats = _summary(kept, ["wave"], agree, weighted, seed)
+    kept, cells = _pooled_cells(scores, min_n)
+    coverage = (_counts(scores, keys).rename(columns={"n": "n_all"})
+                .merge(cells.groupby(keys, observed=True).size().rename("n_institutions")
+                       .reset_index(), on=keys, how="left"))
+    columns = [c for c in ("n_teachers", *keys) if c in scores]
+    x = scores["score"].to_numpy(dtype=float)
+    stats = _summary(scores[columns].assign(score=np.where(kept, x, np.nan)), ["wave"], agree,
+                     weighted, seed)
     table = coverage.merge(stats, on=keys, how="left")
     table["n"] = table["n"].fillna(0).astype("int64")
     table["n_teachers"] = table["n_teachers"].fillna(0).astype("int64")

@@ -9,8 +9,10 @@ Confidence intervals and wave change are in :mod:`.bootstrap`, small-cell suppre
 :mod:`.disclosure`.
 
 All group statistics are computed with pandas groupby or numpy on whole columns, so a
-million respondents take seconds (``benchmarks/bench_indices.py``); only the bootstrap
-loops over groups, because :func:`scipy.stats.bootstrap` takes one set of samples.
+million respondents take seconds (``benchmarks/bench_indices.py``), and so is the
+t-interval the reports show (:func:`readiness_analysis.stats.bootstrap.bootstrap_means`);
+only the bootstrap methods (BCa, percentile) loop over groups, each group drawing from
+its own random generator.
 """
 
 from __future__ import annotations
