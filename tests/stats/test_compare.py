@@ -883,3 +883,23 @@ def test_docstring_examples_run():
     result = doctest.testmod(compare, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8
     assert result.failed == 0
+
+
+def test_kruskal_equals_scipy_with_many_groups_ties_and_unequal_sizes():
+    # compare._kruskal writes scipy's H out (for speed with hundreds of institutions)
+    rng = np.random.default_rng(19)
+    samples = [rng.integers(1, 6, size=rng.integers(1, 30)) / 2 for _ in range(200)]
+    row = compare._kruskal(samples)
+    expected = stats.kruskal(*samples)
+    assert row["h"] == pytest.approx(float(expected.statistic), rel=1e-12)
+    assert row["p"] == pytest.approx(float(expected.pvalue), rel=1e-10)
+    assert row["df"] == 199
+
+
+def test_samples_keep_the_category_order_and_the_order_of_rows():
+    rows = pd.DataFrame({"g": pd.Categorical(["b", "a", "b", "c", "a"],
+                                             categories=["c", "b", "a", "unused"]),
+                         "v": [1.0, 2.0, np.nan, 4.0, 0.5]})
+    samples = compare._samples(rows, "g", "v")
+    assert list(samples) == ["c", "b", "a"]  # observed categories, in category order
+    assert [x.tolist() for x in samples.values()] == [[4.0], [1.0], [2.0, 0.5]]

@@ -9,14 +9,21 @@ several sections share. Nothing here writes text.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
-from dataclasses import dataclass
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from readiness_analysis.core.errors import ReadinessError
-from readiness_analysis.spec.instrument import Instrument, load_instrument
+from readiness_analysis.spec.instrument import Instrument, load_instrument, source_file
 from readiness_analysis.spec.study import Study, recorded_study, study_for
 from readiness_analysis.stats.scores import READINESS
 
@@ -123,9 +130,40 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
                 f"processed data missing: {name}", file=d,
                 hint=f"run `readiness build` (or `make report`) first{where}",
             )
+    data = _processed_data(d)
+    return _fresh(data) if institution is None else _only(data, institution)
+
+
+# The processed folders read in this process (a warm kernel renders every report of a
+# build from one folder; reading its tables takes a good part of a report's second), by
+# what their files are: see _folder_key. The tables are never handed out themselves:
+# _fresh and _only give every caller frames of its own (copy-on-write), so that a
+# report changing its data cannot change the next report's.
+_FOLDERS: OrderedDict[tuple, tuple[ReportData, tuple]] = OrderedDict()
+_FOLDERS_KEPT = 2
+# Bytes read at either end of a processed file for its cache key (a parquet file ends
+# in its footer: the row groups' offsets and statistics, which any change of content moves).
+_KEY_BYTES = 1 << 16
+
+
+def _processed_data(d: Path) -> ReportData:
+    """All of a processed folder's data, read once per content of its files."""
+    key = _folder_key(d)
+    hit = _FOLDERS.get(key)
+    if hit is not None and _definitions_key(hit[0]) == hit[1]:
+        _FOLDERS.move_to_end(key)
+        return hit[0]
+    data = _read(d)
+    _FOLDERS[key] = (data, _definitions_key(data))
+    while len(_FOLDERS) > _FOLDERS_KEPT:
+        _FOLDERS.popitem(last=False)
+    return data
+
+
+def _read(d: Path) -> ReportData:
     provenance = json.loads((d / "provenance.json").read_text(encoding="utf-8"))
     instrument = _instrument(provenance)
-    data = ReportData(
+    return ReportData(
         responses=pd.read_parquet(d / "responses.parquet"),
         scores=pd.read_parquet(d / "scores.parquet"),
         summary=pd.read_parquet(d / "institution_scores.parquet"),
@@ -138,7 +176,54 @@ def load_report_data(processed_dir: str | Path, institution: str | None = None) 
         changes=pd.read_parquet(d / "wave_change.parquet"),
         study=_study(provenance, instrument),
     )
-    return data if institution is None else _only(data, institution)
+
+
+def _folder_key(d: Path) -> tuple:
+    """What the processed files are: path, and per file its size, mtime and both ends.
+
+    Size and modification time (ns) change when a build rewrites a file; the SHA-256 of
+    its first and last :data:`_KEY_BYTES` catches a rewrite that keeps both (a copy with
+    the times kept, a file system with coarse times).
+    """
+    parts: list[object] = [str(d.resolve())]
+    for name in (*PROCESSED_FILES, "agreement.csv"):
+        path = d / name
+        try:
+            stat = path.stat()
+            with path.open("rb") as file:
+                digest = hashlib.sha256(file.read(_KEY_BYTES))
+                if stat.st_size > 2 * _KEY_BYTES:
+                    file.seek(-_KEY_BYTES, 2)
+                digest.update(file.read(_KEY_BYTES))
+            parts.append((name, stat.st_size, stat.st_mtime_ns, digest.hexdigest()))
+        except OSError:
+            parts.append((name, None))
+    return tuple(parts)
+
+
+def _definitions_key(data: ReportData) -> tuple:
+    """The content of the definition files the data were read with (instrument, study).
+
+    They live outside the processed folder, so its key does not see them change.
+    """
+    source = str(data.provenance.get("instrument", {}).get("source", ""))
+    files = [source_file(source)] if source else []
+    files += [Path(f) for f in data.study.files]
+    return tuple(_sha256(f) for f in files)
+
+
+def _sha256(file: Path | Traversable) -> str | None:
+    try:
+        return hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _fresh(data: ReportData) -> ReportData:
+    """The data with frames and provenance of the caller's own (the cache keeps its)."""
+    frames = {f.name: getattr(data, f.name).copy(deep=False) for f in fields(data)
+              if isinstance(getattr(data, f.name), pd.DataFrame)}
+    return replace(data, provenance=copy.deepcopy(data.provenance), **frames)
 
 
 def _optional_csv(path: Path) -> pd.DataFrame:
@@ -179,8 +264,8 @@ def _only(data: ReportData, institution: str) -> ReportData:
             (data.summary["institution"] == institution) | data.summary["institution"].isna()
         ],
         fragments=data.fragments[own],
-        cleaning_log=data.cleaning_log,
-        provenance=data.provenance,
+        cleaning_log=data.cleaning_log.copy(deep=False),
+        provenance=copy.deepcopy(data.provenance),
         instrument=data.instrument,
         documents=data.documents[data.documents["institution"] == institution],
         changes=data.changes[data.changes["institution"] == institution],
@@ -218,8 +303,30 @@ def latest_wave(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_pooled(data: ReportData) -> pd.DataFrame:
-    """Summary rows pooled over all institutions, latest wave."""
-    return latest_wave(data.pooled_summary())
+    """Summary rows pooled over all institutions, latest wave (once per data object)."""
+    return _memo(data, "latest_pooled", lambda d: latest_wave(d.pooled_summary()))
+
+
+_MEMO: dict[int, tuple[weakref.ref, dict[str, object]]] = {}
+
+
+def _memo(data: ReportData, name: str, compute: Callable[[ReportData], Any]) -> Any:
+    """``compute(data)``, once per report data object and ``name``.
+
+    The views a report asks for again and again (the pooled rows, the scored
+    respondents: a dozen times a report) are computed from the data once; the entry goes
+    when the data object does. A frame is shared by whoever asks (pandas copies on
+    write, so none can change another's).
+    """
+    key = id(data)
+    entry = _MEMO.get(key)
+    if entry is None or entry[0]() is not data:
+        entry = (weakref.ref(data, lambda _: _MEMO.pop(key, None)), {})
+        _MEMO[key] = entry
+    values = entry[1]
+    if name not in values:
+        values[name] = compute(data)
+    return values[name]
 
 
 def latest_responses(data: ReportData) -> pd.DataFrame:
@@ -276,7 +383,7 @@ def scored_respondents(data: ReportData) -> pd.DataFrame:
     >>> len(scored_respondents(data)) <= len(data.responses)  # doctest: +SKIP
     True
     """
-    return data.responses[has_theme_score(data.responses, data.scores)]
+    return _memo(data, "scored", lambda d: d.responses[_scored_mask(d)])
 
 
 def unscored_count(data: ReportData) -> int:
@@ -287,4 +394,8 @@ def unscored_count(data: ReportData) -> int:
     >>> unscored_count(load_report_data("data/processed"))  # doctest: +SKIP
     0
     """
-    return int((~has_theme_score(data.responses, data.scores)).sum())
+    return int((~_scored_mask(data)).sum())
+
+
+def _scored_mask(data: ReportData) -> pd.Series:
+    return _memo(data, "scored_mask", lambda d: has_theme_score(d.responses, d.scores))

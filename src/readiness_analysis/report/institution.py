@@ -8,8 +8,11 @@ Blocks that the study report shows as well live in :mod:`~readiness_analysis.rep
 
 from __future__ import annotations
 
+import functools
 import html
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
@@ -102,12 +105,34 @@ _INTROS = {"scan+interviews": "rank_intro", "interviews": "rank_intro_interviews
            "none": "rank_intro_none"}
 
 
-def _own_summary(data: ReportData) -> pd.DataFrame:
-    """The institution's summary rows of the latest wave, small cells suppressed."""
-    return suppress_small_cells(latest_wave(data.institution_summary()))
-
-
+_SUMMARIES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+_MEANS: dict[int, tuple[weakref.ref, tuple[pd.Series, pd.Series]]] = {}
 _RANKINGS: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def _per_data(cache: dict, data: ReportData, compute: Callable[[ReportData], Any]) -> Any:
+    """``compute(data)``, once per report data object; the entry goes when the data do.
+
+    The frames are shared by the sections that ask (pandas copies on write, so none can
+    change another's).
+    """
+    key = id(data)
+    hit = cache.get(key)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    value = compute(data)
+    cache[key] = (weakref.ref(data, lambda _: cache.pop(key, None)), value)
+    return value
+
+
+def _own_summary(data: ReportData) -> pd.DataFrame:
+    """The institution's summary rows of the latest wave, small cells suppressed.
+
+    Once per report data object: page one, the ranking, the profile and the team table
+    all ask for it, about twenty times a report.
+    """
+    return _per_data(_SUMMARIES, data,
+                     lambda d: suppress_small_cells(latest_wave(d.institution_summary())))
 
 
 def _ranking(data: ReportData) -> pd.DataFrame:
@@ -115,18 +140,11 @@ def _ranking(data: ReportData) -> pd.DataFrame:
 
     Only the institution's own fragments are evidence; the study's published quotes are not.
     Computed once per report data object (its 2,000 redraws take a noticeable part of a
-    second, and page one, the actions and the appendix all ask for it); the cache entry
-    goes when the data object does.
+    second, and page one, the actions and the appendix all ask for it).
     """
-    key = id(data)
-    hit = _RANKINGS.get(key)
-    if hit is not None and hit[0]() is data:
-        return hit[1]
-    ranking = rank_stability(latest_wave(data.scores), _own_summary(data), data.instrument,
-                             data.fragments, links=data.study.links(data.instrument),
-                             weighted=data.weighted)
-    _RANKINGS[key] = (weakref.ref(data, lambda _: _RANKINGS.pop(key, None)), ranking)
-    return ranking
+    return _per_data(_RANKINGS, data, lambda d: rank_stability(
+        latest_wave(d.scores), _own_summary(d), d.instrument, d.fragments,
+        links=d.study.links(d.instrument), weighted=d.weighted))
 
 
 def _percent(share: float, lang: str) -> str:
@@ -137,7 +155,26 @@ def _percent(share: float, lang: str) -> str:
 def _mean_of(series: pd.Series, themes, lang: str) -> str:
     """The mean of ``series`` over ``themes`` (one decimal), a dash when none has a value."""
     values = [series[t] for t in themes if t in series and pd.notna(series[t])]
-    return number(sum(values) / len(values), lang, "{:.1f}") if values else "–"
+    return _number(sum(values) / len(values), lang, "{:.1f}") if values else "–"
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: float, lang: str, pattern: str) -> str:
+    """:func:`~readiness_analysis.report.numbers.number`, remembered.
+
+    Babel takes a quarter of a millisecond a number, and page one, the evidence lines
+    and the appendix write the same few means again and again.
+    """
+    return number(value, lang, pattern)
+
+
+def _theme_means(data: ReportData) -> tuple[pd.Series, pd.Series]:
+    """Own (small cells suppressed) and pooled theme means of the latest wave, by theme.
+
+    Once per report data object: every evidence line reads them.
+    """
+    return _per_data(_MEANS, data, lambda d: (_own_summary(d).set_index("theme")["mean"],
+                                              latest_pooled(d).set_index("theme")["mean"]))
 
 
 def _reading(row, data: ReportData, lang: str) -> str:
@@ -146,8 +183,7 @@ def _reading(row, data: ReportData, lang: str) -> str:
     The need's themes (conditions) come with the pooled mean as context; linked strengths
     come apart; only the institution's own hindering fragments are counted.
     """
-    own = _own_summary(data).set_index("theme")["mean"]
-    pooled = latest_pooled(data).set_index("theme")["mean"]
+    own, pooled = _theme_means(data)
     labels = ", ".join(in_sentence(data.instrument.theme_label(t, lang)) for t in row.conditions)
     if row.basis in ("interviews", "none"):
         parts = [text("ranking.scan_small", lang, units=unit_noun(data.study, lang),
@@ -349,8 +385,7 @@ def _plain_reason(row, data: ReportData, lang: str) -> str:
     """Why a recommendation comes where it does, in one plain line ("" when nothing says)."""
     parts = []
     if row.conditions and row.basis not in ("interviews", "none"):
-        own = _own_summary(data).set_index("theme")["mean"]
-        pooled = latest_pooled(data).set_index("theme")["mean"]
+        own, pooled = _theme_means(data)
         themes = _listed([in_sentence(data.instrument.theme_label(t, lang))
                           for t in row.conditions], lang)
         parts.append(_with_pooled("page_one.reason", lang,
@@ -460,7 +495,7 @@ def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
 def _strength_items(themes: pd.DataFrame, data: ReportData, lang: str) -> str:
     """"theme own (all institutions pooled), ..." for the rows of ``themes`` (theme, mean)."""
     means = themes.set_index("theme")["mean"]
-    pooled = latest_pooled(data).set_index("theme")["mean"]
+    pooled = _theme_means(data)[1]
     return ", ".join(_strength_item(t, means, pooled, data, lang) for t in themes["theme"])
 
 

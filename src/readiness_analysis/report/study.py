@@ -9,6 +9,9 @@ well live in :mod:`~readiness_analysis.report.common`.
 from __future__ import annotations
 
 import html
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -200,6 +203,23 @@ def documents_tables(data: ReportData,
             documents.missing_elements(data.documents, lang, institutions=names))
 
 
+T = TypeVar("T")
+
+
+def _once_per_data(cache: dict, data: ReportData, compute: Callable[[ReportData], T]) -> T:
+    """``compute(data)``, computed once per report data object (kept in ``cache``).
+
+    The entry goes when the data object does (as ``report.institution._ranking``).
+    """
+    key = id(data)
+    hit = cache.get(key)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    result = compute(data)
+    cache[key] = (weakref.ref(data, lambda _: cache.pop(key, None)), result)
+    return result
+
+
 MANY_INSTITUTIONS = 12  # above this many institutions: distributions of means, no names
 _MANY_QUANTILES = {"min": 0.0, "p10": 0.1, "median": 0.5, "p90": 0.9, "max": 1.0}
 
@@ -220,9 +240,17 @@ def many_institutions(data: ReportData) -> bool:
     return _institution_rows(data)["institution"].nunique() > MANY_INSTITUTIONS
 
 
+_INSTITUTION_ROWS: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
 def _institution_rows(data: ReportData) -> pd.DataFrame:
-    """Institution rows of the summary in its latest wave, small cells suppressed."""
-    return latest_wave(suppress_small_cells(data.summary.dropna(subset=["institution"])))
+    """Institution rows of the summary in its latest wave, small cells suppressed.
+
+    Once per report data object (the figure, the table, the note and
+    :func:`many_institutions` all ask for them); callers do not change the frame.
+    """
+    return _once_per_data(_INSTITUTION_ROWS, data, lambda d: latest_wave(
+        suppress_small_cells(d.summary.dropna(subset=["institution"]))))
 
 
 def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
@@ -366,14 +394,20 @@ def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) 
                             units=unit_noun(data.study, lang)))
 
 
+_COMPARISONS: dict[int, tuple[weakref.ref, GroupComparison]] = {}
+
+
 def _comparison(data: ReportData) -> GroupComparison:
     """The institutions compared per theme: latest wave, Holm across themes.
 
     Under the disclosure rule (:func:`readiness_analysis.stats.compare.compare_institutions`):
     only institutions with at least ``MIN_CELL`` scores, and no test with fewer than
-    ``MIN_INSTITUTIONS`` of them.
+    ``MIN_INSTITUTIONS`` of them. Computed once per report data object: the table and its
+    note both ask for it, and with 200 institutions it takes a noticeable part of a
+    second.
     """
-    return compare_institutions(data.scores, weighted=data.weighted, pairwise=False)
+    return _once_per_data(_COMPARISONS, data, lambda d: compare_institutions(
+        d.scores, weighted=d.weighted, pairwise=False))
 
 
 def group_differences(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

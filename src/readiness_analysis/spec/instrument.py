@@ -7,6 +7,8 @@ downstream (cleaning, indices, reports) reads the instrument instead of hard-cod
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness_analysis.core.errors import InstrumentError
-from readiness_analysis.core.safe_yaml import load_yaml
+from readiness_analysis.core.safe_yaml import MAX_YAML_BYTES, load_yaml
 from readiness_analysis.core.words import Localised
 
 __all__ = [
@@ -358,11 +360,41 @@ def load_instrument(path: str | Path | None = None) -> Instrument:
     if path is None:
         ref = resources.files("readiness_analysis.spec") / "instruments" / DEFAULT_INSTRUMENT
         source = f"{SHIPPED}{DEFAULT_INSTRUMENT}"
-        raw = load_yaml(ref.read_text(encoding="utf-8"), source=source)
+        key = _content_key(source, ref)
+        hit = _INSTRUMENTS.get(key) if key else None
+        if hit is None:
+            hit = _build(load_yaml(ref.read_text(encoding="utf-8"), source=source), source)
     else:
         source = str(path)
-        raw = load_yaml(Path(path))
-    return _build(raw, source)
+        key = _content_key(source, Path(path))
+        hit = _INSTRUMENTS.get(key) if key else None
+        if hit is None:
+            hit = _build(load_yaml(Path(path)), source)
+            if key and _content_key(source, Path(path)) != key:  # changed while read
+                key = None
+    if key:
+        _INSTRUMENTS[key] = hit
+        _INSTRUMENTS.move_to_end(key)
+        while len(_INSTRUMENTS) > _INSTRUMENTS_KEPT:
+            _INSTRUMENTS.popitem(last=False)
+    return hit
+
+
+# Instruments read in this process, by source and content: a warm kernel renders many
+# reports, each of which would otherwise parse and validate the same YAML again (a good
+# part of a report's second). An Instrument is frozen, so every caller may share one.
+_INSTRUMENTS: OrderedDict[tuple[str, str], Instrument] = OrderedDict()
+_INSTRUMENTS_KEPT = 8
+
+
+def _content_key(source: str, file: Path | Traversable) -> tuple[str, str] | None:
+    """(source, SHA-256 of the file's bytes); None when it cannot be read (the load says why)."""
+    try:
+        if isinstance(file, Path) and file.stat().st_size > MAX_YAML_BYTES:
+            return None  # load_yaml refuses it without reading it all
+        return source, hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def source_file(source: str, folder: str = "instruments") -> Path | Traversable:
