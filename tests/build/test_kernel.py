@@ -85,3 +85,15 @@ def test_a_kernel_in_a_runtime_folder_keeps_its_files_there_and_is_killed_at_onc
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     assert not folder.exists()
+
+
+def test_a_report_kernel_runs_one_blas_thread_unless_told(monkeypatch, tmp_path):
+    from readiness_analysis.build.kernel import ONE_THREAD, WarmKernel
+
+    for name in ONE_THREAD:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's own setting is kept
+    nb = notebook(f"import os\nprint([os.environ.get(n) for n in {ONE_THREAD!r}])")
+    with WarmKernel() as kernel:
+        kernel.execute(nb, cwd=tmp_path)
+    assert output_text(nb, 0).strip() == "['1', '1', '3']"

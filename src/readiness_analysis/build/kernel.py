@@ -35,9 +35,9 @@ from readiness_analysis.core.errors import RenderError
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["KERNEL", "KERNEL_ARGS", "RUNTIME_ENV", "WarmKernel", "kill_worker_kernels",
-           "remove_stale_runtime_folders", "runtime_folder", "shutdown_worker_kernels",
-           "worker_kernel"]
+__all__ = ["KERNEL", "KERNEL_ARGS", "ONE_THREAD", "RUNTIME_ENV", "WarmKernel",
+           "kernel_environment", "kill_worker_kernels", "remove_stale_runtime_folders",
+           "runtime_folder", "shutdown_worker_kernels", "worker_kernel"]
 
 KERNEL = "python3"
 # Quiet start-up (the TCP transport warning is noise for report builders) and history in
@@ -45,6 +45,8 @@ KERNEL = "python3"
 KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
 _RESET = ("import readiness_analysis.build.session\n"
           "readiness_analysis.build.session.reset({cwd!r})\n")
+# Thread counts of the BLAS and OpenMP libraries numpy, scipy and statsmodels use.
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: Set while :func:`runtime_folder` runs: the build's own runtime folder.
 RUNTIME_ENV = "READINESS_RUNTIME_DIR"
 # Where the kernels' connection files and IPython's and matplotlib's state go, instead of
@@ -53,6 +55,23 @@ _RUNTIME_VARIABLES = {"JUPYTER_RUNTIME_DIR": "jupyter", "IPYTHONDIR": "ipython",
                       "MPLCONFIGDIR": "matplotlib"}
 _RUNTIME_PREFIX = "readiness-runtime-"
 _RUNTIME_MARKER = ".readiness-runtime.json"  # the build's pid and host
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment of a report kernel: this process's, with one BLAS thread.
+
+    A build runs one kernel per core already; a multithreaded BLAS in each (OpenBLAS
+    starts one thread per core) makes them fight over the cores, and a correlation
+    matrix of a large study then costs many times its single-threaded CPU time. A
+    thread setting the user made is kept.
+
+    Examples
+    --------
+    >>> env = kernel_environment()
+    >>> env["OPENBLAS_NUM_THREADS"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    True
+    """
+    return {**{name: "1" for name in ONE_THREAD}, **os.environ}
 
 
 def _block(awaitable: Any) -> Any:
@@ -189,7 +208,8 @@ class WarmKernel:
             km.connection_file = connection
         folder = str(cwd) if cwd.is_dir() else None  # a Dask worker may not have it
         self._km = km  # before it starts: an interrupt while it starts still kills it
-        _block(km.start_kernel(extra_arguments=list(KERNEL_ARGS), cwd=folder))
+        _block(km.start_kernel(extra_arguments=list(KERNEL_ARGS), cwd=folder,
+                               env=kernel_environment()))
         self._kc = km.client()
         self._kc.start_channels()
         self._kc.allow_stdin = False
