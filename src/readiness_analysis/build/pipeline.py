@@ -318,9 +318,7 @@ def build(
 def _unchanged_result(same: unchanged.Unchanged, reports: Path, start: float,
                       progress: bool) -> BuildResult:
     """The result of a build that found nothing changed: every report kept as listed."""
-    names = {f.name for f in fields(ReportResult)}
-    kept = [replace(ReportResult(**{k: v for k, v in e.items() if k in names}), rendered=False)
-            for e in same.entries]
+    kept = [replace(_entry_result(e), rendered=False) for e in same.entries]
     if progress:
         print(unchanged.NOTHING_CHANGED, file=sys.stderr)
     return BuildResult(kept, reports, round(time.perf_counter() - start, 2),
@@ -489,11 +487,16 @@ def _inputs(prepared: Prepared, jobs: list[ReportJob]) -> dict[str, str]:
     return inputs
 
 
+def _entry_result(entry: dict) -> ReportResult:
+    """A manifest entry as a :class:`ReportResult` (keys it does not know left out)."""
+    names = {f.name for f in fields(ReportResult)}
+    return ReportResult(**{k: v for k, v in entry.items() if k in names})
+
+
 def _result_from(entry: dict, job: ReportJob) -> ReportResult:
     """A manifest entry of an earlier build, as the result of a report kept unrendered."""
-    names = {f.name for f in fields(ReportResult)}
-    result = ReportResult(**{k: v for k, v in entry.items() if k in names})
-    return replace(result, title=job.title, institution=job.institution, rendered=False)
+    return replace(_entry_result(entry), title=job.title, institution=job.institution,
+                   rendered=False)
 
 
 def _kept(jobs: list[ReportJob], prints: list[Fingerprint], previous: dict[str, dict],

@@ -211,8 +211,8 @@ def nothing_changed(reports_dir: Path, processed_dir: Path, *, lang: str,
     >>> nothing_changed(Path("/nonexistent"), Path("/nonexistent"), lang="nl", key="k")
     """
     manifest = _manifest(reports_dir) if key else {}
-    record = (manifest.get(RECORD) or {}).get(lang) if isinstance(manifest.get(RECORD), dict) \
-        else None
+    records = manifest.get(RECORD)
+    record = records.get(lang) if isinstance(records, dict) else None
     if not isinstance(record, dict) or record.get("key") != key:
         return None
     entries = _language_entries(manifest, lang)
