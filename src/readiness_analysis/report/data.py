@@ -29,7 +29,7 @@ from readiness_analysis.stats.scores import READINESS
 
 __all__ = ["PROCESSED_FILES", "ReportData", "fragments_supplied", "has_theme_score",
            "latest_pooled", "latest_responses", "latest_wave", "load_report_data",
-           "scored_respondents", "unscored_count", "waves"]
+           "once_per_data", "scored_respondents", "unscored_count", "waves"]
 
 PROCESSED_FILES = ("responses.parquet", "scores.parquet", "institution_scores.parquet",
                    "fragments.parquet", "cleaning_log.csv", "provenance.json",
@@ -304,19 +304,26 @@ def latest_wave(summary: pd.DataFrame) -> pd.DataFrame:
 
 def latest_pooled(data: ReportData) -> pd.DataFrame:
     """Summary rows pooled over all institutions, latest wave (once per data object)."""
-    return _memo(data, "latest_pooled", lambda d: latest_wave(d.pooled_summary()))
+    return once_per_data(data, "latest_pooled", lambda d: latest_wave(d.pooled_summary()))
 
 
 _MEMO: dict[int, tuple[weakref.ref, dict[str, object]]] = {}
 
 
-def _memo(data: ReportData, name: str, compute: Callable[[ReportData], Any]) -> Any:
+def once_per_data(data: ReportData, name: str, compute: Callable[[ReportData], Any]) -> Any:
     """``compute(data)``, once per report data object and ``name``.
 
     The views a report asks for again and again (the pooled rows, the scored
-    respondents: a dozen times a report) are computed from the data once; the entry goes
-    when the data object does. A frame is shared by whoever asks (pandas copies on
-    write, so none can change another's).
+    respondents, the own summary, the ranking, the comparison: up to twenty times a
+    report) are computed from the data once; the entry goes when the data object does.
+    A frame is shared by whoever asks (pandas copies on write, so none can change
+    another's). ``name`` says what is kept, e.g. ``"institution.ranking"``.
+
+    Examples
+    --------
+    >>> data = load_report_data("data/processed", "Instelling A")  # doctest: +SKIP
+    >>> once_per_data(data, "n", len) is once_per_data(data, "n", len)  # doctest: +SKIP
+    True
     """
     key = id(data)
     entry = _MEMO.get(key)
@@ -383,7 +390,7 @@ def scored_respondents(data: ReportData) -> pd.DataFrame:
     >>> len(scored_respondents(data)) <= len(data.responses)  # doctest: +SKIP
     True
     """
-    return _memo(data, "scored", lambda d: d.responses[_scored_mask(d)])
+    return once_per_data(data, "scored", lambda d: d.responses[_scored_mask(d)])
 
 
 def unscored_count(data: ReportData) -> int:
@@ -398,4 +405,4 @@ def unscored_count(data: ReportData) -> int:
 
 
 def _scored_mask(data: ReportData) -> pd.Series:
-    return _memo(data, "scored_mask", lambda d: has_theme_score(d.responses, d.scores))
+    return once_per_data(data, "scored_mask", lambda d: has_theme_score(d.responses, d.scores))

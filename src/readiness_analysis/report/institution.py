@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import functools
 import html
-import weakref
-from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
@@ -32,6 +29,7 @@ from readiness_analysis.report.data import (
     latest_pooled,
     latest_responses,
     latest_wave,
+    once_per_data,
     scored_respondents,
     waves,
 )
@@ -105,34 +103,14 @@ _INTROS = {"scan+interviews": "rank_intro", "interviews": "rank_intro_interviews
            "none": "rank_intro_none"}
 
 
-_SUMMARIES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
-_MEANS: dict[int, tuple[weakref.ref, tuple[pd.Series, pd.Series]]] = {}
-_RANKINGS: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
-
-
-def _per_data(cache: dict, data: ReportData, compute: Callable[[ReportData], Any]) -> Any:
-    """``compute(data)``, once per report data object; the entry goes when the data do.
-
-    The frames are shared by the sections that ask (pandas copies on write, so none can
-    change another's).
-    """
-    key = id(data)
-    hit = cache.get(key)
-    if hit is not None and hit[0]() is data:
-        return hit[1]
-    value = compute(data)
-    cache[key] = (weakref.ref(data, lambda _: cache.pop(key, None)), value)
-    return value
-
-
 def _own_summary(data: ReportData) -> pd.DataFrame:
     """The institution's summary rows of the latest wave, small cells suppressed.
 
     Once per report data object: page one, the ranking, the profile and the team table
     all ask for it, about twenty times a report.
     """
-    return _per_data(_SUMMARIES, data,
-                     lambda d: suppress_small_cells(latest_wave(d.institution_summary())))
+    return once_per_data(data, "institution.own_summary",
+                         lambda d: suppress_small_cells(latest_wave(d.institution_summary())))
 
 
 def _ranking(data: ReportData) -> pd.DataFrame:
@@ -142,7 +120,7 @@ def _ranking(data: ReportData) -> pd.DataFrame:
     Computed once per report data object (its 2,000 redraws take a noticeable part of a
     second, and page one, the actions and the appendix all ask for it).
     """
-    return _per_data(_RANKINGS, data, lambda d: rank_stability(
+    return once_per_data(data, "institution.ranking", lambda d: rank_stability(
         latest_wave(d.scores), _own_summary(d), d.instrument, d.fragments,
         links=d.study.links(d.instrument), weighted=d.weighted))
 
@@ -173,8 +151,9 @@ def _theme_means(data: ReportData) -> tuple[pd.Series, pd.Series]:
 
     Once per report data object: every evidence line reads them.
     """
-    return _per_data(_MEANS, data, lambda d: (_own_summary(d).set_index("theme")["mean"],
-                                              latest_pooled(d).set_index("theme")["mean"]))
+    return once_per_data(data, "institution.means",
+                         lambda d: (_own_summary(d).set_index("theme")["mean"],
+                                    latest_pooled(d).set_index("theme")["mean"]))
 
 
 def _reading(row, data: ReportData, lang: str) -> str:

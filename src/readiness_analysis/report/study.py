@@ -9,9 +9,6 @@ well live in :mod:`~readiness_analysis.report.common`.
 from __future__ import annotations
 
 import html
-import weakref
-from collections.abc import Callable
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +21,7 @@ from readiness_analysis.report.data import (
     fragments_supplied,
     latest_pooled,
     latest_wave,
+    once_per_data,
     scored_respondents,
     waves,
 )
@@ -203,23 +201,6 @@ def documents_tables(data: ReportData,
             documents.missing_elements(data.documents, lang, institutions=names))
 
 
-T = TypeVar("T")
-
-
-def _once_per_data(cache: dict, data: ReportData, compute: Callable[[ReportData], T]) -> T:
-    """``compute(data)``, computed once per report data object (kept in ``cache``).
-
-    The entry goes when the data object does (as ``report.institution._ranking``).
-    """
-    key = id(data)
-    hit = cache.get(key)
-    if hit is not None and hit[0]() is data:
-        return hit[1]
-    result = compute(data)
-    cache[key] = (weakref.ref(data, lambda _: cache.pop(key, None)), result)
-    return result
-
-
 MANY_INSTITUTIONS = 12  # above this many institutions: distributions of means, no names
 _MANY_QUANTILES = {"min": 0.0, "p10": 0.1, "median": 0.5, "p90": 0.9, "max": 1.0}
 
@@ -240,7 +221,6 @@ def many_institutions(data: ReportData) -> bool:
     return _institution_rows(data)["institution"].nunique() > MANY_INSTITUTIONS
 
 
-_INSTITUTION_ROWS: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
 
 
 def _institution_rows(data: ReportData) -> pd.DataFrame:
@@ -249,7 +229,7 @@ def _institution_rows(data: ReportData) -> pd.DataFrame:
     Once per report data object (the figure, the table, the note and
     :func:`many_institutions` all ask for them); callers do not change the frame.
     """
-    return _once_per_data(_INSTITUTION_ROWS, data, lambda d: latest_wave(
+    return once_per_data(data, "study.institution_rows", lambda d: latest_wave(
         suppress_small_cells(d.summary.dropna(subset=["institution"]))))
 
 
@@ -394,7 +374,6 @@ def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) 
                             units=unit_noun(data.study, lang)))
 
 
-_COMPARISONS: dict[int, tuple[weakref.ref, GroupComparison]] = {}
 
 
 def _comparison(data: ReportData) -> GroupComparison:
@@ -406,7 +385,7 @@ def _comparison(data: ReportData) -> GroupComparison:
     note both ask for it, and with 200 institutions it takes a noticeable part of a
     second.
     """
-    return _once_per_data(_COMPARISONS, data, lambda d: compare_institutions(
+    return once_per_data(data, "study.comparison", lambda d: compare_institutions(
         d.scores, weighted=d.weighted, pairwise=False))
 
 
