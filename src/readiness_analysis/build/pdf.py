@@ -53,7 +53,7 @@ from pathlib import Path
 from readiness_analysis.build.jobs import ReportResult
 from readiness_analysis.build.progress import Progress
 from readiness_analysis.core.errors import ReadinessError, RenderError
-from readiness_analysis.core.files import atomic_write
+from readiness_analysis.core.files import atomic_write, free_space
 
 __all__ = ["BROWSERS", "CHROMIUM_ENV", "PDF_TIMEOUT", "PdfResult", "find_chromium",
            "pdf_is_current", "pdf_path", "print_pdf", "write_pdfs"]
@@ -227,12 +227,31 @@ def print_pdf(html_file: str | Path, pdf_file: str | Path | None = None, *,
                 raise RenderError(f"cannot start {browser}: {exc.strerror or exc}", file=page,
                                   hint=_INSTALL) from None
             _watch(proc, page, timeout, _running)
-        if tmp.stat().st_size == 0 or not tmp.read_bytes()[:5] == b"%PDF-":
-            raise RenderError(f"{Path(browser).name} wrote no PDF", file=page,
-                              hint="run it by hand with --headless --print-to-pdf to see why")
+        _check_complete(tmp, page, Path(browser).name)
 
     atomic_write(out, write)
     return out
+
+
+def _check_complete(pdf: Path, page: Path, browser: str) -> None:
+    """Refuse an empty file, a file that is no PDF, and a PDF cut short (no ``%%EOF``).
+
+    A browser that runs out of disk space mid-print may still exit 0 and leave the start
+    of a PDF; the trailer is how a reader knows the file is whole (PDF 1.7, 7.5.5).
+    """
+    size = pdf.stat().st_size
+    with pdf.open("rb") as file:
+        head = file.read(5)
+        file.seek(max(0, size - 1024))
+        tail = file.read()
+    if head != b"%PDF-":
+        raise RenderError(f"{browser} wrote no PDF", file=page,
+                          hint="run it by hand with --headless --print-to-pdf to see why")
+    if b"%%EOF" not in tail:
+        raise RenderError(
+            f"{browser} wrote an incomplete PDF ({size:,} bytes, no end-of-file marker; "
+            f"{free_space(pdf.parent)} free in {pdf.parent})", file=page,
+            hint="a full disk cuts a PDF short: free some space and build again with --pdf")
 
 
 def _watch(proc: subprocess.Popen, page: Path, timeout: float,
@@ -261,7 +280,10 @@ def _watch(proc: subprocess.Popen, page: Path, timeout: float,
 
 @dataclass(frozen=True)
 class PdfResult:
-    """What became of one report's PDF; ``made`` is False when an up-to-date one was kept.
+    """What became of one report's PDF.
+
+    ``made`` is False when none was written: an up-to-date one was kept, or the print
+    failed and an earlier PDF, if any, is as it was.
 
     ``title``, ``status`` (``ok`` or ``failed``), ``error`` and ``duration_s`` as in
     :class:`~readiness_analysis.build.jobs.ReportResult` (so the progress lines read alike);
@@ -357,6 +379,6 @@ def _print_one(result: ReportResult, reports: Path, browser: str, timeout: float
                   _running=running)
     except ReadinessError as exc:  # the browser failed, or the disk is full
         return PdfResult(f"PDF {result.title}", result.path, pdf, "failed", str(exc),
-                         round(time.perf_counter() - start, 2))
+                         round(time.perf_counter() - start, 2), made=False)
     return PdfResult(f"PDF {result.title}", result.path, pdf, "ok", None,
                      round(time.perf_counter() - start, 2))

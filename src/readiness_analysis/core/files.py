@@ -76,7 +76,7 @@ def explained_os_error(exc: OSError, path: str | Path) -> ReadinessError | None:
     folder = path.parent
     if exc.errno in _NO_SPACE:
         return ReadinessError(
-            f"the disk is full: {path.name} could not be written ({_free(folder)} free in "
+            f"the disk is full: {path.name} could not be written ({free_space(folder)} free in "
             f"{folder})", file=path,
             hint="free some space on that disk, or choose a folder on another disk")
     if exc.errno in _DENIED:
@@ -110,8 +110,15 @@ def explained(path: str | Path) -> Iterator[None]:
         raise located from None
 
 
-def _free(folder: Path) -> str:
-    """Free space on the file system of ``folder`` (or of its nearest existing parent)."""
+def free_space(folder: str | Path) -> str:
+    """Free space on the file system of ``folder`` (or of its nearest existing parent).
+
+    Examples
+    --------
+    >>> free_space("/no/such/folder/below/root").endswith(("bytes", "KB", "MB", "GB"))
+    True
+    """
+    folder = Path(folder)
     for candidate in (folder, *folder.parents):
         try:
             free = shutil.disk_usage(candidate).free
