@@ -66,3 +66,16 @@ def test_lazy_exports_and_version_still_work():
             "      ra.__version__ == version('readiness-analysis'),\n"
             "      set(ra.__all__) <= set(dir(ra)), hasattr(ra, 'no_such_name'))")
     assert _run(code) == "True True True True True True False"
+
+
+def test_every_data_file_of_the_package_is_in_its_package_data(repo_root):
+    """A file a wheel leaves out works in the editable install and fails in a real one
+    (the report catalogues were missing from ``pip install .``)."""
+    setuptools = tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["readiness_analysis"]
+    package = repo_root / "src" / "readiness_analysis"
+    data = [p.relative_to(package) for p in package.rglob("*") if p.is_file()
+            and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts]
+    assert data, "no data files found: the test looks in the wrong place"
+    missing = [p.as_posix() for p in data if not any(p.match(pat) for pat in patterns)]
+    assert missing == []
