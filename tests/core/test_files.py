@@ -101,6 +101,18 @@ def test_a_refused_permission_names_the_folder_and_the_user(tmp_path, monkeypatc
     assert ".tmp" not in message and "\n" not in message
 
 
+
+def test_a_folder_that_cannot_be_made_names_the_parent_that_refused(tmp_path, monkeypatch):
+    def refused(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(files.Path, "mkdir", refused)
+    monkeypatch.setattr(files.getpass, "getuser", lambda: "onderzoeker")
+    with pytest.raises(ReadinessError) as caught:
+        write_json(tmp_path / "processed" / "sub" / "a.json", {})
+    assert (f"permission denied: the folder {tmp_path / 'processed' / 'sub'} cannot be made: "
+            f"{tmp_path} may not be written by user onderzoeker") in str(caught.value)
+
 def test_other_os_errors_pass_unchanged(tmp_path):
     def gone(tmp):
         raise FileNotFoundError(errno.ENOENT, "gone")
