@@ -3,14 +3,18 @@ hangs, fails or writes nothing. Real PDFs: tests/e2e/test_print_and_phone.py."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from readiness_analysis.build import pipeline
 from readiness_analysis.build.jobs import ReportResult
 from readiness_analysis.build.pdf import find_chromium, pdf_path, print_pdf, write_pdfs
+from readiness_analysis.core import files
 from readiness_analysis.core.errors import RenderError
 
 
@@ -99,12 +103,6 @@ def test_a_pdf_cut_short_by_a_full_disk_is_refused_and_the_old_one_kept(tmp_path
 @pytest.mark.skipif(os.name != "posix", reason="shell-script stand-in browsers")
 def test_a_full_disk_in_the_pdf_stage_is_a_failed_pdf_listed_in_the_manifest(
         tmp_path, page, monkeypatch):
-    import errno
-    import json
-
-    from readiness_analysis.build import pipeline
-    from readiness_analysis.core import files
-
     reports = page.parent
     pdf_path(page).write_bytes(b"%PDF-old")
     (reports / "manifest.json").write_text(json.dumps({"reports": []}), encoding="utf-8")

@@ -81,9 +81,9 @@ def explained_os_error(exc: OSError, path: str | Path) -> ReadinessError | None:
             hint="free some space on that disk, or choose a folder on another disk")
     if exc.errno in _DENIED:
         why = "is read-only" if exc.errno == errno.EROFS else "may not be written"
-        made = next((f for f in (folder, *folder.parents) if f.exists()), folder)
-        what = (f"the folder {folder}" if made == folder
-                else f"the folder {folder} cannot be made: {made}")
+        existing = next((f for f in (folder, *folder.parents) if f.exists()), folder)
+        what = (f"the folder {folder}" if existing == folder
+                else f"the folder {folder} cannot be made: {existing}")
         return ReadinessError(
             f"permission denied: {what} {why} by user {_user()}", file=path,
             hint="choose a folder that user may write to, or ask for write permission")
