@@ -29,3 +29,32 @@ def test_duplicate_keys_and_alias_bombs_are_refused_with_the_callers_error():
         for a, b in zip("abcdef", "bcdefg", strict=True))
     with pytest.raises(InstrumentError, match=f"more than {MAX_YAML_VALUES:,} values"):
         load_yaml(bomb, source="bomb.yaml")
+
+
+# A document without "*" is read by libyaml, one with an alias by the Python composer:
+# each pair below is the same document both ways (an unused alias in a comment routes
+# it); both must give the same value and the same refusal.
+BOTH_WAYS = ("", "# *alias\n")
+
+
+@pytest.mark.parametrize("route", BOTH_WAYS)
+def test_both_parsers_give_the_same_document(route):
+    text = route + "id: t\nitems:\n  - {id: a, text: 'é, \"x\"'}\n  - [1, 2.5, null, true]\n"
+    assert load_yaml(text, source="t.yaml") == {
+        "id": "t", "items": [{"id": "a", "text": 'é, "x"'}, [1, 2.5, None, True]]}
+
+
+@pytest.mark.parametrize("route", BOTH_WAYS)
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: 1\nb: 2\na: 3\n", r"t\.yaml:{row}: not valid YAML: duplicate key 'a' \(first on "
+                           r"line {first}\)"),
+    ("a: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     r"t\.yaml: not valid YAML: nested too deeply \(is this the right file\?\)"),
+    ("a: 1\nb: x\x01y\n", r"t\.yaml:{line}: not valid YAML: character U\+0001 \(column 5\) "
+                          r"is not allowed in YAML"),
+])
+def test_both_parsers_refuse_alike_with_the_line(route, text, message):
+    shift = route.count("\n")
+    expected = message.format(row=3 + shift, first=1 + shift, line=2 + shift)
+    with pytest.raises(InstrumentError, match=expected):
+        load_yaml(route + text, source="t.yaml")

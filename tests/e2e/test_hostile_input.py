@@ -578,8 +578,8 @@ YAML_CASES = {
         GARBAGE, "{path}: not UTF-8 text (byte 128) (save the file as UTF-8)"),
     "control characters": (
         "id: \x00\x01\n",
-        "{path}: not valid YAML: unacceptable character #x0000: special characters are not "
-        "allowed in \"<unicode string>\", position 4 (is this the right file?)"),
+        "{path}:1: not valid YAML: character U+0000 (column 5) is not allowed in YAML "
+        "(remove the control character; is this the right file?)"),
 }
 
 
