@@ -178,9 +178,12 @@ def parallel_analysis(
     items' correlation matrix; each of the ``n_iter`` random data sets is an
     :math:`n \times p` matrix of independent standard normal values, and
     :math:`q_j` is the ``quantile`` of the :math:`j`-th largest eigenvalue of their
-    correlation matrices. The suggestion is the number of leading eigenvalues with
-    :math:`\lambda_j > q_j`, stopping at the first that is not (as
-    ``psych::fa.parallel`` counts its ``ncomp``).
+    correlation matrices. These are computed from the data sets' scatter matrices,
+    drawn from their Wishart distribution (:math:`W_p(n - 1, I)`, by the Bartlett
+    decomposition of Odell & Feiveson, 1966) instead of from the data sets themselves:
+    the same distribution, in time that does not grow with :math:`n`. The suggestion is
+    the number of leading eigenvalues with :math:`\lambda_j > q_j`, stopping at the
+    first that is not (as ``psych::fa.parallel`` counts its ``ncomp``).
 
     ``psych::fa.parallel`` also resamples the observed data and compares principal
     factor eigenvalues (its ``nfact``), which are not computed here; its random numbers
@@ -194,6 +197,10 @@ def parallel_analysis(
 
     Horn, J. L. (1965). A rationale and test for the number of factors in factor
     analysis. *Psychometrika*, 30(2), 179-185.
+
+    Odell, P. L., & Feiveson, A. H. (1966). A numerical procedure to generate a sample
+    covariance matrix. *Journal of the American Statistical Association*, 61(313),
+    199-203.
 
     Examples
     --------
@@ -492,15 +499,22 @@ def _correlation(values: np.ndarray) -> np.ndarray:
 def _random_eigenvalues(n: int, p: int, n_iter: int, rng: np.random.Generator) -> np.ndarray:
     """Eigenvalues (largest first, one row per data set) of ``n_iter`` random data sets.
 
-    Each data set is ``rng.standard_normal((n, p))``, drawn in turn as before (the same
-    seed gives the same numbers), into one buffer instead of a new array each time.
+    The correlation matrix of an ``n`` by ``p`` matrix of independent standard normal
+    values depends on it only through its scatter matrix about the column means, which
+    is Wishart with ``n - 1`` degrees of freedom and identity scale. So the scatter
+    matrices are drawn directly, by the Bartlett decomposition ``W = L L'`` (``L`` lower
+    triangular, ``L[i, i]`` the root of a chi-square with ``n - 1 - i`` degrees of
+    freedom, below the diagonal standard normal values; Odell & Feiveson, 1966): the
+    same distribution of eigenvalues as simulating the data, at a cost that does not
+    grow with ``n`` (at 66,000 respondents, a hundred data sets took two seconds).
     """
-    values = np.empty((n, p))
-    out = np.empty((n_iter, p))
-    for k in range(n_iter):
-        rng.standard_normal(out=values)
-        out[k] = _eigenvalues(values)
-    return out
+    lower = np.tril(rng.standard_normal((n_iter, p, p)), k=-1)
+    diagonal = np.sqrt(rng.chisquare(n - 1 - np.arange(p), size=(n_iter, p)))
+    lower[:, np.arange(p), np.arange(p)] = diagonal
+    scatter = lower @ lower.transpose(0, 2, 1)
+    scale = np.sqrt(np.einsum("kii->ki", scatter))
+    correlation = scatter / (scale[:, :, None] * scale[:, None, :])
+    return np.linalg.eigvalsh(correlation)[:, ::-1]
 
 
 def _fit(data: pd.DataFrame, n_factors: int, method: str, seed: int):
