@@ -45,3 +45,18 @@ def test_a_crashing_task_is_a_failed_report_not_a_crash(tmp_path):
     with InProcessExecutor() as executor:
         [outcome] = list(executor.run([RenderTask(0, job, "index.html")]))
     assert outcome.page is None and "missing.ipynb" in outcome.error
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_worker_processes_warmed_up_render_in_a_kernel_with_the_report_modules(tmp_path,
+                                                                                warm):
+    nb = tmp_path / "check.ipynb"
+    nbformat.write(notebook("import sys\n"
+                            "print('readiness_analysis.report.study' in sys.modules)"), nb)
+    job = ReportJob("Check", nb, tmp_path / "check.html", {})
+    with ProcessExecutor(1) as executor:
+        if warm:
+            executor.warm_up(tmp_path)
+        [outcome] = list(executor.run([RenderTask(0, job, None)]))
+    assert outcome.error is None, outcome.error
+    assert f"<pre>{warm}" in outcome.page

@@ -97,3 +97,32 @@ def test_a_report_kernel_runs_one_blas_thread_unless_told(monkeypatch, tmp_path)
     with WarmKernel() as kernel:
         kernel.execute(nb, cwd=tmp_path)
     assert output_text(nb, 0).strip() == "['1', '1', '3']"
+
+
+MODULES = ("import sys, matplotlib.pyplot as plt\n"
+           "print([m for m in ('readiness_analysis.report.institution', 'seaborn') "
+           "if m in sys.modules], plt.get_fignums(), "
+           "sorted(k for k in globals() if k[0] != '_'))")
+
+
+def test_a_warmed_up_kernel_has_the_report_modules_and_a_clean_session(tmp_path):
+    with WarmKernel() as cold, WarmKernel() as warm:
+        warm.warm_up(tmp_path)
+        assert warm.alive and warm.starts == 1
+        checks = [notebook(MODULES), notebook(MODULES)]
+        cold.execute(checks[0], cwd=tmp_path)
+        warm.execute(checks[1], cwd=tmp_path)
+        assert warm.starts == 1  # the warm-up's kernel renders the report
+    cold_text, warm_text = (output_text(check, 0).strip() for check in checks)
+    assert cold_text.startswith("[] [] [")  # nothing of the report layer imported yet
+    # the same namespace (nothing the warm-up defined is left) and no open figure
+    assert warm_text == cold_text.replace(
+        "[] [] [", "['readiness_analysis.report.institution', 'seaborn'] [] [", 1)
+
+
+def test_a_warm_up_that_fails_leaves_the_kernel_to_start_on_the_first_report(tmp_path):
+    kernel = WarmKernel(kernel_name="no-such-kernel")
+    kernel.warm_up(tmp_path)  # does not raise
+    assert not kernel.alive and kernel.starts == 0
+    with pytest.raises(RenderError, match="no-such-kernel"):  # the report says why
+        kernel.execute(notebook("1"), cwd=tmp_path)

@@ -32,6 +32,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from readiness_analysis.build.jobs import ReportJob
@@ -52,6 +53,7 @@ __all__ = [
     "RenderTask",
     "make_executor",
     "run_task",
+    "warm_up_kernel",
 ]
 
 DASK_EXTRA = "pip install 'readiness-analysis[dask]'"
@@ -105,6 +107,16 @@ def run_task(task: RenderTask) -> RenderOutcome:
                          plan)
 
 
+def warm_up_kernel(cwd: Path) -> None:
+    """Start this worker's warm kernel and import the report modules (never raises).
+
+    Examples
+    --------
+    >>> warm_up_kernel(Path("notebooks"))  # doctest: +SKIP
+    """
+    worker_kernel().warm_up(cwd)
+
+
 def _describe(exc: BaseException) -> str:
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"{type(exc).__name__}: {first}"
@@ -127,6 +139,16 @@ class Executor(ABC):
     @abstractmethod
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in the order they finish."""
+
+    def warm_up(self, cwd: Path) -> None:  # noqa: B027 - an executor may have nothing to warm
+        """Start the workers and their kernels now, while this process works on.
+
+        For the build's data stage: a worker process starts its kernel and imports the
+        report modules (:func:`warm_up_kernel`, a few seconds) meanwhile, so that the
+        first reports (the study report first) do not wait for that. ``cwd`` is the
+        kernels' working folder (the notebooks). The default does nothing:
+        :class:`InProcessExecutor` has no other process to do it in.
+        """
 
     def close(self) -> None:  # noqa: B027 - executors without resources need nothing here
         """Stop the kernels and workers this executor started."""
@@ -190,11 +212,26 @@ class ProcessExecutor(Executor):
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
 
+    def warm_up(self, cwd: Path) -> None:
+        """Start the worker processes, each with its kernel warm (see :meth:`Executor.warm_up`).
+
+        One warm-up per worker: each blocks its worker for the kernel's start, so the
+        next is taken by another worker.
+        """
+        pool = self._started()
+        for _ in range(self.workers):
+            pool.submit(warm_up_kernel, cwd)
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                             initializer=_init_worker)
+        return self._pool
+
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in the order they finish."""
-        context = multiprocessing.get_context("spawn")
-        pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
-                                                initializer=_init_worker)
+        pool = self._started()
         pending = {pool.submit(run_task, task): task for task in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -268,6 +305,7 @@ class DaskExecutor(Executor):
         distributed = _import_distributed()
         self._distributed = distributed
         self._cluster = None
+        self._warm_ups: list = []
         try:
             if scheduler == "local":
                 self._cluster = distributed.LocalCluster(
@@ -284,6 +322,13 @@ class DaskExecutor(Executor):
                 hint="start one with `dask scheduler`, or use --scheduler local",
             ) from None
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def warm_up(self, cwd: Path) -> None:
+        """Start every worker's kernel (see :meth:`Executor.warm_up`), one task each."""
+        self._warm_ups = [  # held: Dask drops a task whose future is let go
+            self._client.submit(warm_up_kernel, cwd, workers=[address], pure=False,
+                                key=f"warm-up-{uuid.uuid4().hex[:8]}")
+            for address in self._client.scheduler_info().get("workers", {})]
 
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in the order they finish."""
@@ -305,6 +350,7 @@ class DaskExecutor(Executor):
     def close(self) -> None:
         """Stop the workers' kernels, then the client (and the local cluster)."""
         client = getattr(self, "_client", None)
+        self._warm_ups = []
         if client is not None:
             with contextlib.suppress(Exception):  # a worker that is gone has no kernel left
                 client.run(shutdown_worker_kernels)

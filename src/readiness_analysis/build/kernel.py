@@ -45,6 +45,8 @@ KERNEL = "python3"
 KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
 _RESET = ("import readiness_analysis.build.session\n"
           "readiness_analysis.build.session.reset({cwd!r})\n")
+_WARM_UP = ("import readiness_analysis.build.session\n"
+            "readiness_analysis.build.session.warm_up()\n")
 # Thread counts of the BLAS and OpenMP libraries numpy, scipy and statsmodels use.
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: Set while :func:`runtime_folder` runs: the build's own runtime folder.
@@ -163,6 +165,30 @@ class WarmKernel:
             self.kill()
             raise
         return nb
+
+    def warm_up(self, cwd: Path) -> None:
+        """Start the kernel now and import what reports import, ahead of the first report.
+
+        Runs :func:`readiness_analysis.build.session.warm_up` after a reset; the next
+        :meth:`execute` resets the session again, so a report finds the same session as
+        in a kernel that rendered reports before. Never raises for a failure: the kernel
+        is shut down and the first :meth:`execute` starts it cold (and reports the
+        failure, if it is the kernel's).
+        """
+        import nbformat
+
+        cwd = Path(cwd).resolve()
+        warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)])
+        try:
+            if not self.alive:
+                self._start(cwd)
+            self._reset(cwd)
+            self._run(warm, self.startup_timeout)
+        except Exception:
+            self.shutdown()
+        except BaseException:  # interrupted: as in execute
+            self.kill()
+            raise
 
     def shutdown(self) -> None:
         """Stop the kernel (if any); a later :meth:`execute` starts a new one."""

@@ -7,6 +7,7 @@ an input, and :class:`readiness_analysis.build.jobs.ReportResult` for the manife
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from readiness_analysis.build import unchanged
 from readiness_analysis.build.batch import render_all
+from readiness_analysis.build.executors import make_executor
 from readiness_analysis.build.incremental import (
     Fingerprint,
     fingerprints,
@@ -231,12 +233,15 @@ def build(
     :func:`readiness_analysis.build.lock.build_locks`): a second build on either folder
     stops with a message naming the first. It then
     removes temporary files that an interrupted build left in the report and processed
-    folders (see :func:`remove_stale_temporaries`). Kernels keep their connection files and
-    IPython's and matplotlib's state in a runtime folder of the build's own, removed at
-    the end (:func:`readiness_analysis.build.kernel.runtime_folder`). SIGINT or SIGTERM
-    stops the build within seconds: :class:`~.interrupt.BuildInterrupted` is raised
-    after the kernels are killed and the index and manifest of the reports that are
-    complete are written (earlier versions of reports not rendered are kept).
+    folders (see :func:`remove_stale_temporaries`). Worker processes start their kernels
+    and import the report modules while the data stage runs
+    (:meth:`~.executors.Executor.warm_up`; not with ``jobs=1``). Kernels keep their
+    connection files and IPython's and matplotlib's state in a runtime folder of the
+    build's own, removed at the end (:func:`readiness_analysis.build.kernel.runtime_folder`).
+    SIGINT or SIGTERM stops the build within seconds:
+    :class:`~.interrupt.BuildInterrupted` is raised after the kernels are killed and the
+    index and manifest of the reports that are complete are written (earlier versions of
+    reports not rendered are kept).
 
     Examples
     --------
@@ -261,7 +266,8 @@ def build(
     chosen_study = study_for(inst, study)
     # Stopped by SIGINT/SIGTERM: BuildInterrupted, after the kernels are killed and what
     # is complete is recorded; the lock and the runtime folder go, also then.
-    with stop_on_signals(), runtime_folder(), build_locks(processed_dir, reports):
+    with (stop_on_signals(), runtime_folder(), build_locks(processed_dir, reports),
+          contextlib.ExitStack() as stack):
         pseudonym_key(processed_dir)  # made now if new, so that the build key covers it
         key, same = unchanged.check(raw_dir, processed_dir, reports, notebooks_dir=notebooks,
                                     instrument=instrument, study=study, lang=lang,
@@ -270,6 +276,8 @@ def build(
         if same is not None and skip_unchanged and not (force or pdf or institutions):
             return _unchanged_result(same, reports, start, progress)
         removed = remove_stale_temporaries(reports, processed_dir, raw_dir=raw_dir)
+        executor = stack.enter_context(make_executor(jobs, scheduler))
+        executor.warm_up(notebooks)  # the kernels start while the data stage runs
         prepared = prepare(raw_dir, processed_dir, instrument=inst, study=chosen_study,
                            weighted=weighted,
                            invalid_answers=invalid_answers, strict=strict,
@@ -293,8 +301,8 @@ def build(
             bar.note(line)
         bar.note(plan.line())
         try:
-            render_all([selected[i] for i in plan.todo], reports_dir=reports, n_jobs=jobs,
-                       scheduler=scheduler, progress=bar, on_result=record,
+            render_all([selected[i] for i in plan.todo], reports_dir=reports,
+                       executor=executor, progress=bar, on_result=record,
                        cell_timeout=cell_timeout)
         except BuildInterrupted as stop:
             stop.kept = len(_record(reports, every, selected, plan, lang, prepared)[1])

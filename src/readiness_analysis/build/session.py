@@ -12,7 +12,7 @@ import gc
 import os
 import warnings
 
-__all__ = ["reset"]
+__all__ = ["reset", "warm_up"]
 
 _baseline: dict | None = None
 # Settings that follow the process, not the report: never put back.
@@ -43,6 +43,34 @@ def reset(cwd: str) -> None:
         _restore(_baseline)
     if os.path.isdir(cwd):
         os.chdir(cwd)
+
+
+def warm_up() -> None:
+    """Import the report modules and draw one small figure, as a first report would.
+
+    :meth:`readiness_analysis.build.kernel.WarmKernel.warm_up` runs it in a worker's new
+    kernel while the build's data stage runs, so that the first report there finds
+    pandas, matplotlib, statsmodels and the package's report modules imported and
+    matplotlib's fonts loaded. It leaves only what :func:`reset` keeps: modules and their
+    caches, no name in the namespace, no open figure.
+
+    Examples
+    --------
+    >>> warm_up()  # doctest: +SKIP
+    """
+    import importlib
+    import pkgutil
+
+    from readiness_analysis import report
+
+    for module in pkgutil.iter_modules(report.__path__):
+        importlib.import_module(f"{report.__name__}.{module.name}")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.set_title("0,5")
+    fig.canvas.draw()
+    plt.close(fig)
 
 
 def _reset_namespace() -> None:
