@@ -48,13 +48,15 @@ def test_a_crashing_task_is_a_failed_report_not_a_crash(tmp_path):
 
 
 @pytest.mark.parametrize("warm", [False, True])
-def test_worker_processes_warmed_up_render_in_a_kernel_with_the_report_modules(tmp_path,
-                                                                                warm):
+@pytest.mark.parametrize("make", [InProcessExecutor, lambda: ProcessExecutor(1)],
+                         ids=["in-process", "worker-process"])
+def test_a_warmed_up_executor_renders_in_a_kernel_with_the_report_modules(tmp_path, warm,
+                                                                           make):
     nb = tmp_path / "check.ipynb"
     nbformat.write(notebook("import sys\n"
                             "print('readiness_analysis.report.study' in sys.modules)"), nb)
     job = ReportJob("Check", nb, tmp_path / "check.html", {})
-    with ProcessExecutor(1) as executor:
+    with make() as executor:
         if warm:
             executor.warm_up(tmp_path)
         [outcome] = list(executor.run([RenderTask(0, job, None)]))

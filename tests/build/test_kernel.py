@@ -105,9 +105,10 @@ MODULES = ("import sys, matplotlib.pyplot as plt\n"
            "sorted(k for k in globals() if k[0] != '_'))")
 
 
-def test_a_warmed_up_kernel_has_the_report_modules_and_a_clean_session(tmp_path):
+@pytest.mark.parametrize("wait", [True, False])
+def test_a_warmed_up_kernel_has_the_report_modules_and_a_clean_session(tmp_path, wait):
     with WarmKernel() as cold, WarmKernel() as warm:
-        warm.warm_up(tmp_path)
+        warm.warm_up(tmp_path, wait=wait)
         assert warm.alive and warm.starts == 1
         checks = [notebook(MODULES), notebook(MODULES)]
         cold.execute(checks[0], cwd=tmp_path)

@@ -107,14 +107,17 @@ def run_task(task: RenderTask) -> RenderOutcome:
                          plan)
 
 
-def warm_up_kernel(cwd: Path) -> None:
+def warm_up_kernel(cwd: Path, wait: bool = True) -> None:
     """Start this worker's warm kernel and import the report modules (never raises).
+
+    With ``wait=False`` the imports run in the kernel while the caller goes on
+    (:meth:`~readiness_analysis.build.kernel.WarmKernel.warm_up`).
 
     Examples
     --------
     >>> warm_up_kernel(Path("notebooks"))  # doctest: +SKIP
     """
-    worker_kernel().warm_up(cwd)
+    worker_kernel().warm_up(cwd, wait=wait)
 
 
 def _describe(exc: BaseException) -> str:
@@ -146,8 +149,7 @@ class Executor(ABC):
         For the build's data stage: a worker process starts its kernel and imports the
         report modules (:func:`warm_up_kernel`, a few seconds) meanwhile, so that the
         first reports (the study report first) do not wait for that. ``cwd`` is the
-        kernels' working folder (the notebooks). The default does nothing:
-        :class:`InProcessExecutor` has no other process to do it in.
+        kernels' working folder (the notebooks). The default does nothing.
         """
 
     def close(self) -> None:  # noqa: B027 - executors without resources need nothing here
@@ -168,6 +170,14 @@ class InProcessExecutor(Executor):
     >>> with InProcessExecutor() as executor:  # doctest: +SKIP
     ...     outcomes = list(executor.run(tasks))
     """
+
+    def warm_up(self, cwd: Path) -> None:
+        """Start the kernel and send it the imports, without waiting for them.
+
+        The kernel imports while this process runs the data stage; the first report
+        waits only for what is left of that.
+        """
+        warm_up_kernel(cwd, wait=False)
 
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in order."""

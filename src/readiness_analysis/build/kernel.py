@@ -166,24 +166,30 @@ class WarmKernel:
             raise
         return nb
 
-    def warm_up(self, cwd: Path) -> None:
+    def warm_up(self, cwd: Path, *, wait: bool = True) -> None:
         """Start the kernel now and import what reports import, ahead of the first report.
 
         Runs :func:`readiness_analysis.build.session.warm_up` after a reset; the next
         :meth:`execute` resets the session again, so a report finds the same session as
-        in a kernel that rendered reports before. Never raises for a failure: the kernel
-        is shut down and the first :meth:`execute` starts it cold (and reports the
+        in a kernel that rendered reports before. With ``wait=False`` only the start is
+        waited for: the warm-up is sent and runs in the kernel while this process goes
+        on, and the next :meth:`execute` queues behind it. Never raises for a failure: the
+        kernel is shut down and the first :meth:`execute` starts it cold (and reports the
         failure, if it is the kernel's).
         """
         import nbformat
 
         cwd = Path(cwd).resolve()
-        warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)])
         try:
             if not self.alive:
                 self._start(cwd)
+            if not wait:  # no output, no execution count: the kernel's reply is not read
+                self._kc.execute(_RESET.format(cwd=str(cwd)) + _WARM_UP, silent=True,
+                                 store_history=False)
+                return
             self._reset(cwd)
-            self._run(warm, self.startup_timeout)
+            self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)]),
+                      self.startup_timeout)
         except Exception:
             self.shutdown()
         except BaseException:  # interrupted: as in execute

@@ -233,9 +233,9 @@ def build(
     :func:`readiness_analysis.build.lock.build_locks`): a second build on either folder
     stops with a message naming the first. It then
     removes temporary files that an interrupted build left in the report and processed
-    folders (see :func:`remove_stale_temporaries`). Worker processes start their kernels
-    and import the report modules while the data stage runs
-    (:meth:`~.executors.Executor.warm_up`; not with ``jobs=1``). Kernels keep their
+    folders (see :func:`remove_stale_temporaries`). The report kernels start and import
+    the report modules while the data stage runs
+    (:meth:`~.executors.Executor.warm_up`). Kernels keep their
     connection files and IPython's and matplotlib's state in a runtime folder of the
     build's own, removed at the end (:func:`readiness_analysis.build.kernel.runtime_folder`).
     SIGINT or SIGTERM stops the build within seconds:
