@@ -18,6 +18,7 @@ import pytest
 
 from readiness_analysis.build import notebooks as notebooks_module
 from readiness_analysis.build import pipeline as build_module
+from readiness_analysis.build.executors import InProcessExecutor
 from readiness_analysis.build.pipeline import build, default_notebooks_dir, remove_stale_temporaries
 from readiness_analysis.cli import main
 from readiness_analysis.core.errors import ReadinessError
@@ -396,3 +397,30 @@ def test_build_passes_the_mode_to_prepare(monkeypatch, tmp_path, notebooks_dir, 
         build_module.build(raw_dir, tmp_path / "p", tmp_path / "r", notebooks_dir=notebooks_dir,
                            invalid_answers="missing")
     assert seen["invalid_answers"] == "missing"
+
+
+@pytest.mark.parametrize(("institutions", "workers"), [(None, 4), (["Instelling B"], 2)])
+def test_the_executor_is_made_and_warmed_before_the_data_stage(monkeypatch, tmp_path, raw_dir,
+                                                              institutions, workers):
+    """Kernels start while the data stage runs: one worker a report at most, when known."""
+    events = []
+
+    class Recording(InProcessExecutor):
+        def warm_up(self, cwd):
+            events.append(("warm_up", Path(cwd)))
+
+    def fake_make_executor(jobs, scheduler):
+        events.append(("make", jobs))
+        return Recording()
+
+    def fake_prepare(*args, **kwargs):
+        events.append(("prepare",))
+        raise ReadinessError("stop here")
+
+    monkeypatch.setattr(build_module, "make_executor", fake_make_executor)
+    monkeypatch.setattr(build_module, "prepare", fake_prepare)
+    notebooks = _tiny_notebooks(tmp_path / "notebooks")
+    with pytest.raises(ReadinessError, match="stop here"):
+        build(raw_dir, tmp_path / "p", tmp_path / "r", notebooks_dir=notebooks, jobs=4,
+              institutions=institutions, progress=False)
+    assert events == [("make", workers), ("warm_up", notebooks), ("prepare",)]

@@ -276,8 +276,11 @@ def build(
         if same is not None and skip_unchanged and not (force or pdf or institutions):
             return _unchanged_result(same, reports, start, progress)
         removed = remove_stale_temporaries(reports, processed_dir, raw_dir=raw_dir)
-        executor = stack.enter_context(make_executor(jobs, scheduler))
-        executor.warm_up(notebooks)  # the kernels start while the data stage runs
+        # Made before the data stage, so that the kernels start meanwhile; the number of
+        # reports is known only after it, except when institutions are chosen.
+        workers = jobs if institutions is None else min(jobs, len(institutions) + 1)
+        executor = stack.enter_context(make_executor(workers, scheduler))
+        executor.warm_up(notebooks)
         prepared = prepare(raw_dir, processed_dir, instrument=inst, study=chosen_study,
                            weighted=weighted,
                            invalid_answers=invalid_answers, strict=strict,
