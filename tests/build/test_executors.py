@@ -58,7 +58,7 @@ def test_a_warmed_up_executor_renders_in_a_kernel_with_the_report_modules(tmp_pa
     job = ReportJob("Check", nb, tmp_path / "check.html", {})
     with make() as executor:
         if warm:
-            executor.warm_up(tmp_path)
+            executor.warm_up(tmp_path, ("readiness_analysis.report.study",))
         [outcome] = list(executor.run([RenderTask(0, job, None)]))
     assert outcome.error is None, outcome.error
     assert f"<pre>{warm}" in outcome.page

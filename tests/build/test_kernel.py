@@ -99,6 +99,7 @@ def test_a_report_kernel_runs_one_blas_thread_unless_told(monkeypatch, tmp_path)
     assert output_text(nb, 0).strip() == "['1', '1', '3']"
 
 
+REPORT_MODULES = ("readiness_analysis.report.institution", "no_such_module.at_all")
 MODULES = ("import sys, matplotlib.pyplot as plt\n"
            "print([m for m in ('readiness_analysis.report.institution', 'seaborn') "
            "if m in sys.modules], plt.get_fignums(), "
@@ -108,7 +109,7 @@ MODULES = ("import sys, matplotlib.pyplot as plt\n"
 @pytest.mark.parametrize("wait", [True, False])
 def test_a_warmed_up_kernel_has_the_report_modules_and_a_clean_session(tmp_path, wait):
     with WarmKernel() as cold, WarmKernel() as warm:
-        warm.warm_up(tmp_path, wait=wait)
+        warm.warm_up(tmp_path, REPORT_MODULES, wait=wait)
         assert warm.alive and warm.starts == 1
         checks = [notebook(MODULES), notebook(MODULES)]
         cold.execute(checks[0], cwd=tmp_path)

@@ -406,8 +406,8 @@ def test_the_executor_is_made_and_warmed_before_the_data_stage(monkeypatch, tmp_
     events = []
 
     class Recording(InProcessExecutor):
-        def warm_up(self, cwd):
-            events.append(("warm_up", Path(cwd)))
+        def warm_up(self, cwd, modules):
+            events.append(("warm_up", Path(cwd), modules))
 
     def fake_make_executor(jobs, scheduler):
         events.append(("make", jobs))
@@ -423,4 +423,5 @@ def test_the_executor_is_made_and_warmed_before_the_data_stage(monkeypatch, tmp_
     with pytest.raises(ReadinessError, match="stop here"):
         build(raw_dir, tmp_path / "p", tmp_path / "r", notebooks_dir=notebooks, jobs=4,
               institutions=institutions, progress=False)
-    assert events == [("make", workers), ("warm_up", notebooks), ("prepare",)]
+    assert events == [("make", workers), ("warm_up", notebooks, ("json", "pathlib", "time")),
+                      ("prepare",)]

@@ -107,17 +107,17 @@ def run_task(task: RenderTask) -> RenderOutcome:
                          plan)
 
 
-def warm_up_kernel(cwd: Path, wait: bool = True) -> None:
-    """Start this worker's warm kernel and import the report modules (never raises).
+def warm_up_kernel(cwd: Path, modules: tuple[str, ...] = (), wait: bool = True) -> None:
+    """Start this worker's warm kernel and import ``modules`` there (never raises).
 
     With ``wait=False`` the imports run in the kernel while the caller goes on
     (:meth:`~readiness_analysis.build.kernel.WarmKernel.warm_up`).
 
     Examples
     --------
-    >>> warm_up_kernel(Path("notebooks"))  # doctest: +SKIP
+    >>> warm_up_kernel(Path("notebooks"), ("pandas",))  # doctest: +SKIP
     """
-    worker_kernel().warm_up(cwd, wait=wait)
+    worker_kernel().warm_up(cwd, modules, wait=wait)
 
 
 def _describe(exc: BaseException) -> str:
@@ -143,13 +143,13 @@ class Executor(ABC):
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in the order they finish."""
 
-    def warm_up(self, cwd: Path) -> None:  # noqa: B027 - an executor may have nothing to warm
+    def warm_up(self, cwd: Path, modules: tuple[str, ...] = ()) -> None:  # noqa: B027
         """Start the workers and their kernels now, while this process works on.
 
-        For the build's data stage: a worker process starts its kernel and imports the
-        report modules (:func:`warm_up_kernel`, a few seconds) meanwhile, so that the
-        first reports (the study report first) do not wait for that. ``cwd`` is the
-        kernels' working folder (the notebooks). The default does nothing.
+        For the build's data stage: each kernel starts and imports ``modules`` (those the
+        report notebooks import; :func:`warm_up_kernel`, a few seconds) meanwhile, so
+        that the first reports (the study report first) do not wait for that. ``cwd`` is
+        the kernels' working folder (the notebooks). The default does nothing.
         """
 
     def close(self) -> None:  # noqa: B027 - executors without resources need nothing here
@@ -171,13 +171,13 @@ class InProcessExecutor(Executor):
     ...     outcomes = list(executor.run(tasks))
     """
 
-    def warm_up(self, cwd: Path) -> None:
+    def warm_up(self, cwd: Path, modules: tuple[str, ...] = ()) -> None:
         """Start the kernel and send it the imports, without waiting for them.
 
         The kernel imports while this process runs the data stage; the first report
         waits only for what is left of that.
         """
-        warm_up_kernel(cwd, wait=False)
+        warm_up_kernel(cwd, modules, wait=False)
 
     def run(self, tasks: Iterable[RenderTask]) -> Iterator[RenderOutcome]:
         """Yield the outcome of every task, in order."""
@@ -222,7 +222,7 @@ class ProcessExecutor(Executor):
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
 
-    def warm_up(self, cwd: Path) -> None:
+    def warm_up(self, cwd: Path, modules: tuple[str, ...] = ()) -> None:
         """Start the worker processes, each with its kernel warm (see :meth:`Executor.warm_up`).
 
         One warm-up per worker: each blocks its worker for the kernel's start, so the
@@ -230,7 +230,7 @@ class ProcessExecutor(Executor):
         """
         pool = self._started()
         for _ in range(self.workers):
-            pool.submit(warm_up_kernel, cwd)
+            pool.submit(warm_up_kernel, cwd, modules)
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -333,10 +333,10 @@ class DaskExecutor(Executor):
             ) from None
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
 
-    def warm_up(self, cwd: Path) -> None:
+    def warm_up(self, cwd: Path, modules: tuple[str, ...] = ()) -> None:
         """Start every worker's kernel (see :meth:`Executor.warm_up`), one task each."""
         self._warm_ups = [  # held: Dask drops a task whose future is let go
-            self._client.submit(warm_up_kernel, cwd, workers=[address], pure=False,
+            self._client.submit(warm_up_kernel, cwd, modules, workers=[address], pure=False,
                                 key=f"warm-up-{uuid.uuid4().hex[:8]}")
             for address in self._client.scheduler_info().get("workers", {})]
 

@@ -46,7 +46,7 @@ KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:mem
 _RESET = ("import readiness_analysis.build.session\n"
           "readiness_analysis.build.session.reset({cwd!r})\n")
 _WARM_UP = ("import readiness_analysis.build.session\n"
-            "readiness_analysis.build.session.warm_up()\n")
+            "readiness_analysis.build.session.warm_up({modules!r})\n")
 # Thread counts of the BLAS and OpenMP libraries numpy, scipy and statsmodels use.
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: Set while :func:`runtime_folder` runs: the build's own runtime folder.
@@ -166,8 +166,8 @@ class WarmKernel:
             raise
         return nb
 
-    def warm_up(self, cwd: Path, *, wait: bool = True) -> None:
-        """Start the kernel now and import what reports import, ahead of the first report.
+    def warm_up(self, cwd: Path, modules: tuple[str, ...] = (), *, wait: bool = True) -> None:
+        """Start the kernel now and import ``modules``, ahead of the first report.
 
         Runs :func:`readiness_analysis.build.session.warm_up` after a reset; the next
         :meth:`execute` resets the session again, so a report finds the same session as
@@ -180,15 +180,16 @@ class WarmKernel:
         import nbformat
 
         cwd = Path(cwd).resolve()
+        warm = _WARM_UP.format(modules=tuple(modules))
         try:
             if not self.alive:
                 self._start(cwd)
             if not wait:  # no output, no execution count: the kernel's reply is not read
-                self._kc.execute(_RESET.format(cwd=str(cwd)) + _WARM_UP, silent=True,
+                self._kc.execute(_RESET.format(cwd=str(cwd)) + warm, silent=True,
                                  store_history=False)
                 return
             self._reset(cwd)
-            self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_WARM_UP)]),
+            self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(warm)]),
                       self.startup_timeout)
         except Exception:
             self.shutdown()

@@ -7,13 +7,53 @@ importing the analysis stack.
 
 from __future__ import annotations
 
+import ast
+import json
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["INSTITUTION_NOTEBOOK", "STUDY_NOTEBOOK", "default_notebooks_dir"]
+__all__ = ["INSTITUTION_NOTEBOOK", "STUDY_NOTEBOOK", "default_notebooks_dir",
+           "notebook_imports"]
 
 STUDY_NOTEBOOK = "study_report.ipynb"
 INSTITUTION_NOTEBOOK = "institution_report.ipynb"
+
+
+def notebook_imports(folder: str | Path) -> tuple[str, ...]:
+    """The modules the report notebooks in ``folder`` import, sorted.
+
+    Every ``import`` statement of their code cells (at any depth, ``from . import``
+    excepted); for ``from m import n``, both ``m`` and ``m.n`` (``n`` may be a
+    submodule; a name that is not one fails to import and is skipped). A notebook or
+    cell that cannot be read or parsed adds nothing. A build's
+    kernels import these ahead of the first report
+    (:func:`readiness_analysis.build.session.warm_up`).
+
+    Examples
+    --------
+    >>> "readiness_analysis.report.data" in notebook_imports(default_notebooks_dir())
+    True
+    """
+    modules: set[str] = set()
+    for name in (STUDY_NOTEBOOK, INSTITUTION_NOTEBOOK):
+        try:
+            cells = json.loads((Path(folder) / name).read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for cell in cells:
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            try:
+                tree = ast.parse("".join(source) if isinstance(source, list) else source)
+            except (SyntaxError, ValueError, TypeError):
+                continue  # IPython syntax (magics): not Python, nothing to import from it
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)  # and the names, which may be submodules
+                    modules.update(f"{node.module}.{alias.name}" for alias in node.names
+                                   if alias.name != "*")
+    return tuple(sorted(modules))
 
 
 def _has_notebooks(folder: Path) -> bool:

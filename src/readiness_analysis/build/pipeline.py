@@ -34,6 +34,7 @@ from readiness_analysis.build.notebooks import (
     INSTITUTION_NOTEBOOK,
     STUDY_NOTEBOOK,
     default_notebooks_dir,
+    notebook_imports,
 )
 from readiness_analysis.build.pdf import (
     PdfResult,
@@ -280,7 +281,7 @@ def build(
         # reports is known only after it, except when institutions are chosen.
         workers = jobs if institutions is None else min(jobs, len(institutions) + 1)
         executor = stack.enter_context(make_executor(workers, scheduler))
-        executor.warm_up(notebooks)
+        executor.warm_up(notebooks, notebook_imports(notebooks))
         prepared = prepare(raw_dir, processed_dir, instrument=inst, study=chosen_study,
                            weighted=weighted,
                            invalid_answers=invalid_answers, strict=strict,

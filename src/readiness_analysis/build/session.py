@@ -45,26 +45,30 @@ def reset(cwd: str) -> None:
         os.chdir(cwd)
 
 
-def warm_up() -> None:
-    """Import the report modules and draw one small figure, as a first report would.
+def warm_up(modules: tuple[str, ...] = ()) -> None:
+    """Import ``modules`` and, once matplotlib is loaded, draw one small figure.
 
-    :meth:`readiness_analysis.build.kernel.WarmKernel.warm_up` runs it in a worker's new
-    kernel while the build's data stage runs, so that the first report there finds
-    pandas, matplotlib, statsmodels and the package's report modules imported and
-    matplotlib's fonts loaded. It leaves only what :func:`reset` keeps: modules and their
-    caches, no name in the namespace, no open figure.
+    :meth:`readiness_analysis.build.kernel.WarmKernel.warm_up` runs it in a new kernel
+    while the build's data stage runs, with the modules the report notebooks import
+    (:func:`readiness_analysis.build.notebooks.notebook_imports`), so that the first
+    report there finds them imported and matplotlib's fonts loaded. A module that cannot
+    be imported is left to the report, which says why. It leaves only what :func:`reset`
+    keeps: modules and their caches, no name in the namespace, no open figure.
 
     Examples
     --------
-    >>> warm_up()  # doctest: +SKIP
+    >>> warm_up(("json",))
     """
     import importlib
-    import pkgutil
+    import sys
 
-    from readiness_analysis import report
-
-    for module in pkgutil.iter_modules(report.__path__):
-        importlib.import_module(f"{report.__name__}.{module.name}")
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the report's own import fails again, and says why
+            continue
+    if "matplotlib" not in sys.modules:
+        return
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(1, 1))
