@@ -155,9 +155,10 @@ def load_yaml(
                         hint="save the file as UTF-8") from exc
     else:
         text = path_or_text
-    loader = None
+    loader, fast = None, False
     try:
-        loader = (_FAST if _FAST is not None and "*" not in text else _StrictLoader)(text)
+        fast = _FAST is not None and "*" not in text
+        loader = (_FAST if fast else _StrictLoader)(text)
         node = loader.get_single_node()
         if node is not None and _expanded_size(node, MAX_YAML_VALUES) > MAX_YAML_VALUES:
             raise error(f"the file expands to more than {MAX_YAML_VALUES:,} values through "
@@ -165,10 +166,13 @@ def load_yaml(
                         hint="write the definition out without nested &anchors and *aliases")
         return None if node is None else loader.construct_document(node)
     except yaml.reader.ReaderError as exc:  # the C and the Python reader word it apart
-        line_start = text.rfind("\n", 0, exc.position) + 1
+        position = exc.position  # libyaml counts UTF-8 bytes, the Python reader characters
+        if fast:
+            position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+        line_start = text.rfind("\n", 0, position) + 1
         raise error(f"not valid YAML: character U+{exc.character:04X} (column "
-                    f"{exc.position - line_start + 1}) is not allowed in YAML", file=source,
-                    row=text.count("\n", 0, exc.position) + 1,
+                    f"{position - line_start + 1}) is not allowed in YAML", file=source,
+                    row=text.count("\n", 0, position) + 1,
                     hint="remove the control character; is this the right file?") from None
     except yaml.MarkedYAMLError as exc:
         if "maximum nesting depth" in str(exc.problem):  # libyaml's limit
