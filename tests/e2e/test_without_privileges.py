@@ -74,7 +74,7 @@ def _build(tmp_path: Path, raw: Path, processed: Path, reports: Path):
                  "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "READINESS_RUNTIME_DIR",
                  "READINESS_PSEUDONYM_KEY"):
         env.pop(name, None)
-    notebooks = tmp_path / "nb" if (tmp_path / "nb").exists() else _notebooks(tmp_path / "nb")
+    notebooks = _notebooks(tmp_path / "nb")
     command = [*_unprivileged(), sys.executable, "-m", "readiness_analysis.cli", "build",
                "--raw", str(raw), "--processed", str(processed), "--reports", str(reports),
                "--notebooks", str(notebooks), "--no-progress"]
