@@ -8,6 +8,7 @@ import yaml
 from readiness_analysis.core.errors import InstrumentError
 from readiness_analysis.spec.instrument import load_instrument
 from readiness_analysis.spec.study import load_study
+from readiness_analysis.stats import ranking
 from readiness_analysis.stats.ranking import (
     CLEAR_ORDER,
     MIN_FRAGMENTS,
@@ -268,3 +269,21 @@ def test_a_large_school_is_resampled_in_batches(instrument):
 
 def test_the_threshold_is_documented_and_strict():
     assert 0.5 < CLEAR_ORDER < 1
+
+
+def test_resample_counts_are_draws_with_replacement():
+    """Each row: how often each of n respondents is drawn in n draws with replacement.
+
+    Multinomial(n, 1/n): every count has mean 1 and variance 1 - 1/n, two counts of one
+    row covary by -1/n; the same generator state gives the same counts.
+    """
+    n, size = 5, 40_000
+    counts = ranking._resample_counts(np.random.default_rng(7), n, size)
+    assert counts.shape == (size, n) and (counts.sum(axis=1) == n).all()
+    cov = np.cov(counts, rowvar=False)
+    se = 4 / np.sqrt(size)  # about four standard errors of these moments
+    assert np.allclose(counts.mean(axis=0), 1, atol=se)
+    assert np.allclose(np.diag(cov), 1 - 1 / n, atol=2 * se)
+    assert np.allclose(cov[~np.eye(n, dtype=bool)], -1 / n, atol=2 * se)
+    again = ranking._resample_counts(np.random.default_rng(7), n, size)
+    assert np.array_equal(counts, again)

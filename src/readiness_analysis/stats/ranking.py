@@ -375,10 +375,26 @@ def _bootstrap_keys(scores: pd.DataFrame, summary: pd.DataFrame, instrument: Ins
     batch = max(1, _MAX_BATCH_CELLS // n)
     out = []
     for start in range(0, n_resamples, batch):
-        counts = rng.multinomial(n, np.full(n, 1 / n), size=min(batch, n_resamples - start))
+        counts = _resample_counts(rng, n, min(batch, n_resamples - start))
         distance = (top - _resampled_means(counts * weights, values)) / span
         out.append(_key(_priorities(distance, cols, barriers, basis)))
     return np.concatenate(out)
+
+
+def _resample_counts(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """How often each of ``n`` respondents is drawn, per resample (size x n; rows sum to n).
+
+    The counts of drawing ``n`` respondents with replacement, as ``rng.multinomial(n,
+    [1/n] * n, size)`` gives them in distribution, four times faster: numpy's multinomial
+    draws a binomial per respondent and resample.
+
+    Examples
+    --------
+    >>> _resample_counts(np.random.default_rng(0), 4, 3).sum(axis=1).tolist()
+    [4, 4, 4]
+    """
+    drawn = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+    return np.bincount(drawn.ravel(), minlength=size * n).reshape(size, n)
 
 
 def _wide(scores: pd.DataFrame, themes: list[str],
