@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -223,15 +224,18 @@ def _png(fig: plt.Figure, tight: bool) -> tuple[str, float]:
 
 
 def _tight_png(fig: plt.Figure) -> bytes:
-    """The figure as ``savefig(bbox_inches="tight")`` writes it, with one layout pass less.
+    """The figure as ``savefig(bbox_inches="tight")`` writes it, without drawing it twice.
 
     For "tight", ``savefig`` first draws the whole figure without rendering it (a layout
     engine, even the placeholder ``tight_layout`` leaves, asks for that too), then
-    measures what is drawn and draws it again in the cropped size. A figure laid out
-    already (``tight_layout``, or none) needs no first draw: its box is measured on the
-    canvas that laid it out (its text measured and cached there) and passed to
-    ``savefig`` as the crop, so the same pixels come out. A figure with an active layout
-    engine (constrained) goes the way ``savefig`` goes.
+    measures what is drawn and draws it again at the cropped size, on a new canvas whose
+    text is measured anew. A figure laid out already (``tight_layout``, or none) needs
+    neither: its box is measured on the canvas that laid it out (its text measured and
+    cached there), the figure is drawn once on that canvas, and the box is cut out of
+    the pixels (:func:`_cropped`). The picture is the same, up to the fraction of a
+    pixel by which ``savefig`` would shift it. A figure with an active layout engine
+    (constrained), or with something drawn outside its own area, goes the way
+    ``savefig`` goes.
     """
     engine = fig.get_layout_engine()
     renderer = getattr(fig.canvas, "get_renderer", None)
@@ -242,7 +246,28 @@ def _tight_png(fig: plt.Figure) -> bytes:
     if fig.get_layout_engine() is not None:  # rcParams turn on a layout: the long way
         fig.set_layout_engine(engine)
         return _savefig(fig, "tight")
-    return _savefig(fig, box)
+    pixels = _cropped(fig, box)
+    return _savefig(fig, box) if pixels is None else _encoded(pixels, fig.dpi)
+
+
+def _cropped(fig: plt.Figure, box: Bbox) -> np.ndarray | None:
+    """The figure drawn on its own canvas, cut to ``box`` (inches); None if not in it.
+
+    The cut is as large as ``savefig(bbox_inches=box)`` makes its canvas (the box's size
+    in whole pixels, as ``FigureCanvasBase.get_width_height`` takes it), from the pixel
+    row and column the box starts in.
+    """
+    dpi = fig.dpi
+    width, height = (int(size * dpi + 1e-8) for size in (box.width, box.height))
+    left, top = math.floor(box.x0 * dpi), math.floor(fig.bbox.height - box.y1 * dpi)
+    rgba = getattr(fig.canvas, "buffer_rgba", None)  # Agg's canvas
+    if rgba is None or left < 0 or top < 0 or box.x1 > fig.get_figwidth() or box.y0 < 0:
+        return None
+    fig.canvas.draw()
+    pixels = np.asarray(rgba())
+    if left + width > pixels.shape[1] or top + height > pixels.shape[0]:
+        return None
+    return np.array(pixels[top:top + height, left:left + width])  # a copy: the canvas is reused
 
 
 def _savefig(fig: plt.Figure, bbox_inches: str | Bbox | None) -> bytes:
