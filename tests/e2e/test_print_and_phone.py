@@ -218,6 +218,65 @@ def test_pdf_without_a_browser_is_one_clear_line(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "r").exists()  # stopped before anything was written
 
 
+# --- (a') the print layout, measured in the browser --------------------------------------
+
+PRINT_WIDTH = 688  # CSS px inside A4's margins (210 - 2 x 14 mm)
+
+_MEASURE_PRINT = """
+const broken = [], wide = [];
+for (const td of document.querySelectorAll('table.data-table td')) {
+  const text = td.textContent.trim();
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  const words = text.split(/\\s+/).length;
+  if (text && lines > words) broken.push(lines + ' lines: ' + text.slice(0, 40));
+}
+const page = document.querySelector('main').getBoundingClientRect().width;
+for (const table of document.querySelectorAll('table.data-table')) {
+  const width = table.getBoundingClientRect().width;
+  if (width > page + 0.5) wide.push(Math.round(width) + ' px, the page ' + Math.round(page));
+}
+return {broken, wide};
+"""
+
+
+def print_problems(page: Path, tmp_path: Path) -> list[str]:
+    """What the print layout does wrong: a table value broken inside a word (more lines
+    than words: "1 / 4" for 14), a table wider than the page.
+
+    The page is laid out with its print rules as screen rules (``@media print`` as
+    ``@media all``), as wide as A4 inside its margins.
+    """
+    source = page.read_text(encoding="utf-8").replace("@media print {", "@media all {")
+    copy = tmp_path / f"print-{page.name}"
+    copy.write_text(source, encoding="utf-8")
+    seen = measure(copy, _MEASURE_PRINT, width=PRINT_WIDTH, height=1200)
+    return ([f"value broken inside a word, {what}" for what in seen["broken"]]
+            + [f"table wider than the page: {what}" for what in seen["wide"]])
+
+
+def test_in_print_no_table_value_breaks_inside_a_word(demo_build, tmp_path):
+    _, base = demo_build
+    pages = sorted((base / "reports").rglob("*.html"))
+    assert len(pages) == 5
+    assert {page.name: print_problems(page, tmp_path) for page in pages} == {
+        page.name: [] for page in pages}
+
+
+def test_the_print_checker_sees_a_broken_number_and_a_wide_table(tmp_path):
+    squeezed = ("<table class='data-table' style='width: 4em'><tr><td "
+                "style='overflow-wrap: anywhere'>20221</td><td>een toren van woorden</td>"
+                "</tr></table>")
+    wide = "<table class='data-table' style='width: 900px'><tr><td>1</td></tr></table>"
+    page = tmp_path / "bad.html"
+    page.write_text(f"<!DOCTYPE html><html><body><main>{squeezed}{wide}</main></body></html>",
+                    encoding="utf-8")
+    problems = print_problems(page, tmp_path)
+    assert any(p.startswith("value broken inside a word") and "20221" in p for p in problems)
+    assert any(p.startswith("table wider than the page: 900 px") for p in problems)
+
+
 # --- (b) phone ---------------------------------------------------------------------------
 
 _MEASURE = """
