@@ -21,7 +21,7 @@ from babel.numbers import format_decimal, format_percent
 
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 
-__all__ = ["MISSING", "count", "decimal", "locale", "number", "percent"]
+__all__ = ["MISSING", "count", "decimal", "locale", "number", "p_value", "percent"]
 
 MISSING = "–"
 _PATTERN = re.compile(r"\{:(?P<sign>\+?)\.(?P<decimals>\d)f\}(?P<percent>%?)")
@@ -117,6 +117,22 @@ def number(value: float, lang: str = DEFAULT_LANGUAGE, pattern: str = "{:.2f}") 
     if match["percent"]:
         return MISSING if pd.isna(value) else _percent(float(value), lang, decimals)
     return decimal(value, lang, decimals, sign=bool(match["sign"]))
+
+
+def p_value(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 3) -> str:
+    """A p-value (or its Monte Carlo error) to ``decimals`` places; "< 0.001" below that.
+
+    A p-value is never 0: one that rounds to 0 at three places is written as the bound
+    it is below, as APA style asks.
+
+    Examples
+    --------
+    >>> p_value(0.0123), p_value(0.00001), p_value(0.0001, "en"), p_value(float("nan"))
+    ('0,012', '< 0,001', '< 0.001', '–')
+    """
+    if pd.notna(value) and round(float(value), decimals) == 0:
+        return "< " + decimal(10.0 ** -decimals, lang, decimals)
+    return decimal(value, lang, decimals)
 
 
 def count(n: int, key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:

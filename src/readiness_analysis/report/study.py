@@ -45,7 +45,7 @@ from readiness_analysis.report.labels import (
     unit_word,
     valence_label,
 )
-from readiness_analysis.report.numbers import count, decimal, number
+from readiness_analysis.report.numbers import count, decimal, number, p_value
 from readiness_analysis.report.plots import institution_caterpillar, score_distribution
 from readiness_analysis.report.reliability import left_out_note
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
@@ -420,8 +420,8 @@ def group_differences(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.Data
         t["columns.test"]: [text("disclosure.status", lang) if s == STATUS_FEW_INSTITUTIONS
                             else test_status_label(s, lang) for s in overall["status"]],
         "H": [number(v, lang) for v in overall["h"]],
-        "p": [number(v, lang, "{:.3f}") for v in overall["p"]],
-        _adjusted_header(result, lang): [number(v, lang, "{:.3f}") for v in overall["p_adjusted"]],
+        "p": [p_value(v, lang) for v in overall["p"]],
+        _adjusted_header(result, lang): [p_value(v, lang) for v in overall["p_adjusted"]],
         "ε²": [number(v, lang) for v in overall["epsilon2"]],
         t["columns.explanation"]: [_note(row, lang, units) for row in overall.itertuples()],
     })
@@ -494,7 +494,7 @@ def _note(row, lang: str, units: str = "") -> str:
     if row.status == STATUS_OK:
         if row.p_method == P_PERMUTATION:
             return text("comparisons.permutation", lang,
-                        se=number(row.p_mc_se, lang, "{:.3f}"))
+                        se=p_value(row.p_mc_se, lang))
         return text(f"comparisons.{row.p_method}", lang)
     if row.status == STATUS_ONE_GROUP:
         if pd.isna(row.smallest):
