@@ -75,6 +75,37 @@ def test_strengths_are_the_declared_strength_themes(demo):
     assert "<h3>Sterke punten</h3>" in institution.summary_block(demo, "nl").data
 
 
+def test_a_declared_strength_at_or_below_mid_scale_is_not_called_strong(demo):
+    own = institution._own_summary(demo).set_index("theme")["mean"]
+    strong = {t.id for t in demo.instrument.themes if t.role != CONDITION} & set(own.index)
+    scales = {t: demo.instrument.scale_of_theme(t) for t in strong}
+    middle = {t: (s.min + s.max) / 2 for t, s in scales.items()}
+    low = sorted(t for t in strong if own[t] <= middle[t])
+    line = institution.strengths_items(demo, "en")
+    sentence = "so not yet a strength to build on: "
+    if not low:
+        assert sentence not in line
+    else:
+        named = line.split(sentence)[1].rstrip(".")
+        assert named == ", ".join(demo.instrument.theme_label(t, "en") for t in low)
+    # a mean moved below the middle is named as such, one above it is not
+    theme = sorted(strong)[0]
+    for mean, named in ((middle[theme] - 0.5, True), (middle[theme] + 0.5, False)):
+        summary = demo.institution_summary().copy()
+        mine = (summary["institution"] == demo.own_institution()) & (summary["theme"] == theme)
+        summary.loc[mine, "mean"] = mean
+        moved = replace(demo, summary=summary)
+        label = demo.instrument.theme_label(theme, "en")
+        shown = institution.strengths_items(moved, "en").partition(sentence)[2]
+        assert (label in shown) is named
+
+
+def test_without_recommendations_the_strengths_say_nothing_of_a_ranking(demo):
+    plain = replace(demo, study=replace(demo.study, recommendations=()))
+    assert "ranking" not in institution.strengths_items(plain, "en")
+    assert "ranking" in institution.strengths_items(demo, "en")
+
+
 def test_without_declared_strengths_the_best_themes_above_mid_scale(demo):
     themes = tuple(replace(t, role=CONDITION) for t in demo.instrument.themes)
     plain = replace(demo, instrument=replace(demo.instrument, themes=themes))

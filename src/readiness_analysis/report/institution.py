@@ -460,15 +460,35 @@ def strengths_items(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
         return ""
     declared = strengths(own, data.instrument)
     if not declared.empty:
-        items = _strength_items(declared, data, lang)
-        return text("page_one.declared", lang, items=items[:1].upper() + items[1:])
+        return _declared_strengths(declared, data, lang)
     own = own[own["theme"].astype(str) != READINESS]
-    scales = own["theme"].astype(str).map(data.instrument.scale_of_theme)
-    middle = scales.map(lambda scale: (scale.min + scale.max) / 2)
-    best = own[own["mean"] > middle].nlargest(TOP, "mean")
+    best = own[own["mean"] > _middles(own, data)].nlargest(TOP, "mean")
     if best.empty:
         return ""
     return text("page_one.highest", lang, items=_strength_items(best, data, lang))
+
+
+def _middles(themes: pd.DataFrame, data: ReportData) -> pd.Series:
+    """The middle of each row's theme scale (rows with ``theme``)."""
+    scales = themes["theme"].astype(str).map(data.instrument.scale_of_theme)
+    return scales.map(lambda scale: (scale.min + scale.max) / 2)
+
+
+def _declared_strengths(declared: pd.DataFrame, data: ReportData, lang: str) -> str:
+    """The instrument's strength themes with their means, and which are not strong here.
+
+    A theme is a strength theme by what it measures, not by this institution's score: one
+    at or below the middle of its scale is named as not (yet) a strength to build on.
+    """
+    items = _strength_items(declared, data, lang)
+    key = "page_one.declared" if data.study.recommendations else "page_one.declared_plain"
+    line = text(key, lang, items=items[:1].upper() + items[1:])
+    low = declared[declared["mean"] <= _middles(declared, data)]
+    if low.empty:
+        return line
+    labels = theme_labels(data.instrument, lang)
+    names = ", ".join(labels.get(str(t), str(t)) for t in low["theme"])
+    return f"{line} {text('page_one.declared_low', lang, themes=names)}"
 
 
 def _strength_items(themes: pd.DataFrame, data: ReportData, lang: str) -> str:
