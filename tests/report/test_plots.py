@@ -195,3 +195,20 @@ def test_no_reversal_note_without_reversed_questions(instrument):
     fig = plots.diverging_answers(answer_shares(_answers(plain), plain), plain, lang="en")
     assert fig.legends[0].get_title().get_text() == ""
     plt.close(fig)
+
+
+def test_a_long_institution_name_in_the_legend_stays_clear_of_the_n(instrument):
+    name = "St. Bartholomew's Metropolitan College of Hospitality, Tourism and Care"
+    own = pd.DataFrame({"theme": ["vision", "didactics"], "mean": [2.0, 3.0], "n": [43, 43]})
+    fig = plots.theme_profile(own, own.assign(mean=3.0), instrument, lang="en",
+                              own_label=name)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    n_title = ax._right_title.get_window_extent(renderer)
+    assert ax._right_title.get_text() == "n = 43"
+    assert not legend.overlaps(n_title)
+    assert legend.x0 >= 0 and legend.x1 <= fig.bbox.width  # inside the figure
+    entry = [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    assert entry.startswith("St. Bartholomew's") and "\n" in entry  # on two lines
+    plt.close(fig)

@@ -59,6 +59,7 @@ FIGURE_WIDTH = 5.0  # inches
 TEXT_PT = 11.0  # points: the smallest text of the column-wide figures
 _DPI = 110
 _TICK_WRAP = 24  # characters a line of a theme name on the y axis
+_LEGEND_WRAP = 36  # characters a line of a legend entry above a figure (a long name)
 
 
 def small_cell_note(lang: str = DEFAULT_LANGUAGE, min_n: int = MIN_CELL,
@@ -290,7 +291,7 @@ def theme_profile(
     labels = {t: _wrapped(label) for t, label in _theme_labels(instrument, lang).items()}
     if own_label is None:
         own_label = text("plots.this_institution", lang)
-    own_label = figure_text(own_label)
+    own_label = _wrapped(figure_text(own_label), _LEGEND_WRAP)  # a long name: two lines
     own = own.assign(label=own["theme"].astype(str).map(labels))
     pooled = pooled.assign(label=pooled["theme"].astype(str).map(labels)).dropna(subset=["mean"])
     panels = scale_panels(instrument, own["theme"])
@@ -310,8 +311,12 @@ def theme_profile(
     for ax in axes:  # one legend, above the first panel, clear of the bars
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-    axes[0].legend(handles, names, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=1,
-                   fontsize=TEXT_PT, frameon=False, borderaxespad=0)
+    # from the figure's left edge (above the theme names), so that a long name stays clear
+    # of "n = ..." at the panel's right end
+    above = matplotlib.transforms.blended_transform_factory(fig.transFigure, axes[0].transAxes)
+    axes[0].legend(handles, names, loc="lower left", bbox_to_anchor=(0, 1.01),
+                   bbox_transform=above, ncol=1, fontsize=TEXT_PT, frameon=False,
+                   borderaxespad=0)
     sns.despine(fig)
     _legible(fig)
     fig.tight_layout()
