@@ -104,6 +104,9 @@ def test_without_recommendations_the_strengths_say_nothing_of_a_ranking(demo):
     plain = replace(demo, study=replace(demo.study, recommendations=()))
     assert "ranking" not in institution.strengths_items(plain, "en")
     assert "ranking" in institution.strengths_items(demo, "en")
+    # and, with no decision to print alone, page one of the PDF goes on with the profile
+    assert "page-end" not in institution.summary_block(plain, "en").data
+    assert "page-end" in institution.summary_block(demo, "en").data
 
 
 def test_without_declared_strengths_the_best_themes_above_mid_scale(demo):

@@ -284,7 +284,8 @@ def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     (:func:`strengths_items`); the change since the previous wave as a small figure and a
     sentence (:mod:`~readiness_analysis.report.trend`). When nothing allows a ranking, all
     recommendations come in the study's order without being called priorities; a study
-    without recommendations gets who took part, strengths and change only. The full
+    without recommendations gets who took part, strengths and change only, and no page
+    of its own in print (the profile follows on page one). The full
     ranking table and its rule are for the method appendix (:func:`priorities`,
     :func:`ranking_rule`).
 
@@ -301,7 +302,8 @@ def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
         parts.append(f"<h3>{text('page_one.strengths', lang)}</h3>"
                      f"<p>{html.escape(strong)}</p>")
     parts.append(change_part(data, lang))
-    parts.append("<div class='page-end'></div>")  # print: the rest starts on page two
+    if data.study.recommendations:  # print: the decision alone on page one
+        parts.append("<div class='page-end'></div>")
     return HTML("".join(parts))
 
 
