@@ -186,3 +186,10 @@ def test_a_school_with_every_theme_suppressed_has_no_strengths(demo):
     data = replace(demo, scores=scores, summary=summary)
     assert institution.strengths_items(data, "nl") == ""
     assert "<h3>Sterke punten</h3>" not in institution.summary_block(data, "nl").data
+
+
+def test_a_rank_range_of_one_place_is_written_as_that_place(demo):
+    blocks = " ".join(b.data for b in institution.recommendation_blocks(demo, "nl"))
+    ranges = re.findall(r"plaats (\d+)(?:–(\d+))? in 95% van de herhalingen", blocks)
+    assert len(ranges) == len(demo.study.recommendations)
+    assert all(high == "" or int(high) > int(low) for low, high in ranges)  # never "5–5"

@@ -582,7 +582,7 @@ def recommendation_blocks(data: ReportData, lang: str = DEFAULT_LANGUAGE):
         if pd.notna(row.p_top):
             parts.append(labelled(text("columns.priority", lang), text(
                 "rank_check.block", lang, top=spelled(TOP, lang), p=_percent(row.p_top, lang),
-                low=row.rank_low, high=row.rank_high)))
+                places=_span(row.rank_low, row.rank_high))))
         if rec.summary:
             parts.append(labelled(text("rec.study_says", lang), rec.summary[lang]))
         if len(own):
