@@ -257,17 +257,17 @@ def _cropped(fig: plt.Figure, box: Bbox) -> np.ndarray | None:
     in whole pixels, as ``FigureCanvasBase.get_width_height`` takes it), from the pixel
     row and column the box starts in.
     """
+    rgba = getattr(fig.canvas, "buffer_rgba", None)  # Agg's canvas
+    if rgba is None:
+        return None
     dpi = fig.dpi
     width, height = (int(size * dpi + 1e-8) for size in (box.width, box.height))
     left, top = math.floor(box.x0 * dpi), math.floor(fig.bbox.height - box.y1 * dpi)
-    rgba = getattr(fig.canvas, "buffer_rgba", None)  # Agg's canvas
-    if rgba is None or left < 0 or top < 0 or box.x1 > fig.get_figwidth() or box.y0 < 0:
+    canvas_width, canvas_height = fig.canvas.get_width_height(physical=True)
+    if left < 0 or top < 0 or left + width > canvas_width or top + height > canvas_height:
         return None
     fig.canvas.draw()
-    pixels = np.asarray(rgba())
-    if left + width > pixels.shape[1] or top + height > pixels.shape[0]:
-        return None
-    return np.array(pixels[top:top + height, left:left + width])  # a copy: the canvas is reused
+    return np.array(np.asarray(rgba())[top:top + height, left:left + width])  # a copy
 
 
 def _savefig(fig: plt.Figure, bbox_inches: str | Bbox | None) -> bytes:
