@@ -222,13 +222,20 @@ def test_pdf_without_a_browser_is_one_clear_line(tmp_path, monkeypatch, capsys):
 
 PRINT_WIDTH = 688  # CSS px inside A4's margins (210 - 2 x 14 mm)
 
-_MEASURE_PRINT = """
+# The lines an element's text takes: the distinct tops of its text's boxes (both checkers).
+_LINES_OF = """
+const linesOf = el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+};
+"""
+
+_MEASURE_PRINT = _LINES_OF + """
 const broken = [], wide = [];
 for (const td of document.querySelectorAll('table.data-table td')) {
   const text = td.textContent.trim();
-  const range = document.createRange();
-  range.selectNodeContents(td);
-  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  const lines = linesOf(td);
   const words = text.split(/\\s+/).length;
   if (text && lines > words) broken.push(lines + ' lines: ' + text.slice(0, 40));
 }
@@ -279,7 +286,7 @@ def test_the_print_checker_sees_a_broken_number_and_a_wide_table(tmp_path):
 
 # --- (b) phone ---------------------------------------------------------------------------
 
-_MEASURE = """
+_MEASURE = _LINES_OF + """
 const vw = document.documentElement.clientWidth;
 const boxed = el => {  // inside a box that scrolls or clips sideways and fits the screen
   for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -310,9 +317,7 @@ const figures = [...document.querySelectorAll('figure img')].map(img => {
 const cells = [];  // a short value (number, interval) on more than one line; a tower
 for (const td of document.querySelectorAll('table.data-table td')) {
   const text = td.textContent.trim();
-  const range = document.createRange();
-  range.selectNodeContents(td);
-  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  const lines = linesOf(td);
   const width = td.getBoundingClientRect().width;
   const em = parseFloat(getComputedStyle(td).fontSize);
   if (text.length <= 16 && lines > 1) cells.push('short value on ' + lines + ' lines: ' + text);
