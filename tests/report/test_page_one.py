@@ -13,6 +13,7 @@ import pytest
 
 from readiness_analysis.report import institution, trend
 from readiness_analysis.report.data import load_report_data
+from readiness_analysis.report.labels import in_sentence
 from readiness_analysis.report.text import text
 from readiness_analysis.spec.instrument import CONDITION
 from readiness_analysis.stats.bootstrap import wave_change
@@ -87,7 +88,7 @@ def test_a_declared_strength_at_or_below_mid_scale_is_not_called_strong(demo):
         assert sentence not in line
     else:
         named = line.split(sentence)[1].rstrip(".")
-        assert named == ", ".join(demo.instrument.theme_label(t, "en") for t in low)
+        assert named == ", ".join(in_sentence(demo.instrument.theme_label(t, "en")) for t in low)
     # a mean moved below the middle is named as such, one above it is not
     theme = sorted(strong)[0]
     for mean, named in ((middle[theme] - 0.5, True), (middle[theme] + 0.5, False)):
@@ -95,7 +96,7 @@ def test_a_declared_strength_at_or_below_mid_scale_is_not_called_strong(demo):
         mine = (summary["institution"] == demo.own_institution()) & (summary["theme"] == theme)
         summary.loc[mine, "mean"] = mean
         moved = replace(demo, summary=summary)
-        label = demo.instrument.theme_label(theme, "en")
+        label = in_sentence(demo.instrument.theme_label(theme, "en"))
         shown = institution.strengths_items(moved, "en").partition(sentence)[2]
         assert (label in shown) is named
 

@@ -488,8 +488,7 @@ def _declared_strengths(declared: pd.DataFrame, data: ReportData, lang: str) -> 
     low = declared[declared["mean"] <= _middles(declared, data)]
     if low.empty:
         return line
-    labels = theme_labels(data.instrument, lang)
-    names = ", ".join(labels.get(str(t), str(t)) for t in low["theme"])
+    names = ", ".join(in_sentence(data.instrument.theme_label(t, lang)) for t in low["theme"])
     return f"{line} {text('page_one.declared_low', lang, themes=names)}"
 
 
