@@ -23,6 +23,7 @@ from readiness_analysis.io.qda import (
 )
 
 from ..references import fixture_path
+from .refi_schema import schema_errors
 
 FIXTURE = fixture_path("qda", "example.qdpx")
 COLUMNS = ["fragment_id", "document", "case", "coder", "code", "start", "end", "text"]
@@ -134,6 +135,12 @@ def write_qdpx(path: Path, project_qde: str | None = PROJECT_QDE, sources=None) 
         for name, text in sources.items():
             archive.writestr(f"sources/{name}", text.encode("utf-8"))
     return path
+
+
+def test_the_project_and_the_shipped_fixture_are_valid_refi_qda():
+    assert schema_errors(PROJECT_QDE) == []
+    with zipfile.ZipFile(FIXTURE) as archive:
+        assert schema_errors(archive.read("project.qde")) == []
 
 
 def test_refi_qdpx_reads_the_exact_table(tmp_path):

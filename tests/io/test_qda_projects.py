@@ -1,9 +1,10 @@
 """REFI-QDA projects shaped like the exports of MAXQDA, NVivo, ATLAS.ti and QualCoder.
 
-Every project is written by the test, checked against the content model of the REFI-QDA
-project schema (``refi_schema``), read, and compared with values the test computes on
-its own: texts by slicing, passages by its own (pairwise) overlap rule, agreement with
-the ``krippendorff`` package and kappa by hand on a unit matrix the test builds.
+Every project is written by the test, validated against the REFI-QDA project schema
+(QDA-XML 1.0 ``Project.xsd``, see ``refi_schema``), read, and compared with values the
+test computes on its own: texts by slicing, passages by its own (pairwise) overlap rule,
+agreement with the ``krippendorff`` package and kappa by hand on a unit matrix the test
+builds.
 """
 
 from __future__ import annotations
@@ -112,14 +113,16 @@ def test_the_schema_check_refuses_what_the_schema_refuses():
     good = project([code("willingness")], [source("i1", text="Ja.")])
     assert schema_errors(good) == []
     bad_guid = good.replace(gid("code:willingness"), "not-a-guid")
-    assert any("is not a GUID" in e for e in schema_errors(bad_guid))
+    assert any("'guid'" in e and "pattern" in e for e in schema_errors(bad_guid))
     no_name = good.replace('name="willingness" ', "")
-    assert any("attribute name is required" in e for e in schema_errors(no_name))
+    assert any("'name' is required" in e for e in schema_errors(no_name))
     misordered = good.replace("<Users>", "<Sources></Sources><Users>", 1)
-    assert any("not allowed here" in e for e in schema_errors(misordered))
+    assert any("Users': This element is not expected" in e for e in schema_errors(misordered))
     no_positions = project([code("x")], [source("i1", selection("s", 0, 1, "Anna", "x"),
                                                 text="Ja.")]).replace(' startPosition="0"', "")
-    assert any("startPosition is required" in e for e in schema_errors(no_positions))
+    assert any("'startPosition' is required" in e for e in schema_errors(no_positions))
+    not_an_integer = no_positions.replace('endPosition="1"', 'endPosition="one"')
+    assert any("'endPosition'" in e and "integer" in e for e in schema_errors(not_an_integer))
 
 
 # --------------------------------------------------------------------------- MAXQDA
