@@ -318,7 +318,7 @@ TWO_CODERS = [
     ("Anna", "De wifi in dit gebouw is echt belabberd.", (0, 0), ["wifi_infrastructure"]),
     ("Bram", "De wifi in dit gebouw is echt belabberd.", (1, -1), ["wifi_infrastructure"]),
     ("Anna", "Ik wil het graag leren, echt.", (0, 0), ["willingness"]),
-    ("Bram", "Ik wil het graag leren, echt.", (0, -6), ["vision_missing"]),
+    ("Bram", "Ik wil het graag leren, echt.", (0, -2), ["vision_missing"]),
     ("Anna", "Er is geen visie op onderwijs.", (0, 0), ["vision_missing"]),
     ("Bram", "Roosters zitten te vol voor iets nieuws.", (0, 0), ["rooms_timetables"]),
     ("Anna", "Wifi en wil gaan hier samen op.", (0, 0), ["wifi_infrastructure", "willingness"]),
@@ -343,7 +343,7 @@ def expected_passages(threshold: float = OVERLAP_THRESHOLD) -> list[list[int]]:
 
     def match(a, b):
         overlap = min(a[1], b[1]) - max(a[0], b[0])
-        return overlap >= threshold * min(a[1] - a[0], b[1] - b[0])
+        return overlap > 0 and overlap >= threshold * max(a[1] - a[0], b[1] - b[0])
 
     merged = True
     while merged:
@@ -466,10 +466,12 @@ def spans_frame(*spans: tuple[int, int]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("a", "b", "one"), [
-    ((0, 10), (5, 20), True),      # overlap 5 = half of the shorter (10)
-    ((0, 10), (6, 20), False),     # overlap 4 < 5
+    ((0, 10), (1, 10), True),      # overlap 9 = 90% of the longer (10)
+    ((0, 10), (2, 10), False),     # overlap 8 < 9
+    ((0, 10), (1, 11), True),      # shifted by one: 9 of each 10
     ((0, 10), (10, 20), False),    # touching
-    ((0, 100), (40, 50), True),    # nested
+    ((0, 100), (0, 90), True),     # nested, 90% of the longer
+    ((0, 100), (40, 50), False),   # a sentence inside a paragraph: its own passage
     ((0, 10), (0, 10), True),      # identical
 ])
 def test_the_overlap_threshold_boundary(a, b, one):
@@ -478,11 +480,12 @@ def test_the_overlap_threshold_boundary(a, b, one):
 
 
 def test_passages_chain_and_other_documents_stay_apart():
-    frame = pd.concat([spans_frame((0, 10), (5, 15), (10, 20), (18, 40)),
-                       spans_frame((0, 10)).assign(document="e")], ignore_index=True)
+    frame = pd.concat([spans_frame((0, 100), (9, 109), (18, 118), (100, 200)),
+                       spans_frame((0, 100)).assign(document="e")], ignore_index=True)
     ids = passage_ids(frame).tolist()
-    # (0, 10) and (10, 20) only touch, but both match (5, 15); (18, 40) overlaps 2 < 5
-    assert ids == ["d@0-20", "d@0-20", "d@0-20", "d@18-40", "e@0-10"]
+    # (0, 100) and (18, 118) overlap 82 < 90, but both match (9, 109) by 91;
+    # (100, 200) overlaps (18, 118) by 18 only
+    assert ids == ["d@0-118", "d@0-118", "d@0-118", "d@100-200", "e@0-100"]
     assert passage_ids(spans_frame()).empty
     with pytest.raises(ValueError, match="threshold"):
         passage_ids(spans_frame((0, 1)), threshold=0)

@@ -40,8 +40,8 @@ def test_agreement_is_shown_with_and_without_one_coder_passages(tmp_path):
 
 def test_the_block_names_the_rule_and_counts_corrections(tmp_path):
     html = qda_import_block(write_processed(tmp_path / "p"), "en").data
-    assert "at least 50% of the shorter selection" in html
-    assert "1 corrections while reading" in html
+    assert "covers at least 90% of each of them" in html
+    assert "One correction while reading" in html
     assert "Import of the coded interviews" in html
 
 

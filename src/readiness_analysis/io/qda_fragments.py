@@ -10,10 +10,11 @@ The unit rule
 -------------
 QDA tools give each coder's selection its own id and its own boundaries, so passages are
 matched across coders by document and position: two selections of one document are one
-passage when they overlap by at least :data:`OVERLAP_THRESHOLD` (half) of the shorter
-selection; passages are the connected groups of selections so matched (of any coder,
-so that one coder's two codings of one passage are one passage too). Without positions
-(Taguette and QualCoder CSVs) selections are matched on their stripped text.
+passage when their overlap covers at least :data:`OVERLAP_THRESHOLD` (90%) of each of
+them, that is of the longer one; passages are the connected groups of selections so
+matched (of any coder, so that one coder's two codings of one passage are one passage
+too). Without positions (Taguette and QualCoder CSVs) selections are matched on their
+stripped text.
 
 This follows the unitising view of agreement (Krippendorff, 1995; 2004): a
 coder's decision about a stretch of text counts whether or not the other coder selected
@@ -21,16 +22,23 @@ exactly the same characters, and a stretch one coder coded and the other left un
 disagreement, not a missing value. QualCoder's coder comparison (``report_compare_coder_file``)
 takes the same view at the level of characters: every overlap of two coders' codings
 counts (``max(0, min(end) - max(start))``), and a character one coder coded and the other
-did not is a disagreement. The threshold of half the shorter selection is this package's
-choice, so that two selections which merely touch (a sentence ending where the next one
-begins) stay two passages; set ``threshold`` to change it. A passage coded by one coder,
-in a document another coder coded, counts as a disagreement in the agreement table, and
-is reported beside it without those passages (``kappa_paired``, ``alpha_paired``);
+did not is a disagreement. The threshold is QDA Miner's "code overlap" criterion and its
+default: codings of two coders agree in location when they overlap each other on 90% of
+their length (Provalis Research, *QDA Miner User's Manual*, coding agreement). Selections
+that differ by a few characters are so one passage, while a sentence inside another
+coder's paragraph, or two selections that merely touch, are not; set ``threshold`` to
+change it. A passage coded by one coder, in a document another coder coded, counts as a
+disagreement in the agreement table, and is reported beside it without those passages
+(``kappa_paired``, ``alpha_paired``);
 Krippendorff's unitized alpha, which needs no threshold, is reported per code too
 (``alpha_unitized``, :func:`readiness_analysis.stats.agreement.unitized_alpha`).
 
 References
 ----------
+Provalis Research. *QDA Miner: Qualitative data analysis software. User's manual*.
+Montreal: Provalis Research (coding agreement, option "Code overlap": "By default, this
+criterion is set to 90%").
+
 Krippendorff, K. (1995). On the reliability of unitizing continuous data. *Sociological
 Methodology*, 25, 47-76.
 
@@ -65,9 +73,9 @@ __all__ = [
     "read_qda_fragments",
 ]
 
-#: Two selections of one document are one passage when they overlap by at least this
-#: share of the shorter selection (see the module docstring).
-OVERLAP_THRESHOLD = 0.5
+#: Two selections of one document are one passage when their overlap covers at least this
+#: share of each of them (of the longer one): QDA Miner's default (see the module docstring).
+OVERLAP_THRESHOLD = 0.9
 #: Columns of the units table (one row per passage x coder x code) the build passes to
 #: ``stats.agreement.coder_agreement``.
 UNIT_COLUMNS = ("fragment_id", "document", "coder", "code", "start", "end", "document_length")
@@ -88,8 +96,8 @@ def _check_threshold(threshold: float) -> None:
 
 def _matches(a: tuple[int, int], b: tuple[int, int], threshold: float) -> bool:
     overlap = min(a[1], b[1]) - max(a[0], b[0])
-    shorter = min(a[1] - a[0], b[1] - b[0])
-    return shorter > 0 and overlap >= threshold * shorter
+    longer = max(a[1] - a[0], b[1] - b[0])
+    return overlap > 0 and overlap >= threshold * longer
 
 
 def _span_groups(spans: list[tuple[int, int]], threshold: float) -> dict[tuple, tuple]:
@@ -125,7 +133,7 @@ def passage_ids(segments: pd.DataFrame, threshold: float = OVERLAP_THRESHOLD) ->
     segments : DataFrame
         Coded segments (:data:`readiness_analysis.io.qda.SEGMENT_COLUMNS`).
     threshold : float, default :data:`OVERLAP_THRESHOLD`
-        Share of the shorter of two selections their overlap must cover, in (0, 1].
+        Share of each of two selections (of the longer) their overlap must cover, in (0, 1].
 
     Returns
     -------
@@ -196,10 +204,10 @@ def fragments_from_segments(
     >>> from readiness_analysis.spec.codebook import load_codebook
     >>> seg = pd.DataFrame({"fragment_id": ["x#1", "x#2"], "document": ["d", "d"],
     ...     "case": ["Instelling A"] * 2, "coder": ["an", "bo"], "code": ["willingness"] * 2,
-    ...     "start": [0, 0], "end": [9, 8], "text": ["Leuk idee", "Leuk ide"]})
+    ...     "start": [0, 0], "end": [10, 9], "text": ["Leuk idee!", "Leuk idee"]})
     >>> f = fragments_from_segments(seg, load_codebook())
     >>> f[["fragment_id", "institution", "code", "rank", "coder", "text"]].values.tolist()
-    [['x#1', 'Instelling A', 'willingness', 1, 'an;bo', 'Leuk idee']]
+    [['x#1', 'Instelling A', 'willingness', 1, 'an;bo', 'Leuk idee!']]
     """
     segments = segments.assign(unit=passage_ids(segments, threshold))
     order = {code: k for k, code in enumerate(codebook.names)}

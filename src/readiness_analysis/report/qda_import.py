@@ -100,7 +100,8 @@ def qda_import_block(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE) ->
              prose(text("qda_import.rule", lang, share=share)).data, table(imported).data]
     corrected = int((imported[_label("corrections", lang)] != "").sum())
     if corrected:
-        parts.append(caption(text("qda_import.corrections", lang, n=corrected)).data)
+        key = "qda_import.corrections_one" if corrected == 1 else "qda_import.corrections"
+        parts.append(caption(text(key, lang, n=corrected)).data)
     both = agreement_both_ways(processed_dir, lang)
     if not both.empty:
         parts.append(table(both).data)
