@@ -92,9 +92,11 @@ def test_comparison_table_shows_raw_and_adjusted_p_and_how_p_was_found(rejecting
 def test_comparison_note_names_test_unit_family_and_thresholds(rejecting_build):
     data = load_report_data(rejecting_build)
     note = html.unescape(study.group_differences_note(data, "nl").data)
-    n_themes = len(study.group_differences(data, "nl"))
+    rows = study.group_differences(data, "nl").iloc[:, 0].tolist()
+    assert "Totaalscore" in rows  # the overall score is tested too, but is not a theme
     assert "Kruskal-Wallis" in note and "Elk interview telt één keer" in note
-    assert f"corrigeert p voor de {n_themes} getoetste thema's samen (Holm" in note
+    assert (f"corrigeert p voor de {len(rows) - 1} getoetste thema's en de totaalscore samen "
+            "(Holm") in note
     assert "minder dan 5 interviews" in note and "minder dan 20" in note
     assert ("Een instelling met minder dan 3 interviews telt niet mee; onder 8 samen of "
             "minder dan drie instellingen staat er geen toets") in note

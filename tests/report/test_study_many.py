@@ -122,7 +122,7 @@ def test_up_to_the_threshold_one_box_and_one_column_per_institution(datasets, ca
     large = sorted(set(data.summary.dropna(subset=["institution"]).query("n >= @MIN_CELL")
                        ["institution"]))
     assert sorted(_legend_entries(fig)) == large  # the old box plot: small ones left out
-    assert caption.startswith(catalogue("nl")["distribution_caption"].format(wave=1))
+    assert caption.startswith(catalogue("nl")["distribution_caption"].format(in_wave=""))
     assert alt == catalogue("nl")["comparison_alt"]
     frame = study.institution_comparison(data, "nl")
     assert frame.columns.tolist() == ["Thema", *_names(n)]
@@ -259,7 +259,16 @@ def test_the_html_embeds_a_wide_and_a_phone_version(datasets):
     assert block.count("data:image/png;base64,") == 2
     assert re.search(r"<source media='\(max-width: [^']+\)' srcset='data:image/png", block)
     assert re.search(r"<img src='data:image/png;base64,[^']+' alt='[^']{40,}'[^>]*>", block)
-    assert "<figcaption>Mean theme score of every institution, wave 1" in block
+    assert "<figcaption>Mean theme score of every institution: per theme" in block
+
+
+def test_captions_name_the_wave_only_when_the_data_have_several(datasets):
+    data = datasets[MANY + 1]
+    assert study._in_wave(data, "en") == ""
+    two = data.responses.assign(wave=[1 + i % 2 for i in range(len(data.responses))])
+    two_waves = dataclasses.replace(data, responses=two)
+    assert study._in_wave(two_waves, "en") == ", wave 2"
+    assert study._in_wave(two_waves, "nl") == ", meting 2"
 
 
 def test_above_the_threshold_a_note_points_to_the_csv(datasets):

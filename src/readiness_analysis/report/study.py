@@ -37,6 +37,7 @@ from readiness_analysis.report.html import (
 from readiness_analysis.report.joint import joint_display
 from readiness_analysis.report.labels import (
     alpha_band_label,
+    in_sentence,
     step_label,
     test_status_label,
     theme_labels,
@@ -50,6 +51,7 @@ from readiness_analysis.report.plots import institution_caterpillar, score_distr
 from readiness_analysis.report.reliability import left_out_note
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.codebook import Codebook, load_codebook
+from readiness_analysis.spec.instrument import Instrument
 from readiness_analysis.stats import structure
 from readiness_analysis.stats.agreement import alpha_band
 from readiness_analysis.stats.compare import (
@@ -74,6 +76,7 @@ from readiness_analysis.stats.disclosure import (
     suppress_small_cells,
 )
 from readiness_analysis.stats.evidence import code_frequencies
+from readiness_analysis.stats.scores import READINESS
 
 __all__ = [
     "MANY_INSTITUTIONS",
@@ -254,11 +257,16 @@ def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     fig = score_distribution(scores, data.instrument, lang=lang,
                              units=unit_noun(data.study, lang))
     notes = [t.get_text() for t in fig.texts]
-    caption = " ".join([text("distribution_caption", lang,
-                             wave=all_waves[-1] if all_waves else 1),
+    caption = " ".join([text("distribution_caption", lang, in_wave=_in_wave(data, lang)),
                         *([text("distribution_unweighted", lang)] if data.weighted else []),
                         *notes])
     return figure(fig, alt=text("comparison_alt", lang), caption=caption)
+
+
+def _in_wave(data: ReportData, lang: str) -> str:
+    """", wave N" for a caption when the data have more than one wave, else nothing."""
+    all_waves = waves(data)
+    return text("in_wave", lang, wave=all_waves[-1]) if len(all_waves) > 1 else ""
 
 
 def _many_figure(data: ReportData, lang: str) -> HTML:
@@ -273,7 +281,7 @@ def _many_figure(data: ReportData, lang: str) -> HTML:
     wide, narrow = (institution_caterpillar(rows, pooled, data.instrument, lang=lang,
                                             columns=k, units=units) for k in (3, 1))
     hidden = _hidden_cells(rows)
-    parts = [text("many.caption", lang, wave=int(rows["wave"].max()) if len(rows) else 1),
+    parts = [text("many.caption", lang, in_wave=_in_wave(data, lang)),
              *([text("many.weighted", lang)] if data.weighted else [])]
     if len(hidden):
         parts.append(text("many.suppressed", lang, cells=count(len(hidden), "many.cell", lang),
@@ -452,7 +460,7 @@ def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HT
                  if study.members else ""),
         wave=wave, asymptotic_n=ASYMPTOTIC_N, asymptotic_total=ASYMPTOTIC_TOTAL,
         permutations=result.n_permutations, min_n=result.min_n, min_total=result.min_total,
-        family=_family(result, lang),
+        family=_family(result, data.instrument, lang),
     )
     if result.weighted:
         line += " " + text("comparisons.weighted", lang,
@@ -469,14 +477,23 @@ def _left_out(result: GroupComparison) -> list[Pool]:
             for row in overall.itertuples()]
 
 
-def _family(result: GroupComparison, lang: str) -> str:
-    """The sentence on the adjusted p-values: which family, which method ("" untested)."""
-    tested = int((result.overall["status"] == STATUS_OK).sum())
-    if not tested:
+def _family(result: GroupComparison, instrument: Instrument, lang: str) -> str:
+    """The sentence on the adjusted p-values: which family, which method ("" untested).
+
+    The family counts the themes tested and, apart, the overall score when it was tested
+    too: it is one more test, not one more theme.
+    """
+    tested = result.overall.loc[result.overall["status"] == STATUS_OK, "theme"]
+    if tested.empty:
         return ""
+    n_themes = int((tested != READINESS).sum())
+    family = count(n_themes, "comparisons.themes", lang) if n_themes else ""
+    if (tested == READINESS).any():
+        overall = in_sentence(theme_labels(instrument, lang)[READINESS])
+        family = text("comparisons.and_overall" if n_themes else "comparisons.only_overall",
+                      lang, themes=family, overall=overall)
     return text("comparisons.family", lang, adjusted=_adjusted_header(result, lang),
-                themes=count(tested, "comparisons.themes", lang), space=" ",
-                method_name=text(f"comparisons.{result.adjust}", lang))
+                themes=family, space=" ", method_name=text(f"comparisons.{result.adjust}", lang))
 
 
 def _adjusted_header(result: GroupComparison, lang: str) -> str:
