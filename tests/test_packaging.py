@@ -17,7 +17,9 @@ def test_environment_yml_matches_pyproject(repo_root):
     project = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"]
     pip = project["dependencies"] + project["optional-dependencies"]["dev"]
     conda = yaml.safe_load((repo_root / "environment.yml").read_text())["dependencies"]
+    from_pip = [d for entry in conda if isinstance(entry, dict) for d in entry["pip"]]
     conda = [d for d in conda if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    conda += [d for d in from_pip if not d.startswith("-e")]
     assert dict(map(_split, pip)) == dict(map(_split, conda))
 
 

@@ -152,3 +152,15 @@ def test_a_school_below_the_minimum_is_left_out_and_counted_in_the_note(rejectin
     assert "corrigeert" not in note  # no theme tested: no family to speak of
     assert "minder dan drie instellingen staat er geen toets.</p>" in note
     assert "Niet meegeteld: 1 instelling met minder dan 3 interviews, samen 2 interviews." in note
+
+
+def test_the_study_guide_explains_its_box_plots_not_the_institution_report_columns(
+        rejecting_build):
+    data = load_report_data(rejecting_build)
+    guide = html.unescape(study.reading_guide(data, "nl").data)
+    assert "In de boxplots omvat de doos de middelste helft" in guide
+    assert "mee eens' is het aandeel" not in guide and "standaarddeviatie" not in guide
+    assert "betrouwbaarheidsinterval" not in guide  # the study report shows none here
+    weighted = dataclasses.replace(data, provenance={**data.provenance, "weighted": True})
+    english = html.unescape(study.reading_guide(weighted, "en").data)
+    assert "weighted by the number of teachers: each interview counts" in english

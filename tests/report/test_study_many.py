@@ -301,3 +301,10 @@ def test_above_the_threshold_participants_are_counted_not_listed(datasets, n):
 
 def test_up_to_the_threshold_participants_are_listed(datasets):
     assert len(study.participants(datasets[MANY], "en")) == MANY + 1  # and the total row
+
+
+def test_the_study_guide_explains_the_intervals_for_many_institutions(datasets):
+    guide = study.reading_guide(datasets[MANY + 1], "en").data
+    assert "The 95% confidence interval (t-interval: in simulations" in guide
+    assert "box plots" not in guide
+    assert "box plots" in study.reading_guide(datasets[MANY], "en").data

@@ -15,7 +15,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from readiness_analysis.report import documents
-from readiness_analysis.report.common import recommendation_heading
+from readiness_analysis.report.common import recommendation_heading, scale_words
 from readiness_analysis.report.data import (
     ReportData,
     fragments_supplied,
@@ -380,6 +380,37 @@ def institution_comparison_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) 
     return small_print(text("many.note", lang, min_cell=MIN_CELL,
                             institutions=_institutions(_institution_rows(data), lang),
                             units=unit_noun(data.study, lang)))
+
+
+def reading_guide(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
+    """How to read the study report's scores: the scale, box plots or intervals, dashes.
+
+    The institution report's guide (:func:`readiness_analysis.report.common.reading_guide`)
+    explains columns this report does not show (SD, share agreeing, intervals beside
+    each mean); this one explains its figure: box plots up to ``MANY_INSTITUTIONS``
+    institutions, means with intervals above.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> "boxplots" in reading_guide(load_report_data("data/processed"), "nl").data
+    ... # doctest: +SKIP
+    True
+    """
+    study = data.study
+    units = unit_noun(study, lang)
+    if many_institutions(data):
+        ci = text("guide_ci_weighted" if data.weighted else "guide_ci", lang, units=units)
+        figure = text("guide_study_ci", lang, ci=ci)
+    else:
+        figure = text("guide_study_boxes", lang)
+    weighted = ""
+    if data.weighted:
+        weighted = text("guide_study_weighted", lang,
+                        members=unit_word(study.members or "teacher", lang),
+                        one=unit_word(study.respondent, lang, one=True))
+    return small_print(text("guide_study", lang, answers=scale_words(data.instrument, lang)[0],
+                            weighted=weighted, figure=figure + " ", units=units))
 
 
 
