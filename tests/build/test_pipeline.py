@@ -49,6 +49,19 @@ def test_demo_build_writes_every_report(demo_build):
         assert f'href="{path}"' in index
 
 
+def test_pages_are_titled_and_headed_by_the_study_not_the_package(demo_build):
+    _, base = demo_build
+    study = "Gereedheid voor blended leren"
+    for path, title in [("study.html", f"{study}: studierapport"),
+                        ("institutions/instelling-b.html", f"{study}: Instelling B"),
+                        ("index.html", f"{study}: rapportages")]:
+        page = _html(base, path)
+        assert f"<title>{title}</title>" in page, path
+        assert re.search(rf'<header class="site">(<a [^>]*>)?{study}<', page), path
+    assert "<h1>Gereedheid voor blended leren: Instelling B</h1>" in _html(
+        base, "institutions/instelling-b.html")
+
+
 def test_the_plans_the_kernels_made_are_the_plans_of_the_data(demo_build):
     """The build writes the plan each report's kernel made; it is the plan of the data."""
     from readiness_analysis.report.actions import PLAN_MIME, plan_files

@@ -211,7 +211,7 @@ def raw_with_bad_answers(tmp_path, raw_dir) -> Path:
 
 
 def _prints(processed: Path) -> list[str]:
-    jobs = _jobs(["Instelling A"], NOTEBOOKS, processed.parent / "r", processed, "nl")
+    jobs = _jobs(["Instelling A"], NOTEBOOKS, processed.parent / "r", processed, "nl", "T")
     return [f.digest for f in fingerprints(
         jobs, processed, instrument_source=INSTRUMENT.source,
         codebook_source=f"<package>/{DEFAULT_CODEBOOK}")]

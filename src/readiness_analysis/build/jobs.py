@@ -47,7 +47,12 @@ def slugify(name: str) -> str:
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One report to render: which notebook, with which parameters, to which file."""
+    """One report to render: which notebook, with which parameters, to which file.
+
+    ``title`` names the report in the index, the manifest and the console; the page's
+    ``<title>`` is ``page_title`` and its header ``site_name`` (the study's title), each
+    ``title`` and the catalogue's site name when not given.
+    """
 
     title: str
     notebook: Path
@@ -55,6 +60,8 @@ class ReportJob:
     parameters: dict
     lang: str = DEFAULT_LANGUAGE
     institution: str | None = None
+    page_title: str | None = None
+    site_name: str | None = None
 
 
 @dataclass

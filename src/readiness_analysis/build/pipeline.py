@@ -287,7 +287,8 @@ def build(
                            invalid_answers=invalid_answers, strict=strict,
                            case_variable=case_variable, progress=progress)
         chosen = _choose(prepared.institutions, institutions, load_aliases(raw_dir))
-        every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang)
+        every = _jobs(prepared.institutions, notebooks, reports, Path(processed_dir), lang,
+                      chosen_study.title[lang])
         selected = [j for j in every if j.institution is None or j.institution in chosen]
         plan = _Plan.make(selected, Path(processed_dir), inst.source, reports, force,
                           study_files=chosen_study.files)
@@ -372,7 +373,7 @@ def _record(reports: Path, every: list[ReportJob], selected: list[ReportJob], pl
     """
     results = [plan.done[i] for i in range(len(selected)) if i in plan.done]
     listed = _with_unselected(every, results, plan.previous, reports)
-    _write_index(reports, listed, lang, prepared)
+    _write_index(reports, listed, lang, prepared, every[0].site_name)  # the study's job first
     _write_manifest(reports, listed + _other_languages(plan.previous, every, lang, reports))
     return results, listed
 
@@ -650,12 +651,14 @@ def report_file(name: str, lang: str) -> str:
 
 
 def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Path,
-          lang: str) -> list[ReportJob]:
+          lang: str, title: str) -> list[ReportJob]:
+    """The study report and one report per institution; pages named as their h1 (``title``)."""
     processed_abs = str(processed.resolve())
-    study_title = text("index.study_report", lang)
     jobs = [
-        ReportJob(study_title, notebooks / STUDY_NOTEBOOK, reports / report_file("study", lang),
-                  {"processed_dir": processed_abs, "lang": lang}, lang)
+        ReportJob(text("index.study_report", lang), notebooks / STUDY_NOTEBOOK,
+                  reports / report_file("study", lang),
+                  {"processed_dir": processed_abs, "lang": lang}, lang,
+                  page_title=text("study_title", lang, title=title), site_name=title)
     ]
     slugs: set[str] = set()
     for name in institutions:
@@ -667,19 +670,20 @@ def _jobs(institutions: list[str], notebooks: Path, reports: Path, processed: Pa
             ReportJob(name, notebooks / INSTITUTION_NOTEBOOK,
                       reports / "institutions" / report_file(slug, lang),
                       {"institution": name, "processed_dir": processed_abs, "lang": lang},
-                      lang, institution=name)
+                      lang, institution=name, site_name=title,
+                      page_title=text("institution_title", lang, title=title, institution=name))
         )
     return jobs
 
 
 def _write_index(reports: Path, results: list[ReportResult], lang: str,
-                 prepared: Prepared) -> None:
+                 prepared: Prepared, study_title: str) -> None:
     synthetic = prepared_synthetic(prepared)
     note = text("synthetic", lang) if synthetic else None
     body = index_body(results, lang=lang, synthetic_note=note)
     index = report_file("index", lang)
-    write_page(reports / index, title=text("index.title", lang), body=body, lang=lang,
-               home=index)
+    write_page(reports / index, title=text("index.title", lang, title=study_title), body=body,
+               lang=lang, home=index, site_name=study_title)
 
 
 def prepared_synthetic(prepared: Prepared) -> bool:

@@ -72,7 +72,9 @@ def render_notebook(job: ReportJob, *, home: str | None = None,
     else:
         kernel.execute(nb, cwd=job.notebook.parent, source=job.notebook)
     plan = _take_plan(nb)
-    return page_html(title=job.title, body=notebook_html(nb), lang=job.lang, home=home), plan
+    page = page_html(title=job.page_title or job.title, body=notebook_html(nb), lang=job.lang,
+                     home=home, site_name=job.site_name)
+    return page, plan
 
 
 def _take_plan(nb: NotebookNode) -> dict[str, str] | None:

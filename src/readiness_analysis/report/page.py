@@ -49,14 +49,15 @@ def _css() -> str:
 
 
 def page_html(*, title: str, body: str, lang: str, home: str | None = None,
-              footer: str | None = None) -> str:
+              footer: str | None = None, site_name: str | None = None) -> str:
     """One self-contained HTML page in the shared look.
 
-    ``body`` is trusted HTML (already escaped by its producer); ``title`` and ``footer``
-    are escaped here. ``footer`` defaults to the catalogue's ``page.footer`` (the package
-    name and version). The header's site name links to ``home`` (a page relative to this
-    one) when given; a report gets none, for it must stand on its own: a school receives
-    only its own file, without the index or the other reports.
+    ``body`` is trusted HTML (already escaped by its producer); ``title``, ``footer`` and
+    ``site_name`` are escaped here. ``footer`` defaults to the catalogue's ``page.footer``
+    (the package name and version), ``site_name`` (the header; the build passes the
+    study's title) to ``page.site_name``. The header's site name links to ``home`` (a
+    page relative to this one) when given; a report gets none, for it must stand on its
+    own: a school receives only its own file, without the index or the other reports.
 
     Examples
     --------
@@ -72,12 +73,12 @@ def page_html(*, title: str, body: str, lang: str, home: str | None = None,
         title=title, body=jinja2.utils.markupsafe.Markup(body), lang=lang,
         css=jinja2.utils.markupsafe.Markup(_css()),  # the package's own; escaped, its quotes broke
         home=home, footer=footer, version=package_version(),
-        site_name=text("page.site_name", lang),
+        site_name=site_name or text("page.site_name", lang),
     )
 
 
 def write_page(path: Path, *, title: str, body: str, lang: str, home: str | None = None,
-               footer: str | None = None) -> None:
+               footer: str | None = None, site_name: str | None = None) -> None:
     """Write one self-contained HTML page in the shared look (atomically).
 
     As :func:`page_html`; a file that already holds exactly this page is left untouched.
@@ -90,7 +91,8 @@ def write_page(path: Path, *, title: str, body: str, lang: str, home: str | None
     >>> target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
-    page = page_html(title=title, body=body, lang=lang, home=home, footer=footer)
+    page = page_html(title=title, body=body, lang=lang, home=home, footer=footer,
+                     site_name=site_name)
     if not (path.is_file() and path.read_text(encoding="utf-8") == page):
         write_text(path, page)
 
