@@ -198,7 +198,7 @@ def test_reading_guide_names_the_scale(tmp_path, n, words):
     inst = one_scale_instrument(tmp_path, n)
     answers, threshold = scale_words(inst, "en")
     agree = inst.default_scale.agree_from
-    assert answers == f"the scan has {words} answers, from 1 (v1) to {n} (v{n})"
+    assert answers == f"every question has {words} answers, from 1 (v1) to {n} (v{n})"
     assert threshold == f"of {agree} or more"
     guide = reading_guide("en", instrument=inst).data
     assert answers in guide and f"theme score of {agree} or more" in guide
@@ -209,7 +209,7 @@ def test_reading_guide_names_the_scale(tmp_path, n, words):
 def test_reading_guide_with_two_scales_names_each(tmp_path):
     inst = two_scale_instrument(tmp_path)
     answers, threshold = scale_words(inst, "en")
-    assert answers.startswith("the scan has two answer scales (Agree theme: four answers, "
+    assert answers.startswith("the questions have two answer scales (Agree theme: four answers, "
                               "from 1 (v1) to 4 (v4), agreeing from 3 (v3); Often theme: six "
                               "answers, from 1 (v1) to 6 (v6), agreeing from 5 (v5)")
     assert "1-4" in answers and theme_labels(inst, "en")[READINESS] in answers  # overall score

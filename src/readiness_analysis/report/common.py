@@ -155,7 +155,7 @@ def scale_words(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> tuple[s
     --------
     >>> from readiness_analysis.spec.instrument import load_instrument
     >>> scale_words(load_instrument(), "en")
-    ('the scan has five answers, from 1 (strongly disagree) to 5 (strongly agree)', 'of 4 or more')
+    ('every question has five answers, from 1 (strongly disagree) to 5 (strongly agree)', 'of 4 or more')
     """
     groups = instrument.themes_by_scale()
     if len(groups) == 1:
