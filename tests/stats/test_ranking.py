@@ -287,3 +287,21 @@ def test_resample_counts_are_draws_with_replacement():
     assert np.allclose(cov[~np.eye(n, dtype=bool)], -1 / n, atol=2 * se)
     again = ranking._resample_counts(np.random.default_rng(7), n, size)
     assert np.array_equal(counts, again)
+
+
+def test_practically_equal_neighbours_share_a_group_even_when_the_first_is_clearly_ahead():
+    from readiness_analysis.stats.ranking import _groups
+
+    # resamples x recommendations (observed order): A beats C in 95% of the resamples,
+    # but B is practically equal to both; D is clearly behind A, B and C
+    rows = 100
+    a = np.full(rows, 3.0)
+    b = np.where(np.arange(rows) < 50, 3.5, 2.5)  # A ahead in 50%: equal
+    c = np.select([np.arange(rows) < 50, np.arange(rows) < 95], [2.0, 2.8], 4.0)  # A ahead
+    # of C in 95%, B in 50%
+    d = np.zeros(rows)
+    keys = np.column_stack([a, b, c, d])
+    assert _groups(keys) == [1, 1, 1, 2]
+    # judged against the group's first member alone, C would open a group of its own
+    assert np.mean(a > c) >= 0.9 and np.mean(b > c) < 0.9
+    assert _groups(np.column_stack([a, d, d - 1])) == [1, 2, 3]

@@ -47,10 +47,11 @@ Two recommendations are **practically equal** when neither comes first in at lea
 (with a handful of respondents the intervals of almost any two recommendations overlap,
 and overlapping intervals are a needlessly strict test of a difference) nor ``p_top``
 (which says whether a recommendation belongs to a set, not whether it comes before
-another). Walking the observed order, a recommendation joins the group of the one that
-opened the current group when the two are practically equal, else it opens the next
-group. Members of a group share a rank range (e.g. "1–3") and the report names them as a
-close call instead of printing 1, 2, 3.
+another). Walking the observed order, a recommendation joins the current group when it
+is practically equal to any of its members, else (every member comes first clearly) it
+opens the next group; so no two practically equal neighbours are ever given different
+places. Members of a group share a rank range (e.g. "1–3") and the report names them as
+a close call instead of printing 1, 2, 3.
 """
 
 from __future__ import annotations
@@ -339,13 +340,19 @@ def _with_ints(table: pd.DataFrame) -> pd.DataFrame:
 def _groups(keys: np.ndarray) -> list[int]:
     """Groups of practically equal recommendations; columns of ``keys`` in observed order.
 
-    "Comes first" is a strictly higher priority: a tie broken by the study's order is no
-    evidence of an order.
+    A recommendation opens the next group only when every member of the current group
+    comes first clearly; practically equal to any one of them, it joins. Judged against
+    the group's first member alone, two practically equal neighbours could land in two
+    groups (89% and 88% in the top places, shown as places 1-2 and 3-4). "Comes first"
+    is a strictly higher priority: a tie broken by the study's order is no evidence of an
+    order.
     """
-    groups, head, current = [], 0, 1
+    groups, members, current = [], [], 1
     for col in range(keys.shape[1]):
-        if col and np.mean(keys[:, head] > keys[:, col]) >= CLEAR_ORDER:
-            head, current = col, current + 1
+        if members and all(np.mean(keys[:, m] > keys[:, col]) >= CLEAR_ORDER
+                           for m in members):
+            members, current = [], current + 1
+        members.append(col)
         groups.append(current)
     return groups
 
