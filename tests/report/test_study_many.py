@@ -308,3 +308,25 @@ def test_the_study_guide_explains_the_intervals_for_many_institutions(datasets):
     assert "The 95% confidence interval (t-interval: in simulations" in guide
     assert "box plots" not in guide
     assert "box plots" in study.reading_guide(datasets[MANY], "en").data
+
+
+@pytest.mark.parametrize("columns", [3, 1])
+def test_long_theme_names_wrap_inside_the_figure_not_past_its_edge(datasets, monkeypatch,
+                                                                    columns):
+    from readiness_analysis.report import plots
+
+    data = datasets[MANY + 1]
+    long = {t: f"{label} and assessment pressure in the first year"
+            for t, label in plots._theme_labels(data.instrument, "en").items()}
+    monkeypatch.setattr(plots, "_theme_labels", lambda instrument, lang: long)
+    fig = plots.institution_caterpillar(study._institution_rows(data), study.latest_pooled(data),
+                                        data.instrument, lang="en", columns=columns)
+    fig.canvas.draw()
+    titles = {ax: ax._left_title for ax in fig.axes}  # set_title(loc="left"); no public getter
+    assert len(titles) == len(long)
+    assert all(t.get_window_extent().x1 <= fig.bbox.x1 for t in titles.values())
+    assert all(t.get_text().count("\n") == 1 for t in titles.values())  # wrapped, not cut
+    for ax, title in titles.items():  # the second line stays clear of the panel above
+        for above in (b for b in fig.axes if b.get_position().y0 > ax.get_position().y1):
+            assert title.get_window_extent().y1 < above.xaxis.label.get_window_extent().y0
+    plt.close(fig)

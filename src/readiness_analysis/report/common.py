@@ -154,8 +154,11 @@ def scale_words(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> tuple[s
     Examples
     --------
     >>> from readiness_analysis.spec.instrument import load_instrument
-    >>> scale_words(load_instrument(), "en")
-    ('every question has five answers, from 1 (strongly disagree) to 5 (strongly agree)', 'of 4 or more')
+    >>> answers, agreeing = scale_words(load_instrument(), "en")
+    >>> answers
+    'every question has five answers, from 1 (strongly disagree) to 5 (strongly agree)'
+    >>> agreeing
+    'of 4 or more'
     """
     groups = instrument.themes_by_scale()
     if len(groups) == 1:

@@ -882,15 +882,18 @@ def institution_caterpillar(
     rows = max(1, -(-len(themes) // columns))
     width = _MANY_FACET[0] * columns if columns > 1 else _MANY_PHONE_WIDTH
     legend = _MANY_LEGEND * (1 if columns > 1 else 1.6)  # one entry a line on a phone
-    height = _MANY_FACET[1] * rows + legend
+    size = _MANY_TEXT[columns > 1]
     scales = {t: scale for scale, group in scale_panels(instrument, themes) for t in group}
     several = len({scale.id for scale in scales.values()}) > 1
+    titles = _panel_titles([labels[t] for t in themes], width, columns, several, size + 1)
+    line = (size + 1) * 1.25 / 72  # inches of a title line
+    extra = line * (max((t.count("\n") for t in titles), default=0))  # a second line
+    height = (_MANY_FACET[1] + extra) * rows + legend
     fig, axes = plt.subplots(rows, columns, figsize=(width, height), dpi=110, squeeze=False,
                              sharey=not several,
                              gridspec_kw=_many_margins((width, height), (columns, rows),
-                                                       legend, several))
+                                                       legend, several, extra))
     by_theme = dict(tuple(summary.groupby(summary["theme"].astype(str), sort=False)))
-    size = _MANY_TEXT[columns > 1]
     for k, ax in enumerate(axes.flat):
         if k >= len(themes):
             fig.delaxes(ax)
@@ -900,7 +903,7 @@ def institution_caterpillar(
                     scale, lang, size, units)
         # y=1: a fixed place (nothing is drawn above a panel), so that drawing does not
         # measure every tick label to find where the title would fit
-        ax.set_title(figure_text(labels[themes[k]], 40), fontsize=size + 1, loc="left", y=1.0)
+        ax.set_title(titles[k], fontsize=size + 1, loc="left", y=1.0)
         if several or k % columns == 0:
             ax.set_ylabel(figure_text(text("many.mean_axis", lang, low=scale.min,
                                            high=scale.max)), fontsize=size)
@@ -909,17 +912,44 @@ def institution_caterpillar(
     return fig
 
 
+def _panel_titles(labels: list[str], width: float, columns: int, several: bool,
+                  points: float) -> list[str]:
+    r"""Theme names as panel titles: on one line when they fit the panel, else on two.
+
+    A line holds as many characters as the panel's width takes at ``points`` (an average
+    character is taken as 0.55 em wide, generous for DejaVu Sans); a longer name wraps at
+    a space onto a second line, and what is left beyond two lines is cut with an ellipsis.
+
+    Examples
+    --------
+    >>> _panel_titles(["Motivation", "Manageable workload and assessment pressure"],
+    ...               3.4, 1, False, 10)
+    ['Motivation', 'Manageable workload and assessment\npressure']
+    """
+    margins = _many_margins((width, 1.0), (columns, 1), 0.0, several)
+    panel = width * (margins["right"] - margins["left"]) / (
+        columns + margins["wspace"] * (columns - 1))
+    fit = max(10, int(panel * 72 / (0.55 * points)))
+    out = []
+    for label in labels:
+        lines = textwrap.wrap(figure_text(label, 2 * fit), fit, break_long_words=True)
+        out.append("\n".join(lines[:2]) if lines else "")
+    return out
+
+
 def _many_margins(size: tuple[float, float], grid: tuple[int, int], legend: float,
-                  several: bool) -> dict[str, float]:
+                  several: bool, titles: float = 0.0) -> dict[str, float]:
     """Fixed margins (in inches, as figure fractions) of the caterpillar grid.
 
-    Every text of a panel has a bounded length (titles are cut to 40 characters), so
-    fixed margins replace ``tight_layout``, which measured every panel's texts and cost
-    more than the drawing. Panels get their own y labels with several scales.
+    Every text of a panel has a bounded length (titles at most two lines, see
+    :func:`_panel_titles`; ``titles`` is the height in inches of their second line when
+    one wraps), so fixed margins replace ``tight_layout``, which measured every panel's
+    texts and cost more than the drawing. Panels get their own y labels with several
+    scales.
     """
     (width, height), (columns, rows) = size, grid
-    left, right, top, bottom = 0.5, 0.1, 0.25, legend + 0.3
-    gap_w, gap_h = (0.6 if several else 0.25), 0.6
+    left, right, top, bottom = 0.5, 0.1, 0.25 + titles, legend + 0.3
+    gap_w, gap_h = (0.6 if several else 0.25), 0.6 + titles
     axes_w = (width - left - right - gap_w * (columns - 1)) / columns
     axes_h = (height - top - bottom - gap_h * (rows - 1)) / rows
     return {"left": left / width, "right": 1 - right / width, "top": 1 - top / height,
