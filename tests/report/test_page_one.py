@@ -194,3 +194,30 @@ def test_a_rank_range_of_one_place_is_written_as_that_place(demo):
     ranges = re.findall(r"plaats (\d+)(?:–(\d+))? in 95% van de herhalingen", blocks)
     assert len(ranges) == len(demo.study.recommendations)
     assert all(high == "" or int(high) > int(low) for low, high in ranges)  # never "5–5"
+
+
+def _with_intervals(data, half: float | None):
+    """``data`` with every own theme interval set to mean ± ``half`` (None: no interval)."""
+    summary = data.institution_summary().copy()
+    mine = summary["institution"] == data.own_institution()
+    for bound, sign in (("ci_low", -1), ("ci_high", 1)):
+        summary.loc[mine, bound] = (np.nan if half is None
+                                    else summary.loc[mine, "mean"] + sign * half)
+    return replace(data, summary=summary)
+
+
+def test_few_respondents_are_said_to_make_the_figures_uncertain(demo):
+    own = institution._own_summary(demo)
+    themes = own[own["theme"].isin(demo.instrument.theme_ids)].dropna(subset=["ci_low"])
+    half = ((themes["ci_high"] - themes["ci_low"]) / 2).mean()
+    scale = demo.instrument.default_scale
+    assert half >= 0.1 * (scale.max - scale.min)  # five interviews: wide intervals
+    line = institution.uncertainty_line(demo, "nl")
+    assert line.startswith("Met zo weinig interviews zijn de cijfers onzeker")
+    assert f"gemiddeld {half:.1f}".replace(".", ",") in line
+    assert line in institution.summary_block(demo, "nl").data
+    width = 0.1 * (scale.max - scale.min)
+    assert institution.uncertainty_line(_with_intervals(demo, width * 0.99), "en") == ""
+    assert "0.4 points" in institution.uncertainty_line(_with_intervals(demo, width * 1.01),
+                                                        "en")
+    assert institution.uncertainty_line(_with_intervals(demo, None), "en") == ""

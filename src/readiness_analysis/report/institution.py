@@ -279,7 +279,8 @@ def ranking_basis(data: ReportData) -> str:
 def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """Page one of the report: who took part, what to tackle first, strengths, change.
 
-    Who took part (latest wave); the first three priorities as a list, each with the
+    Who took part (latest wave), and whether so few that the figures are uncertain
+    (:func:`uncertainty_line`); the first three priorities as a list, each with the
     reason in one line and the close-call wording of :func:`stability_line`; the strengths
     (:func:`strengths_items`); the change since the previous wave as a small figure and a
     sentence (:mod:`~readiness_analysis.report.trend`). When nothing allows a ranking, all
@@ -295,6 +296,9 @@ def summary_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     >>> summary_block(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
     """
     parts = [labelled(text("participants", lang), _count_line(data, lang))]
+    uncertain = uncertainty_line(data, lang)
+    if uncertain:
+        parts.append(f"<p>{html.escape(uncertain)}</p>")
     if data.study.recommendations:
         parts.append(_priorities_part(data, lang))
     strong = strengths_items(data, lang)
@@ -509,6 +513,38 @@ def _count_line(data: ReportData, lang: str) -> str:
         return " ".join([text("count_line_wave", lang, wave=all_waves[-1],
                               who=who(data.study, latest, lang)), text(used, lang)])
     return text("count_line", lang, who=who(data.study, latest, lang))
+
+
+#: Page one warns that the figures are uncertain when the profile's 95% intervals reach,
+#: on average, at least this share of the scale's range either side of the mean (a tenth:
+#: 0.4 points on a 1-5 scale; at four respondents they reach about 0.5 to 0.9).
+UNCERTAIN_HALF_WIDTH = 0.1
+
+
+def uncertainty_line(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A warning that few respondents make the figures uncertain ("" when they do not).
+
+    The measure is the mean half-width of the theme intervals on the instrument's default
+    scale (the one whose points the sentence names), against
+    :data:`UNCERTAIN_HALF_WIDTH` of that scale's range.
+
+    Examples
+    --------
+    >>> from readiness_analysis.report.data import load_report_data
+    >>> uncertainty_line(load_report_data("data/processed", "Instelling A"))  # doctest: +SKIP
+    'Met zo weinig interviews zijn de cijfers onzeker: ...'
+    """
+    own = _own_summary(data)
+    if not {"ci_low", "ci_high"} <= set(own.columns):
+        return ""
+    scale = data.instrument.default_scale
+    themes = [t for t in data.instrument.theme_ids if data.instrument.scale_of_theme(t) == scale]
+    on_scale = own[own["theme"].astype(str).isin(themes)]  # the themes, not the overall score
+    half = ((on_scale["ci_high"] - on_scale["ci_low"]) / 2).dropna()
+    if half.empty or half.mean() < UNCERTAIN_HALF_WIDTH * (scale.max - scale.min):
+        return ""
+    return text("page_one.uncertain", lang, units=unit_noun(data.study, lang),
+                half=number(half.mean(), lang, "{:.1f}"))
 
 
 def _why_scan_only(data: ReportData, lang: str) -> str:
