@@ -99,12 +99,43 @@ def pdf_problems(page_file: Path, pdf_file: Path) -> list[str]:
     for what, found in (("title", title), ("synthetic banner", banner)):
         if found is None or _squeezed(_plain(found.group(1))) not in first:
             problems.append(f"page one lacks the {what}")
-    headings = {_squeezed(_plain(h)) for h in re.findall(r"<h[2-4][^>]*>(.*?)</h[2-4]>", page)}
     for number, body in enumerate(pages[:-1], start=1):
         end = _squeezed(body)
-        problems += [f"page {number} ends on the heading {h}" for h in headings
-                     if h and end.endswith(h)]
+        for heading, (intro, introduces) in headings_of(page).items():
+            tail = end[end.rindex(heading) + len(heading):] if heading in end else None
+            if tail == "":
+                problems.append(f"page {number} ends on the heading {heading}")
+            elif tail and intro.startswith(tail) and (tail != intro or introduces):
+                problems.append(f"page {number} ends on the heading {heading} and "
+                                + ("its text" if tail == intro else "the start of its text"))
     return problems
+
+
+def headings_of(page: str) -> dict[str, tuple[str, bool]]:
+    """Headings and labels that must not end a page: their paragraph and what follows.
+
+    h2-h4, the Bloem's title and a label paragraph before quotes (squeezed text), each
+    with the paragraph right after it (when one comes before any table, figure or quote)
+    and whether a figure, table or quote follows that paragraph. A page must not end on
+    a heading, on a heading and the start of its paragraph, nor on a heading and the
+    paragraph that introduces a figure or table on the next page.
+    """
+    found = [(m.group(2), m.end()) for m in
+             re.finditer(r"<h([2-4])[^>]*>(.*?)</h\1>", page, re.S)]
+    found += [(m.group(1), m.end()) for m in
+              re.finditer(r"<p class=.bloem-title.>(.*?)</p>", page, re.S)]
+    found += [(m.group(1), m.end()) for m in
+              re.finditer(r"<p><strong>([^<]*)</strong></p>(?=\s*<blockquote)", page)]
+    out = {}
+    for heading, end in found:
+        after = re.match(r"((?:(?!<table|<figure|<blockquote|<h[1-4]).)*?)<p[^>]*>(.*?)</p>",
+                         page[end:], re.S)
+        intro = _squeezed(_plain(after.group(2))) if after else ""
+        rest = page[end + after.end():] if after else ""
+        introduces = bool(re.match(r"(?:(?!<p[ >]|<h[1-4]).)*?<(figure|table|blockquote)",
+                                   rest, re.S))
+        out[_squeezed(_plain(heading))] = (intro, introduces)
+    return out
 
 
 # --- (a) PDF ------------------------------------------------------------------------------
@@ -195,6 +226,20 @@ def test_the_pdf_checker_sees_a_lost_column(tmp_path):
     assert "column header lost: Kolom10nummer" in problems
     assert "column header lost: Kolom1nummer" not in problems
     assert "page one lacks the title" not in problems
+
+
+def test_the_pdf_checker_sees_a_heading_stranded_above_its_figure(tmp_path):
+    page = tmp_path / "stranded.html"
+    page.write_text("<html lang='nl'><body><h1>Titel</h1><div style='height:215mm'>Vulling"
+                    "</div><h2>Koptekst</h2><p>Een regel uitleg.</p><figure style='height:150mm;"
+                    "break-inside:avoid'>Figuur</figure><p><strong>Citaten</strong></p>"
+                    "<blockquote>Een citaat</blockquote></body></html>", encoding="utf-8")
+    pdf = tmp_path / "stranded.pdf"
+    print_pdf(page, pdf, browser=CHROMIUM)
+    assert headings_of(page.read_text(encoding="utf-8")) == {
+        "Koptekst": ("Eenregeluitleg.", True), "Citaten": ("", False)}
+    problems = pdf_problems(page, pdf)
+    assert "page 1 ends on the heading Koptekst and its text" in problems, problems
 
 
 def test_the_pdf_option_reaches_the_build(monkeypatch):
