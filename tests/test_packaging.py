@@ -9,8 +9,9 @@ import yaml
 
 
 def _split(spec: str) -> tuple[str, str]:
-    name, _, bound = re.match(r"([A-Za-z0-9_.-]+)\s*(>=\s*([\w.]+))?", spec).groups()
-    return name.lower().replace("_", "-"), (bound or "").replace(">=", "").strip()
+    """A requirement as (normalised name, its bounds without spaces), e.g. ('a-b', '>=1,<2')."""
+    name, bounds = re.match(r"([A-Za-z0-9_.-]+)\s*([^#]*)", spec).groups()
+    return name.lower().replace("_", "-"), re.sub(r"\s", "", bounds)
 
 
 def test_environment_yml_matches_pyproject(repo_root):

@@ -58,3 +58,12 @@ def prepared_demo(tmp_path_factory, raw_dir) -> Path:
     out = tmp_path_factory.mktemp("prepared_demo") / "processed"
     pipeline.prepare(raw_dir, out)
     return out
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (pyplot keeps every one until closed)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
