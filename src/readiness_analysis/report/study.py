@@ -413,8 +413,6 @@ def reading_guide(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
                             weighted=weighted, figure=figure + " ", units=units))
 
 
-
-
 def _comparison(data: ReportData) -> GroupComparison:
     """The institutions compared per theme: latest wave, Holm across themes.
 
