@@ -23,13 +23,14 @@ import pytest
 
 import readiness_analysis.build.prepare as pipeline
 from readiness_analysis import cli
-from readiness_analysis.core.errors import CodingError, DataValidationError, Problem
+from readiness_analysis.core.errors import CodingError, CodingWarning, DataValidationError, Problem
 from readiness_analysis.core.tables import QDA_IMPORT_COLUMNS, UNIT_AGREEMENT_COLUMNS
 from readiness_analysis.io import qda
 from readiness_analysis.io.qda import read_coded_segments
 from readiness_analysis.io.qda_fragments import (
     OVERLAP_THRESHOLD,
     find_qda_export,
+    import_report,
     passage_ids,
     read_qda_export,
 )
@@ -179,6 +180,40 @@ def test_build_takes_the_institution_from_the_case_variable(raw_copy, tmp_path):
     assert list(report.columns) == list(QDA_IMPORT_COLUMNS)
     assert report[["document", "institution", "coder", "codings"]].values.tolist() == [
         ["interview_a", "Instelling A", "Anna", 2]]
+
+
+def test_a_build_without_the_case_variable_warns_on_the_console_naming_the_variables(
+        raw_copy, tmp_path):
+    (raw_copy / "fragments.csv").unlink()
+    maxqda_project(tmp_path).rename(raw_copy / "coded_segments.qdpx")
+    with pytest.warns(CodingWarning) as caught:
+        pipeline.prepare(raw_copy, tmp_path / "p")
+    lost = [str(w.message) for w in caught if "without an institution" in str(w.message)]
+    assert lost == ["coded_segments.qdpx: 1 interview without an institution ('interview_a'): "
+                    "their fragments count for no institution; their document variables are "
+                    "Functie, Instelling: pass --case-variable NAME to take the institution "
+                    "from one"]
+
+
+def test_an_institution_the_scan_lacks_is_warned_and_the_report_spells_as_the_scan(
+        raw_copy, tmp_path):
+    (raw_copy / "fragments.csv").unlink()
+    texts = {"a": MAXQDA_TEXT, "b": MAXQDA_TEXT}
+    wifi = span(MAXQDA_TEXT, "Het wifi-netwerk valt steeds uit.")
+    cases = "".join(f'<Case guid="{gid("case:" + name)}" name="{name}">'
+                    f'<SourceRef targetGUID="{gid("src:" + doc)}"/></Case>'
+                    for doc, name in (("a", "instelling a"), ("b", "ROC Nergens")))
+    qde = project([code("wifi_infrastructure")],
+                  [source(doc, selection("w" + doc, *wifi, "Anna", "wifi_infrastructure"))
+                   for doc in texts], cases=cases)
+    write_qdpx(raw_copy / "coded_segments.qdpx", qde, texts)
+    with pytest.warns(CodingWarning) as caught:
+        pipeline.prepare(raw_copy, tmp_path / "p")
+    unknown = [str(w.message) for w in caught if "the scan does not have" in str(w.message)]
+    assert len(unknown) == 1 and "1 institution the scan does not have: 'ROC Nergens';" in (
+        unknown[0])
+    report = pd.read_csv(tmp_path / "p" / "qda_import.csv")
+    assert report["institution"].tolist() == ["Instelling A", "ROC Nergens"]
 
 
 # --------------------------------------------------------------------------- NVivo
@@ -711,3 +746,16 @@ def test_the_build_command_prints_a_damaged_project_as_one_line(raw_copy, tmp_pa
     errors = [line for line in err.splitlines() if line.startswith("error")]
     assert status == 2 and "Traceback" not in err
     assert len(errors) == 1 and "sources/i.txt in the archive cannot be unpacked" in errors[0]
+
+
+def test_an_interview_one_coder_coded_has_no_one_coder_passages_as_agreement_counts_none():
+    segments = pd.DataFrame({
+        "fragment_id": [f"x#{i}" for i in range(4)], "document": ["two", "two", "two", "one"],
+        "case": ["A"] * 4, "coder": ["an", "bo", "an", "an"], "code": ["k"] * 4,
+        "start": [0, 0, 30, 0], "end": [10, 10, 40, 10], "text": ["t"] * 4})
+    empty = pd.DataFrame(columns=list(qda.SEGMENT_COLUMNS))
+    report = import_report(qda.CodedSegments(segments, empty, ()))
+    counts = report.set_index(["document", "coder"])[["passages", "matched_passages",
+                                                       "one_coder_passages"]]
+    assert counts.loc[("two", "an")].tolist() == [2, 1, 1]
+    assert counts.loc[("one", "an")].tolist() == [1, 0, 0]  # no second coder: nothing to agree

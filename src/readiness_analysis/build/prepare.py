@@ -12,6 +12,7 @@ SHA-256 is taken before and after, and the build fails if a raw file changed und
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +29,12 @@ from readiness_analysis.build.keys import (  # re-exported: the data stage's key
     pseudonym_key,
 )
 from readiness_analysis.build.progress import Stage
-from readiness_analysis.core.errors import DataValidationError, Problem, ReadinessError
+from readiness_analysis.core.errors import (
+    CodingWarning,
+    DataValidationError,
+    Problem,
+    ReadinessError,
+)
 from readiness_analysis.core.files import (
     file_sha256,
     staged_files,
@@ -113,6 +119,7 @@ class _Cleaned:
     scan: CleanResult
     documents: pd.DataFrame
     fragments: pd.DataFrame
+    qda_import: pd.DataFrame | None = None  # the QDA import report, institutions as in the scan
 
 
 @dataclass(frozen=True)
@@ -383,7 +390,26 @@ def _clean(raw: _Raw, instrument: Instrument, *, key: bytes, invalid_answers: st
             table["institution"] = names.astype(table["institution"].dtype)  # as read
             notes += [f"{what}: {institution_note(old, new)}" for old, new in changes.items()]
         aligned[what] = table
-    return _Cleaned(_with_notes(scan, notes), aligned["documents"], aligned["fragments"])
+    _warn_not_in_scan(aligned["fragments"], reference, raw.folder)
+    qda_import = raw.qda_import
+    if qda_import is not None and qda_import["institution"].notna().any():
+        names, _ = align_institutions(qda_import["institution"], reference, raw.aliases)
+        qda_import = qda_import.assign(institution=names)  # changes logged with the fragments
+    return _Cleaned(_with_notes(scan, notes), aligned["documents"], aligned["fragments"],
+                    qda_import)
+
+
+def _warn_not_in_scan(fragments: pd.DataFrame, reference: list[str], raw_dir: Path) -> None:
+    """Warn once of fragment institutions the scan lacks: no report would show them."""
+    named = fragments["institution"].dropna().astype(str)
+    unknown = sorted(set(named[named.str.strip() != ""]) - set(reference))
+    if not unknown:
+        return
+    shown = ", ".join(map(repr, unknown[:10])) + (", ..." if len(unknown) > 10 else "")
+    warnings.warn(CodingWarning(
+        f"{raw_dir}: coded fragments name {plural(len(unknown), 'institution')} the scan does "
+        f"not have: {shown}; they get no institution report. Spell them as in the scan, or "
+        f"map them in {ALIAS_FILE}"), stacklevel=2)
 
 
 def _with_notes(scan: CleanResult, notes: list[str]) -> CleanResult:
@@ -440,7 +466,7 @@ def _analyse(raw: _Raw, cleaned: _Cleaned, instrument: Instrument, codebook: Cod
         wave_change=suppress_small_cells(wave_change(scores, seed=seed, weighted=weighted)),
         fragments=cleaned.fragments, evidence=build_evidence(cleaned.fragments),
         documents=cleaned.documents, agreement=_agreement(raw.double_coded, codebook),
-        qda_import=(raw.qda_import if raw.qda_import is not None
+        qda_import=(cleaned.qda_import if cleaned.qda_import is not None
                     else pd.DataFrame(columns=list(QDA_IMPORT_COLUMNS))),
         redactions=raw.redactor.frame(),
         provenance=_provenance(raw, instrument, codebook, study, weighted, invalid_answers),

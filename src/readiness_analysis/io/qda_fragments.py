@@ -48,6 +48,7 @@ Krippendorff, K. (2004). *Content analysis: An introduction to its methodology*
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,7 +338,27 @@ def read_qda_export(
     fragments = fragments_from_segments(result.segments, codebook, threshold=threshold)
     units = _units(result.segments, result.sources, threshold)
     report = import_report(result, threshold=threshold)
+    _warn_no_institution(report, path)
     return QdaImport(fragments, units, report)
+
+
+def _warn_no_institution(report: pd.DataFrame, path: Path) -> None:
+    """One warning naming the interviews whose fragments go to no institution, and why."""
+    lost = report.loc[report["institution"].isna()].drop_duplicates("document")
+    if lost.empty:
+        return
+    documents = lost["document"].astype(str).tolist()
+    named = ", ".join(repr(d) for d in documents[:5]) + (", ..." if len(documents) > 5 else "")
+    found = sorted({v.strip() for note in lost["corrections"].dropna()
+                    for names in re.findall(r"document variables ([^:]+):", note)
+                    for v in names.split(",")})
+    hint = (f"their document variables are {', '.join(found)}: pass --case-variable NAME to "
+            "take the institution from one" if found else
+            "give each interview a case named after its institution (or a case variable and "
+            "--case-variable NAME)")
+    warnings.warn(CodingWarning(
+        f"{path.name}: {plural(len(documents), 'interview')} without an institution ({named}): "
+        f"their fragments count for no institution; {hint}"), stacklevel=3)
 
 
 def read_qda_fragments(
@@ -393,15 +414,17 @@ def import_report(result: CodedSegments, *, threshold: float = OVERLAP_THRESHOLD
         return pd.DataFrame(columns=list(QDA_IMPORT_COLUMNS))
     segments = segments.assign(passage=passage_ids(segments, threshold))
     coders_of = segments.groupby("passage")["coder"].nunique()
+    coders_of_document = segments.groupby("document")["coder"].nunique()
     rows = []
     for (document, coder), group in segments.groupby(["document", "coder"], sort=False):
         passages = set(group["passage"])
         matched = sum(coders_of[p] >= 2 for p in passages)
+        alone = len(passages) - matched if coders_of_document[document] >= 2 else 0
         cases = [c for c in group["case"] if _institution(c)]
         rows.append({
             "document": document, "institution": _institution(cases[0]) if cases else None,
             "coder": coder, "codings": len(group), "passages": len(passages),
-            "matched_passages": int(matched), "one_coder_passages": len(passages) - matched,
+            "matched_passages": int(matched), "one_coder_passages": alone,
             "corrections": _corrections(result, document, set(group["code"])),
         })
     return pd.DataFrame(rows, columns=list(QDA_IMPORT_COLUMNS))
