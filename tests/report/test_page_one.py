@@ -221,3 +221,17 @@ def test_few_respondents_are_said_to_make_the_figures_uncertain(demo):
     assert "0.4 points" in institution.uncertainty_line(_with_intervals(demo, width * 1.01),
                                                         "en")
     assert institution.uncertainty_line(_with_intervals(demo, None), "en") == ""
+
+
+@pytest.mark.parametrize(("n", "withheld"), [(3, True), (4, True), (5, False)])
+def test_the_middle_half_is_withheld_where_it_would_give_away_each_score(demo, n, withheld):
+    """Mean, SD, Q1 and Q3 are four equations: four scores or fewer follow from them."""
+    own = demo.summary["institution"] == demo.own_institution()
+    summary = demo.summary.copy()
+    summary.loc[own, "n"] = n
+    data = replace(demo, summary=summary)
+    middle = institution.variation_table(data, "en")["Middle half (Q1–Q3)"]
+    assert (middle == "–").all() == withheld and (middle != "–").all() != withheld
+    heading = institution.variation_heading(data, "en").data
+    assert ("the middle half (Q1–Q3) is not shown" in heading) == withheld
+    assert heading.startswith("<h2>Differences within the team</h2>")

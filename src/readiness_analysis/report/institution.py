@@ -58,7 +58,7 @@ from readiness_analysis.report.plots import diverging_alt, diverging_answers, th
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.study import Study
 from readiness_analysis.stats import itemstats
-from readiness_analysis.stats.disclosure import MIN_CELL, suppress_small_cells
+from readiness_analysis.stats.disclosure import MIN_CELL, MIN_QUARTILES, suppress_small_cells
 from readiness_analysis.stats.ranking import (
     CLEAR_ORDER,
     MIN_FRAGMENTS,
@@ -710,12 +710,23 @@ def answers_block(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
 def variation_heading(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     """"Verschillen binnen het team" for teachers' answers, else between the respondents."""
     if "teacher" in (data.study.respondent, data.study.members):
-        return heading("variation", lang)
-    return heading("variation_other", lang, unit=unit_noun(data.study, lang))
+        title = heading("variation", lang)
+    else:
+        title = heading("variation_other", lang, unit=unit_noun(data.study, lang))
+    own = _own_summary(data)
+    if not ((own["n"] >= MIN_CELL) & (own["n"] < MIN_QUARTILES)).any():
+        return title
+    note = text("variation_few", lang, min_n=MIN_QUARTILES, units=unit_noun(data.study, lang))
+    return HTML(title.data + caption(note).data)
 
 
 def variation_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Themes ordered by how much the team differs (SD of theme scores, latest wave)."""
+    """Themes ordered by how much the team differs (SD of theme scores, latest wave).
+
+    The middle half (Q1–Q3) is withheld below
+    :data:`~readiness_analysis.stats.disclosure.MIN_QUARTILES` scores: with the mean and
+    SD it would give away every score.
+    """
     own = _own_summary(data)
     own = own[own["theme"].astype(str) != READINESS].sort_values("sd", ascending=False)
     t = catalogue(lang)
@@ -723,8 +734,9 @@ def variation_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFr
         t["theme"]: [data.instrument.theme_label(str(th), lang) for th in own["theme"]],
         t["n"]: own["n"].astype(int).values,
         t["sd"]: [number(v, lang) for v in own["sd"]],
-        t["columns.middle_half"]: [f"{number(a, lang)} – {number(b, lang)}" if pd.notna(a)
-                                   else "–" for a, b in zip(own["q1"], own["q3"], strict=True)],
+        t["columns.middle_half"]: [
+            f"{number(a, lang)} – {number(b, lang)}" if pd.notna(a) and n >= MIN_QUARTILES
+            else "–" for a, b, n in zip(own["q1"], own["q3"], own["n"], strict=True)],
     })
 
 

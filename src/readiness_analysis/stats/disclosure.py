@@ -29,14 +29,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_CELL", "MIN_INSTITUTIONS", "Pool", "pool", "suppress_few_institutions",
-           "suppress_small_cells"]
+__all__ = ["MIN_CELL", "MIN_INSTITUTIONS", "MIN_QUARTILES", "Pool", "pool",
+           "suppress_few_institutions", "suppress_small_cells"]
 
 
 #: Fewest respondents of a cell (institution, wave, theme) whose statistics are shown.
 MIN_CELL = 3
 #: Fewest qualifying institutions (cells of at least MIN_CELL) for any pooled figure.
 MIN_INSTITUTIONS = 3
+#: Fewest respondents of a cell whose quartiles (the middle half) are shown: with its mean,
+#: SD, Q1 and Q3 printed, four scores or fewer can be solved for exactly (four equations),
+#: so a team of three or four could read each colleague's score.
+MIN_QUARTILES = 5
 
 
 _SUPPRESSED = ("mean", "sd", "median", "q1", "q3", "agree", "ci_low", "ci_high", "min",
