@@ -92,7 +92,7 @@ def test_study_report_table_of_agreement(qda_raw, tmp_path):
     write_project(qda_raw / "coded_segments.qdpx", [(0, 35, "u1", "k1"), (0, 35, "u2", "k1")])
     pipeline.prepare(qda_raw, tmp_path / "p")
     table = study.agreement_table(load_report_data(tmp_path / "p"), "nl")
-    assert table["Code"].tolist() == ["wifi_infrastructure", "overall"]
+    assert table["Code"].tolist() == ["Wifi en ICT-infrastructuur", "Alle codes"]  # not ids
     assert table["Codeurs"].tolist() == [2, 2]
 
 
@@ -110,3 +110,5 @@ def test_factor_counts_per_institution_and_interview(qda_raw, tmp_path):
                                          "Recommendation": [3]}
     wide = study.factors_by_institution(data, "en")
     assert wide.set_index("Factor").loc["Willingness", "Instelling A"] == 1
+    dutch = study.factors_by_institution(data, "nl").set_index("Factor")
+    assert set(dutch["Richting"]) == {"belemmerend", "stimulerend"}  # words, not code ids

@@ -12,13 +12,15 @@ import pandas as pd
 
 from readiness_analysis.report.numbers import count
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
+from readiness_analysis.spec.codebook import load_codebook
 from readiness_analysis.spec.instrument import Instrument
 from readiness_analysis.spec.study import Study
+from readiness_analysis.stats.agreement import OVERALL
 from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["alpha_band_label", "called", "in_sentence", "kappa_band_label", "profile_heading",
-           "respondents", "spelled", "step_label", "test_status_label", "theme_labels",
-           "unit_column", "unit_noun", "unit_word", "valence_label", "who"]
+__all__ = ["alpha_band_label", "called", "code_labels", "in_sentence", "kappa_band_label",
+           "profile_heading", "respondents", "spelled", "step_label", "test_status_label",
+           "theme_labels", "unit_column", "unit_noun", "unit_word", "valence_label", "who"]
 
 
 def respondents(study: Study, n: int, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -207,3 +209,16 @@ def test_status_label(status: str, lang: str = DEFAULT_LANGUAGE) -> str:
     ('n te klein', 'ok')
     """
     return catalogue(lang).get(f"test_status.{status}", str(status))
+
+
+def code_labels(codes: pd.Series, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The codebook's names of ``codes`` in ``lang``; the row of all codes; others as given.
+
+    Examples
+    --------
+    >>> code_labels(pd.Series(["wifi_infrastructure", "overall", "zzz"]), "nl")
+    ['Wifi en ICT-infrastructuur', 'Alle codes', 'zzz']
+    """
+    names = {c.code: c.name[lang] for c in load_codebook().codes}
+    names[OVERALL] = text("columns.all_codes", lang)
+    return [names.get(str(c), str(c)) for c in codes]

@@ -20,6 +20,7 @@ from IPython.display import HTML
 from readiness_analysis.core.tables import QDA_IMPORT_FILE
 from readiness_analysis.io.qda_fragments import OVERLAP_THRESHOLD
 from readiness_analysis.report.html import caption, heading, prose, table
+from readiness_analysis.report.labels import code_labels
 from readiness_analysis.report.numbers import number
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, text
 
@@ -81,6 +82,7 @@ def agreement_both_ways(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE)
     shown = frame.loc[:, list(_AGREEMENT)].copy()
     for column in ("kappa", "kappa_paired", "alpha", "alpha_paired", "alpha_unitized"):
         shown[column] = [number(v, lang) for v in shown[column]]
+    shown["code"] = code_labels(shown["code"], lang)
     shown["char_agreement"] = [number(v * 100, lang, "{:.0f}%") for v in shown["char_agreement"]]
     return shown.rename(columns={c: _label(c, lang) for c in shown.columns})
 

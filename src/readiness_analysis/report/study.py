@@ -37,6 +37,7 @@ from readiness_analysis.report.html import (
 from readiness_analysis.report.joint import joint_display
 from readiness_analysis.report.labels import (
     alpha_band_label,
+    code_labels,
     in_sentence,
     step_label,
     test_status_label,
@@ -624,6 +625,7 @@ def factors_by_institution(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd
         return pd.DataFrame()
     counts = _with_labels(code_frequencies(attributed, by=("institution",)), load_codebook(),
                           lang)
+    counts = counts.assign(valence=counts["valence"].map(lambda v: valence_label(v, lang)))
     wide = counts.pivot_table(index=["label", "valence"], columns="institution",
                               values="fragments", fill_value=0, aggfunc="sum")
     wide.columns.name = None
@@ -739,7 +741,8 @@ def agreement_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd.DataFr
         return frame
     t = catalogue(lang)
     return pd.DataFrame({
-        t["columns.code"]: frame["code"], t["columns.fragments"]: frame["n_fragments"],
+        t["columns.code"]: code_labels(frame["code"], lang),
+        t["columns.fragments"]: frame["n_fragments"],
         t["columns.coders"]: frame["n_coders"],
         "kappa": [number(v, lang) for v in frame["kappa"]],
         "alpha": [number(v, lang) for v in frame["alpha"]],
