@@ -53,3 +53,13 @@ def test_without_a_qda_export_the_block_is_empty(tmp_path):
                                                            index=False)
     assert qda_import_table(folder, "nl").empty
     assert qda_import_block(folder, "nl").data == ""
+
+
+def test_one_coder_says_why_there_is_no_agreement(tmp_path):
+    folder = write_processed(tmp_path / "p")
+    assert "No agreement between coders" not in qda_import_block(folder, "en").data
+    report = pd.read_csv(folder / "qda_import.csv").assign(coder="Anna")
+    report.to_csv(folder / "qda_import.csv", index=False)
+    (folder / "agreement.csv").unlink()
+    html = qda_import_block(folder, "en").data
+    assert "No agreement between coders was computed: it needs interviews coded by two" in html

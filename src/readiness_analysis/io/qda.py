@@ -237,7 +237,7 @@ def read_coded_segments(
             raise CodingError(
                 f"a {name} export has no variables to take the case from",
                 file=path,
-                hint=f"leave case_variable unset for {name} exports",
+                hint=f"leave out --case-variable (case_variable=) for {name} exports",
             )
         options["case_variable"] = case_variable
     return export.read(path, **options)

@@ -107,4 +107,6 @@ def qda_import_block(processed_dir: str | Path, lang: str = DEFAULT_LANGUAGE) ->
     both = agreement_both_ways(processed_dir, lang)
     if not both.empty:
         parts.append(table(both).data)
+    elif imported[_label("coder", lang)].nunique() < 2:  # say why agreement is missing
+        parts.append(caption(text("qda_import.one_coder", lang)).data)
     return HTML("".join(parts))
