@@ -722,7 +722,7 @@ def test_codes_outside_the_codebook_in_strict_mode_are_a_coding_error(tmp_path):
         read_coded_segments(path, {"barrier"}, strict=True)
     message = str(info.value)
     assert message.startswith(f"{path}:3: segment t#12 ('interview_noord', code 'technology')")
-    assert "is not in the codebook (and 1 more problems)" in message
+    assert "is not in the codebook (and 1 more problem)" in message
 
 
 def test_problem_rows_are_spreadsheet_rows_even_after_blank_lines(tmp_path):

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from readiness_analysis.core.words import plural
+
 __all__ = [
     "QUOTE_CHARS",
     "AccountingError",
@@ -210,7 +212,7 @@ class DataValidationError(ReadinessError):
         self.problems = tuple(problems)
         first = self.problems[0] if self.problems else Problem("", None, None, "invalid data")
         more = len(self.problems) - 1
-        message = first.message + (f" (and {more} more problems)" if more > 0 else "")
+        message = first.message + (f" (and {plural(more, 'more problem')})" if more > 0 else "")
         self._summary = str(Problem(first.file, first.row, first.column, message, first.hint))
         Exception.__init__(self, self._summary)
         self.message, self.hint = message, first.hint

@@ -1249,7 +1249,7 @@ def _report(problems: list[Problem], path: Path, strict: bool) -> None:
         return
     if strict:
         first, more = problems[0], len(problems) - 1
-        suffix = f" (and {more} more problems)" if more else ""
+        suffix = f" (and {plural(more, 'more problem')})" if more else ""
         raise CodingError(first.message + suffix, hint=first.hint, file=path, row=first.row)
     lines = "\n".join(f"  {problem}" for problem in problems)
     warnings.warn(
