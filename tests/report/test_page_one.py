@@ -4,6 +4,7 @@ sentence that only calls a change clear when its interval says so."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 
@@ -235,3 +236,18 @@ def test_the_middle_half_is_withheld_where_it_would_give_away_each_score(demo, n
     heading = institution.variation_heading(data, "en").data
     assert ("the middle half (Q1–Q3) is not shown" in heading) == withheld
     assert heading.startswith("<h2>Differences within the team</h2>")
+
+
+def test_a_school_that_skipped_the_latest_wave_is_compared_within_its_own_wave(demo):
+    from readiness_analysis.report.common import pooled_note
+    from readiness_analysis.report.data import latest_pooled
+
+    pooled = demo.summary[demo.summary["institution"].isna()]
+    later = pooled.assign(wave=2, mean=pooled["mean"] + 1.0)  # a wave the school skipped
+    data = replace(demo, summary=pd.concat([demo.summary, later], ignore_index=True))
+    assert set(latest_pooled(data)["wave"]) == {1}
+    assert latest_pooled(data)["mean"].tolist() == pooled["mean"].tolist()
+    assert "(wave 1, this institution's latest:" in html.unescape(pooled_note(data, "en").data)
+    whole_study = replace(data, institution=None)
+    assert set(latest_pooled(whole_study)["wave"]) == {2}
+    assert "(latest wave (wave 2):" in pooled_note(whole_study, "en").data

@@ -18,7 +18,6 @@ from readiness_analysis.report.data import (
     fragments_supplied,
     latest_pooled,
     unscored_count,
-    waves,
 )
 from readiness_analysis.report.html import banner, caption, heading, labelled, links, prose
 from readiness_analysis.report.labels import (
@@ -209,9 +208,13 @@ def pooled_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
     if pooled.empty or "n_institutions" not in pooled:
         return HTML("")
     left = int(pooled["n_excluded"].max())
-    all_waves = waves(data)
-    scope = (text("scope.wave", lang, wave=all_waves[-1]) if len(all_waves) > 1
-             else text("latest", lang))
+    study_waves = sorted(data.pooled_summary()["wave"].unique()) if "wave" in pooled else []
+    wave = int(pooled["wave"].max()) if study_waves else None
+    if len(study_waves) < 2:
+        scope = text("latest", lang)
+    else:  # an institution that skipped the latest wave is compared in its own (latest_pooled)
+        scope = text("scope.wave" if wave == study_waves[-1] else "scope.own_wave", lang,
+                     wave=wave)
     institutions = count(int(pooled["n_institutions"].max()), "plural.institution", lang)
     study = data.study
     line = text("pooled_note", lang, scope=scope, institutions=institutions,

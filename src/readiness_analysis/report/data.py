@@ -303,8 +303,20 @@ def latest_wave(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_pooled(data: ReportData) -> pd.DataFrame:
-    """Summary rows pooled over all institutions, latest wave (once per data object)."""
-    return once_per_data(data, "latest_pooled", lambda d: latest_wave(d.pooled_summary()))
+    """Summary rows pooled over all institutions, of the wave the report's figures show.
+
+    That is the latest wave; in an institution's report, the institution's latest wave,
+    so that a school that skipped the latest wave is compared with its own wave, not
+    with one it did not take part in. Once per data object.
+    """
+    def compute(d: ReportData) -> pd.DataFrame:
+        pooled = d.pooled_summary()
+        own = waves(d) if d.institution is not None else []
+        if not own or "wave" not in pooled:
+            return latest_wave(pooled)
+        return pooled[pooled["wave"] == own[-1]]
+
+    return once_per_data(data, "latest_pooled", compute)
 
 
 _MEMO: dict[int, tuple[weakref.ref, dict[str, object]]] = {}
