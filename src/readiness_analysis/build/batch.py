@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from readiness_analysis.build.executors import Executor, RenderOutcome, RenderTask, make_executor
+from readiness_analysis.build.interrupt import signals_held
 from readiness_analysis.build.jobs import ReportJob, ReportResult
 from readiness_analysis.build.plans import plan_files_of, write_report
 from readiness_analysis.build.progress import Progress
@@ -75,11 +76,12 @@ def render_all(
     try:
         with bar:
             for outcome in executor.run(tasks) if tasks else ():
-                result = _finish(jobs[outcome.index], outcome, reports_dir)
-                results[outcome.index] = result
+                with signals_held():  # no page on disk without its recorded result
+                    result = _finish(jobs[outcome.index], outcome, reports_dir)
+                    results[outcome.index] = result
+                    if on_result is not None:
+                        on_result(outcome.index, result)
                 bar.update(result)
-                if on_result is not None:
-                    on_result(outcome.index, result)
     finally:
         if owned:
             executor.close()

@@ -7,7 +7,9 @@ render stage kills its kernels and workers, and the pipeline writes the index an
 manifest of what is complete before the exception reaches the command line, which
 prints ``interrupted: N reports kept, M not rendered`` and exits with 128 + the signal
 number (130 for SIGINT, 143 for SIGTERM). Further signals while it stops are ignored:
-stopping takes seconds, and a second Ctrl-C must not cut that short.
+stopping takes seconds, and a second Ctrl-C must not cut that short. Inside
+:func:`signals_held` (a finished report being written and recorded) a signal waits until
+the block ends, so that no page is on disk without its manifest entry.
 """
 
 from __future__ import annotations
@@ -18,10 +20,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["BuildInterrupted", "stop_on_signals"]
+__all__ = ["BuildInterrupted", "signals_held", "stop_on_signals"]
 
 #: The signals that stop a build.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Hold:
+    """Whether a stop waits (``depth`` > 0), and the signal that arrived meanwhile."""
+
+    depth = 0
+    pending: int | None = None
+
+
+_HOLD = _Hold()
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -86,6 +98,9 @@ def stop_on_signals() -> Iterator[None]:
         if stopped:  # already stopping
             return
         stopped.append(signum)
+        if _HOLD.depth:
+            _HOLD.pending = signum  # raised when signals_held ends
+            return
         raise BuildInterrupted(signum)
 
     before = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
@@ -94,3 +109,33 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for signum, previous in before.items():
             signal.signal(signum, previous)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Let a stop signal that arrives in the block wait until the block is done.
+
+    For the short steps that must not be cut in half: a report's page written and its
+    result recorded. Outside :func:`stop_on_signals` it changes nothing.
+
+    Examples
+    --------
+    >>> import os
+    >>> with stop_on_signals():
+    ...     try:
+    ...         with signals_held():
+    ...             os.kill(os.getpid(), signal.SIGINT)
+    ...             print("written and recorded")
+    ...     except BuildInterrupted as stop:
+    ...         print(stop.exit_code)
+    written and recorded
+    130
+    """
+    _HOLD.depth += 1
+    try:
+        yield
+    finally:
+        _HOLD.depth -= 1
+        if not _HOLD.depth and _HOLD.pending is not None:  # also when the block failed
+            signum, _HOLD.pending = _HOLD.pending, None
+            raise BuildInterrupted(signum)
