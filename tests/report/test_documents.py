@@ -137,10 +137,10 @@ def test_vision_alignment_weighting_waves_and_english(inventory, instrument):
                           "n_teachers": [1, 1, 1], "wave": [2] * 3, "vis_1": [1.0] * 3})
     both = pd.concat([responses, later], ignore_index=True)
     latest = vision_alignment(inventory, both, instrument, "A", "en")
-    assert latest["n"].iloc[0] == 3 and latest["Share (strongly) agreeing"].iloc[0] == 0.0
+    assert latest["n"].iloc[0] == 3 and latest["Share answering (strongly) agree"].iloc[0] == 0.0
     assert latest["Documents"].iloc[0] == "known by teachers: no"
     first = vision_alignment(inventory, both, instrument, "A", "en", wave=1)
-    assert first["Share (strongly) agreeing"].iloc[0] == pytest.approx(2 / 3)
+    assert first["Share answering (strongly) agree"].iloc[0] == pytest.approx(2 / 3)
     weighted = vision_alignment(inventory, responses, instrument, "A", weighted=True)
     # vis_1 answered by 1 + 3 + 1 teachers, of whom 1 + 3 agree
     assert weighted["Aandeel (helemaal) mee eens"].iloc[0] == pytest.approx(4 / 5)

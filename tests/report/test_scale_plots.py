@@ -6,6 +6,8 @@ The figures are checked through their matplotlib artists, never their pixels."""
 
 from __future__ import annotations
 
+import html
+
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,8 +15,9 @@ import pandas as pd
 import pytest
 
 from readiness_analysis.report import plots
-from readiness_analysis.report.common import reading_guide, scale_words
-from readiness_analysis.report.labels import theme_labels
+from readiness_analysis.report.common import agree_header, reading_guide, scale_words, theme_table
+from readiness_analysis.report.documents import vision_share_header
+from readiness_analysis.report.labels import agreeing, theme_labels
 from readiness_analysis.stats.itemstats import answer_shares
 from readiness_analysis.stats.scores import READINESS, theme_scores
 
@@ -222,3 +225,39 @@ def test_reading_guide_escapes_scale_labels(tmp_path):
     labels[1] = {"nl": "<b>nee</b>", "en": "<b>no</b>"}
     object.__setattr__(inst.default_scale, "labels", labels)
     assert "<b>" not in reading_guide("en", instrument=inst).data
+
+
+# ------------------------------------------------------------------- share agreeing
+
+
+@pytest.mark.parametrize(("n", "header"), [(2, "% v2"), (7, "% v5 or higher"),
+                                           (4, "% v3 or higher")])
+def test_the_share_agreeing_is_named_in_the_scales_own_answers(tmp_path, n, header):
+    inst = one_scale_instrument(tmp_path, n)
+    summary = pd.DataFrame({"theme": ["t0"], "n": [10], "mean": [3.0], "sd": [1.0],
+                            "agree": [0.4]})
+    table = theme_table(summary, inst, "en")
+    assert table.columns[-1] == header and table.iloc[0, -1] == "40%"
+    guide = html.unescape(reading_guide("en", instrument=inst).data)
+    assert f"'{header}' is the share" in guide and "(strongly)" not in guide
+
+
+def test_a_two_step_agree_of_one_label_reads_as_before(instrument):
+    assert agree_header(instrument, "nl") == "% (helemaal) mee eens"
+    assert agree_header(instrument, "en") == "% (strongly) agree"
+    assert vision_share_header(instrument, "nl") == "Aandeel (helemaal) mee eens"
+
+
+def test_seven_points_with_somewhat_agree_are_not_called_strongly_agreeing(tmp_path):
+    labels = ["strongly disagree", "disagree", "somewhat disagree", "neither", "somewhat agree",
+              "agree", "strongly agree"]
+    scale = {v: {"nl": f"nl {label}", "en": label} for v, label in enumerate(labels, 1)}
+    inst = one_scale_instrument(tmp_path, 7, neutral=4)
+    object.__setattr__(inst.default_scale, "labels", scale)
+    assert agreeing([inst.default_scale], "en") == "somewhat agree or higher"
+    assert agree_header(inst, "nl") == "% nl somewhat agree of hoger"
+
+
+def test_scales_that_agree_differently_are_named_by_their_agree_point(tmp_path):
+    inst = two_scale_instrument(tmp_path)
+    assert agree_header(inst, "en") == "% at or above their scale's agree point"

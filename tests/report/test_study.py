@@ -135,6 +135,25 @@ def test_only_the_latest_wave_is_compared_and_the_note_says_so(rejecting_build):
     assert "Alleen de laatste meting (meting 2) telt" in note
 
 
+def test_an_institution_missing_from_the_latest_wave_is_counted_where_it_is_missing(
+        rejecting_build):
+    data = load_report_data(rejecting_build)
+    again = data.responses[data.responses["institution"] != "Instelling C"].assign(wave=2)
+    later = data.scores[data.scores["institution"] != "Instelling C"].assign(wave=2)
+    two = dataclasses.replace(data, responses=pd.concat([data.responses, again]),
+                              scores=pd.concat([data.scores, later]))
+    absent = "1 instelling (van de 3) deed niet mee aan meting 2 en staat hier niet bij"
+    assert absent in html.unescape(study.group_differences_note(two, "nl").data)
+    assert absent in html.unescape(study.distribution_figure(two, "nl").data)
+    assert "2 institutions (of 3) did not take part in wave 2" in study._absent_from_latest(
+        dataclasses.replace(data, responses=pd.concat([data.responses, again.iloc[:1]])),
+        "en")[0]
+    everyone = dataclasses.replace(data, responses=pd.concat([data.responses,
+                                                                data.responses.assign(wave=2)]))
+    assert study._absent_from_latest(everyone, "nl") == []
+    assert study._absent_from_latest(data, "nl") == []  # one wave
+
+
 def test_a_school_below_the_minimum_is_left_out_and_counted_in_the_note(rejecting_build):
     data = load_report_data(rejecting_build)
     c = data.scores[data.scores["institution"] == "Instelling C"]

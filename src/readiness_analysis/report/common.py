@@ -21,6 +21,7 @@ from readiness_analysis.report.data import (
 )
 from readiness_analysis.report.html import banner, caption, heading, labelled, links, prose
 from readiness_analysis.report.labels import (
+    agreeing,
     respondents,
     spelled,
     theme_labels,
@@ -34,7 +35,7 @@ from readiness_analysis.spec.study import Recommendation, Study, study_for
 from readiness_analysis.stats.disclosure import MIN_INSTITUTIONS, suppress_small_cells
 from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["OPTIONAL_SECTIONS", "accounting", "documents_note", "has_section",
+__all__ = ["OPTIONAL_SECTIONS", "accounting", "agree_header", "documents_note", "has_section",
            "instrument_note", "pooled_note", "reading_guide", "recommendation_heading",
            "recommendations_heading",
            "scale_words", "synthetic_banner", "theme_table", "tip", "title", "unscored_line"]
@@ -135,7 +136,7 @@ def reading_guide(lang: str = DEFAULT_LANGUAGE, weighted: bool = False,
     answers, threshold = scale_words(inst, lang)
     units = unit_noun(study, lang)
     share = text("guide_share_weighted" if weighted else "guide_share", lang,
-                 threshold=threshold, units=units)
+                 threshold=threshold, units=units, header=agree_header(inst, lang))
     ci = text("guide_ci_weighted" if weighted else "guide_ci", lang, units=units)
     held = (text("guide_held", lang, one=unit_word(study.respondent, lang, one=True),
                  members=unit_word(study.members, lang)) if study.members else "")
@@ -177,6 +178,20 @@ def scale_words(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> tuple[s
                    parts=text("scales.part_separator", lang).join(parts),
                    low=default.min, high=default.max, overall=labels[READINESS])
     return answers, text("scales.threshold_many", lang)
+
+
+def agree_header(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The header of the theme tables' share-agreeing column, in the scales' own words.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> agree_header(load_instrument(), "en")
+    '% (strongly) agree'
+    """
+    scales = [instrument.scale_of_theme(themes[0])
+              for themes in instrument.themes_by_scale().values()]
+    return text("agree", lang, words=agreeing(scales, lang))
 
 
 def _scale_ends(scale: Scale, lang: str) -> dict[str, object]:
@@ -310,7 +325,8 @@ def theme_table(summary: pd.DataFrame, instrument: Instrument,
             t["n"]: shown["n"].astype(int),
             t["mean"]: shown["mean"].map(lambda v: number(v, lang)),
             t["sd"]: shown["sd"].map(lambda v: number(v, lang)),
-            t["agree"]: shown["agree"].map(lambda v: number(v * 100, lang, "{:.0f}%")),
+            agree_header(instrument, lang): shown["agree"].map(
+                lambda v: number(v * 100, lang, "{:.0f}%")),
         }
     )
     if {"ci_low", "ci_high"} <= set(shown.columns):

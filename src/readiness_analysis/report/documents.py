@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from readiness_analysis.io.documents import DEFINITIONS, KINDS
+from readiness_analysis.report.labels import agreeing
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue
 from readiness_analysis.spec.bloem import Bloem, load_bloem
 from readiness_analysis.spec.instrument import Instrument
@@ -29,6 +30,7 @@ __all__ = [
     "institution_documents",
     "missing_elements",
     "vision_alignment",
+    "vision_share_header",
 ]
 
 
@@ -317,7 +319,7 @@ def vision_alignment(
     >>> resp = pd.DataFrame({"institution": ["A"] * 3, "n_teachers": [1, 2, 1],
     ...     "wave": [1] * 3, "vis_1": [4.0, 2.0, 5.0]})
     >>> row = vision_alignment(docs, resp, load_instrument(), "A", "en").iloc[0]
-    >>> row["Documents"], int(row["n"]), round(float(row["Share (strongly) agreeing"]), 3)
+    >>> row["Documents"], int(row["n"]), round(float(row["Share answering (strongly) agree"]), 3)
     ('known by teachers: no', 3, 0.667)
     """
     t = _labels(lang)
@@ -330,8 +332,23 @@ def vision_alignment(
         n, teachers, share = _agreement(own, item, _agree_from(instrument, item), weighted)
         rows.append([t["aspects"][aspect], item, texts.get(item, pd.NA), said[aspect],
                      n, teachers, share])
-    keys = ("aspect", "item", "statement", "documents", "n", "teachers", "agree")
-    return pd.DataFrame(rows, columns=[c[k] for k in keys])
+    keys = ("aspect", "item", "statement", "documents", "n", "teachers")
+    share = vision_share_header(instrument, lang)
+    return pd.DataFrame(rows, columns=[*(c[k] for k in keys), share])
+
+
+def vision_share_header(instrument: Instrument, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The header of :func:`vision_alignment`'s share column, in the items' answer words.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> vision_share_header(load_instrument(), "en")
+    'Share answering (strongly) agree'
+    """
+    scales = [instrument.scale_of_item(item) if item in instrument.item_ids
+              else instrument.default_scale for item, _ in VISION_ITEMS]
+    return _labels(lang)["columns"]["agree"].format(words=agreeing(scales, lang))
 
 
 def _documents_say(s: dict[str, Any], t: dict[str, Any]) -> dict[str, str]:

@@ -753,7 +753,7 @@ def vision_alignment_table(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> pd
     """
     frame = documents.vision_alignment(data.documents, data.responses, data.instrument,
                                        data.own_institution(), lang)
-    share = text("inventory.columns.agree", lang)
+    share = documents.vision_share_header(data.instrument, lang)
     return frame.drop(columns=text("inventory.columns.item", lang)).assign(**{
         share: frame[share].map(lambda v: "–" if pd.isna(v) else _percent(v, lang))})
 

@@ -13,14 +13,44 @@ import pandas as pd
 from readiness_analysis.report.numbers import count
 from readiness_analysis.report.text import DEFAULT_LANGUAGE, catalogue, text
 from readiness_analysis.spec.codebook import load_codebook
-from readiness_analysis.spec.instrument import Instrument
+from readiness_analysis.spec.instrument import Instrument, Scale
 from readiness_analysis.spec.study import Study
 from readiness_analysis.stats.agreement import OVERALL
 from readiness_analysis.stats.scores import READINESS
 
-__all__ = ["alpha_band_label", "called", "code_labels", "in_sentence", "kappa_band_label",
-           "profile_heading", "respondents", "spelled", "step_label", "test_status_label",
-           "theme_labels", "unit_column", "unit_noun", "unit_word", "valence_label", "who"]
+__all__ = ["agreeing", "alpha_band_label", "called", "code_labels", "in_sentence",
+           "kappa_band_label", "profile_heading", "respondents", "spelled", "step_label",
+           "test_status_label", "theme_labels", "unit_column", "unit_noun", "unit_word",
+           "valence_label", "who"]
+
+
+def agreeing(scales: list[Scale], lang: str = DEFAULT_LANGUAGE) -> str:
+    """What counts as agreeing, in the answer labels of ``scales``: "(helemaal) mee eens".
+
+    The share-agreeing columns count answers (or theme scores) from the scale's
+    ``agree_from`` up; their header names those answers in the scale's own words, so
+    that a 1-7 scale's "somewhat agree" is not called "(strongly) agree". One agreeing
+    answer is its label ("ja"); two whose labels differ by a leading word are written as
+    "(strongly) agree"; more are "somewhat agree or higher". Scales that differ in their
+    agreeing answers get the catalogue's words for the agree point of each scale.
+
+    Examples
+    --------
+    >>> from readiness_analysis.spec.instrument import load_instrument
+    >>> scale = load_instrument().default_scale
+    >>> agreeing([scale]), agreeing([scale], "en")
+    ('(helemaal) mee eens', '(strongly) agree')
+    """
+    words = {tuple(s.label(v, lang) for v in s.values if v >= s.agree_from) for s in scales}
+    if len(words) != 1:
+        return text("scales.agreeing_many", lang)
+    labels = next(iter(words))
+    if len(labels) == 1:
+        return labels[0]
+    first, second = labels[0], labels[1]
+    if len(labels) == 2 and second.endswith(" " + first):
+        return f"({second[: -len(first)].strip()}) {first}"
+    return text("scales.agreeing_from", lang, label=first)
 
 
 def respondents(study: Study, n: int, lang: str = DEFAULT_LANGUAGE) -> str:

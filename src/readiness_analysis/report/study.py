@@ -259,6 +259,7 @@ def distribution_figure(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HTML:
                              units=unit_noun(data.study, lang))
     notes = [t.get_text() for t in fig.texts]
     caption = " ".join([text("distribution_caption", lang, in_wave=_in_wave(data, lang)),
+                        *_absent_from_latest(data, lang),
                         *([text("distribution_unweighted", lang)] if data.weighted else []),
                         *notes])
     return figure(fig, alt=text("comparison_alt", lang), caption=caption)
@@ -268,6 +269,25 @@ def _in_wave(data: ReportData, lang: str) -> str:
     """", wave N" for a caption when the data have more than one wave, else nothing."""
     all_waves = waves(data)
     return text("in_wave", lang, wave=all_waves[-1]) if len(all_waves) > 1 else ""
+
+
+def _absent_from_latest(data: ReportData, lang: str) -> list[str]:
+    """The sentence naming how many institutions of earlier waves the latest wave lacks.
+
+    The study report's comparisons show the latest wave; an institution that took part
+    only earlier is not in them, and the reader is told how many that are (their own
+    reports show their latest wave). Empty with one wave or when none is absent.
+    """
+    all_waves = waves(data)
+    if len(all_waves) < 2:
+        return []
+    responses = data.responses
+    latest = responses.loc[responses["wave"] == all_waves[-1], "institution"].unique()
+    absent = responses.loc[~responses["institution"].isin(latest), "institution"].nunique()
+    if not absent:
+        return []
+    return [count(absent, "absent_latest", lang, wave=all_waves[-1],
+                  total=responses["institution"].nunique())]
 
 
 def _many_figure(data: ReportData, lang: str) -> HTML:
@@ -283,6 +303,7 @@ def _many_figure(data: ReportData, lang: str) -> HTML:
                                             columns=k, units=units) for k in (3, 1))
     hidden = _hidden_cells(rows)
     parts = [text("many.caption", lang, in_wave=_in_wave(data, lang)),
+             *_absent_from_latest(data, lang),
              *([text("many.weighted", lang)] if data.weighted else [])]
     if len(hidden):
         parts.append(text("many.suppressed", lang, cells=count(len(hidden), "many.cell", lang),
@@ -492,6 +513,8 @@ def group_differences_note(data: ReportData, lang: str = DEFAULT_LANGUAGE) -> HT
         permutations=result.n_permutations, min_n=result.min_n, min_total=result.min_total,
         family=_family(result, data.instrument, lang),
     )
+    if waves(data) and result.wave == waves(data)[-1]:
+        line = " ".join([line, *_absent_from_latest(data, lang)])
     if result.weighted:
         line += " " + text("comparisons.weighted", lang,
                            one=unit_word(study.respondent, lang, one=True),
